@@ -1,0 +1,67 @@
+"""Login pages (cookie session with CSRF-protected forms) and who-am-I for the API."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+
+from app.accounts import service
+from app.accounts.deps import PrincipalDep, csrf_valid
+from app.database import SessionDep
+from app.errors import Forbidden
+from app.templating import render
+
+router = APIRouter(tags=["accounts"])
+
+
+class Me(BaseModel):
+    authenticated: bool
+    email: str | None
+    role: str | None
+    municipality_id: int | None
+
+
+def _safe_next(value: str | None) -> str:
+    # only same-site relative paths: no open redirect to another host
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+@router.get("/anmelden", include_in_schema=False)
+def login_page(request: Request, next: str | None = None) -> Response:
+    return render(request, "login.html", next=_safe_next(next), email="", error=None)
+
+
+@router.post("/anmelden", include_in_schema=False)
+def login(
+    request: Request, session: SessionDep,
+    email: Annotated[str, Form(max_length=320)], password: Annotated[str, Form(max_length=1000)],
+    csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/",
+) -> Response:
+    if not csrf_valid(request, csrf_token):
+        raise Forbidden("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu.")
+    user = service.authenticate_password(session=session, email=email, password=password)
+    if user is None:
+        return render(request, "login.html", status_code=401, next=_safe_next(next), email=email,
+                      error="E-Mail-Adresse oder Passwort ist falsch.")
+    request.session.clear()  # a fresh session (and CSRF token) at every login
+    request.session["uid"] = user.id
+    request.session["email"] = user.email  # signed cookie of that same user, for the header
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/abmelden", include_in_schema=False)
+def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    if not csrf_valid(request, csrf_token):
+        raise Forbidden("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu.")
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/api/v1/me", response_model=Me, summary="Who the request is authenticated as")
+def me(principal: PrincipalDep) -> Me:
+    return Me(authenticated=principal.authenticated, email=principal.email,
+              role=principal.role.value if principal.role else None,
+              municipality_id=principal.municipality_id)

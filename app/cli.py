@@ -1,0 +1,218 @@
+"""The ``leerstand`` command line: one entry point for serving, migrating, importing, users, demo."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app.config import Settings, get_settings
+from app.errors import DomainError
+
+log = logging.getLogger("leerstand")
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[str]:
+    """The database URL to use; with no URL configured, the embedded cluster (started if needed,
+    and stopped again afterwards if this call started it)."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    from app.embedded import EmbeddedPostgres, find_pg_bin
+
+    cluster = EmbeddedPostgres(settings.data_dir, settings.embedded_port, find_pg_bin(settings.pg_bin))
+    started = cluster.start()
+    if started:
+        log.info("embedded PostgreSQL started on 127.0.0.1:%s (data: %s)", cluster.port,
+                 cluster.pgdata)
+    try:
+        yield cluster.url()
+    finally:
+        if started:
+            cluster.stop()
+            log.info("embedded PostgreSQL stopped")
+
+
+def _embedded_secret(settings: Settings) -> str:
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@contextmanager
+def session_scope(url: str) -> Iterator[Session]:
+    from app.database import make_engine
+
+    with Session(make_engine(url)) as session, session.begin():
+        yield session
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from app import migrate
+    from app.main import create_app
+
+    with database(settings) as url:
+        if not args.no_migrate:
+            migrate.upgrade(url)
+        secret = settings.secret_key or _embedded_secret(settings)
+        cookie_secure = settings.cookie_secure and not settings.embedded
+        app_settings = settings.model_copy(
+            update={"database_url": url, "secret_key": secret, "cookie_secure": cookie_secure}
+        )
+        print(f"Leerstand läuft auf http://{args.host}:{args.port}  (Strg+C beendet)", flush=True)
+        uvicorn.run(create_app(app_settings), host=args.host, port=args.port,
+                    log_level=settings.log_level.lower(), proxy_headers=True)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from app import migrate
+
+    with database(settings) as url:
+        migrate.upgrade(url, args.revision)
+    print(f"database migrated to {args.revision}")
+    return 0
+
+
+def cmd_municipalities_import(args: argparse.Namespace, settings: Settings) -> int:
+    from app.municipalities import importer
+
+    path = Path(args.file) if args.file else importer.DEFAULT_BOUNDARIES
+    register = importer.DEFAULT_REGISTER if args.file is None or args.with_register else None
+    with database(settings) as url, session_scope(url) as session:
+        result = importer.import_boundaries(session=session, path=path, register=register)
+    print(f"{result.imported} municipalities imported from {path.name} "
+          f"({result.with_population} with population)")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if sys.stdin.isatty():
+        first = getpass.getpass("Passwort (leer: nur API-Token): ")
+        if first and first != getpass.getpass("Passwort wiederholen: "):
+            raise SystemExit("passwords differ")
+        return first or None
+    return None
+
+
+def cmd_users_create(args: argparse.Namespace, settings: Settings) -> int:
+    from app.accounts import service
+    from app.accounts.models import Role
+
+    password = _read_password(args)
+    with database(settings) as url, session_scope(url) as session:
+        user = service.create_user(session=session, email=args.email, role=Role(args.role),
+                                   municipality_ags=args.municipality, password=password)
+        print(f"user {user.id} created: role {user.role.value}"
+              + (f", municipality {args.municipality}" if args.municipality else "")
+              + ("" if password else " (no password: API tokens only)"))
+    return 0
+
+
+def cmd_tokens_create(args: argparse.Namespace, settings: Settings) -> int:
+    from app.accounts import service
+
+    with database(settings) as url, session_scope(url) as session:
+        user = service.get_user_by_email(session=session, email=args.email)
+        token = service.create_token(session=session, user=user, label=args.label)
+    print(token)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from app import demo, migrate
+
+    with database(settings) as url:
+        migrate.upgrade(url)
+        with session_scope(url) as session:
+            summary = demo.load(session=session, password=args.password)
+    for line in summary:
+        print(line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leerstand",
+        description="Leerstand: register of vacant inner-city shops. Without "
+        "LEERSTAND_DATABASE_URL every command uses the embedded PostgreSQL cluster in "
+        "LEERSTAND_DATA_DIR (started and stopped as needed).",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable, help_text: str, parent=sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("serve", cmd_serve, "run the web service (migrates the database first)")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--no-migrate", action="store_true", help="do not apply migrations on start")
+
+    p = add("migrate", cmd_migrate, "apply database migrations (Alembic)")
+    p.add_argument("revision", nargs="?", default="head", help="target revision (default head)")
+
+    muni = sub.add_parser("municipalities", help="municipality boundaries")
+    muni_sub = muni.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = add("import", cmd_municipalities_import,
+            "import or update boundaries (GeoJSON, GeoPackage, Shapefile); default: the shipped "
+            "Thuringian boundaries (BKG VG250) with Destatis population", muni_sub)
+    p.add_argument("file", nargs="?", help="boundary file with fields ags/AGS and name/GEN")
+    p.add_argument("--with-register", action="store_true",
+                   help="also join population and centre from the shipped Destatis list")
+
+    users = sub.add_parser("users", help="user accounts")
+    users_sub = users.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = add("create", cmd_users_create, "create a user (asks for a password on a terminal)",
+            users_sub)
+    p.add_argument("--email", required=True)
+    p.add_argument("--role", required=True, choices=["admin", "staff", "working_group"])
+    p.add_argument("--municipality", metavar="AGS", help="8-digit AGS (required for staff)")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+    tokens = sub.add_parser("tokens", help="API tokens")
+    tokens_sub = tokens.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = add("create", cmd_tokens_create, "create an API token for a user and print it (once)",
+            tokens_sub)
+    p.add_argument("--email", required=True)
+    p.add_argument("--label", help="what the token is for")
+
+    p = add("demo", cmd_demo, "load the demo: real boundaries of Schmölln, Schmalkalden and "
+            "Jena with a fictional sample of vacancies, and demo accounts")
+    p.add_argument("--password", default=os.environ.get("LEERSTAND_DEMO_PASSWORD", "leerstand-demo"),
+                   help="password of the demo accounts (default leerstand-demo; "
+                   "env LEERSTAND_DEMO_PASSWORD)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args, get_settings())
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Settings from the environment (prefix ``LEERSTAND_``), one class for the whole service."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+INSECURE_SECRETS = {"", "changeme", "change-me", "secret", "leerstand"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEERSTAND_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of a PostGIS database. Unset: the embedded private cluster.",
+    )
+    data_dir: Path = Field(
+        default=PROJECT_DIR / ".data",
+        description="Folder of the embedded PostgreSQL cluster and its generated secrets.",
+    )
+    pg_bin: Path | None = Field(
+        default=None, description="Folder with initdb/pg_ctl; found automatically when unset."
+    )
+    embedded_port: int = Field(default=54329, ge=1024, le=65535)
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs session cookies. Required with a database URL; generated when embedded.",
+    )
+    cookie_secure: bool = Field(default=True, description="Send the session cookie over HTTPS only.")
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    session_max_age_s: int = Field(default=8 * 3600, ge=60)
+    log_level: str = "INFO"
+    tiles_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Base-map tile URL template for the Leaflet pages.",
+    )
+    tiles_attribution: str = Field(
+        default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende',
+        description="Attribution HTML shown with the base map.",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+            raise ValueError("LEERSTAND_DATABASE_URL must be a PostgreSQL URL (PostGIS required)")
+        return value.replace("postgres://", "postgresql://", 1)
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> "Settings":
+        if self.database_url and (self.secret_key or "").strip().lower() in INSECURE_SECRETS:
+            raise ValueError(
+                "LEERSTAND_SECRET_KEY must be set to a long random value when "
+                "LEERSTAND_DATABASE_URL is set (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`)"
+            )
+        if self.secret_key is not None and 0 < len(self.secret_key) < 32:
+            raise ValueError("LEERSTAND_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

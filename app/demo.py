@@ -1,0 +1,146 @@
+"""The demo: real boundaries of three towns and a clearly fictional sample of vacancies.
+
+No real address is claimed to be vacant: street names are invented ("Musterstraße"),
+every description says it is fictional, and owner contacts use the reserved .invalid domain.
+Loading again replaces the earlier demo records (source = 'demo'); other data is untouched.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import shapely
+from geoalchemy2.shape import to_shape
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app import geo
+from app.accounts import service as accounts
+from app.accounts.models import Role, User
+from app.municipalities import importer
+from app.municipalities.models import Municipality
+from app.vacancies.lifecycle import VacancyStatus
+from app.vacancies.models import Condition, Floor, Vacancy, VacancyHistory, Willingness
+
+DEMO_TOWNS = {"16077043": "schmoelln", "16066063": "schmalkalden", "16053000": "jena"}
+PER_TOWN = 30
+SPREAD_M = 550
+CORE_RADIUS_M = 400
+FICTIONAL_STREETS = (
+    "Musterstraße", "Beispielgasse", "Am Probemarkt", "Erfundene Allee", "Demoweg",
+    "Platz der Beispiele", "Fiktivgasse", "Lange Musterzeile",
+)
+FORMER_USES = (
+    "Bekleidung", "Schuhe", "Bäckerei", "Drogerie", "Buchhandlung", "Reisebüro",
+    "Blumenladen", "Optiker", "Spielwaren", "Café", "Elektrowaren", "Bankfiliale",
+)
+STATUS_MIX = (
+    [VacancyStatus.vacant] * 17 + [VacancyStatus.threatened] * 4
+    + [VacancyStatus.interim_use] * 4 + [VacancyStatus.reused] * 2 + [VacancyStatus.reported] * 3
+)
+LABEL = "Fiktiver Beispieldatensatz (Demo) – kein realer Leerstand."
+
+
+def _demo_accounts(session: Session, password: str, towns: dict[str, Municipality]) -> list[str]:
+    wanted = [("admin@demo.invalid", Role.admin, None), ("ag@demo.invalid", Role.working_group, None)]
+    wanted += [(f"{slug}@demo.invalid", Role.staff, ags) for ags, slug in DEMO_TOWNS.items()]
+    lines = []
+    for email, role, ags in wanted:
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None:
+            accounts.create_user(session=session, email=email, role=role, municipality_ags=ags,
+                                 password=password)
+        else:
+            accounts.set_password(session=session, user=user, password=password)
+        where = f" ({towns[ags].name})" if ags else ""
+        lines.append(f"  {email:32} {role.value}{where}")
+    return lines
+
+
+def _points(rng: random.Random, centre: shapely.Point, boundary, count: int) -> list[shapely.Point]:
+    centre_utm = geo.transform(centre, geo.WGS84, geo.UTM32)
+    points: list[shapely.Point] = []
+    while len(points) < count:
+        # denser near the centre, as shops are
+        distance = SPREAD_M * rng.random() ** 1.5
+        angle = rng.uniform(0, 2 * math.pi)
+        candidate = shapely.Point(centre_utm.x + distance * math.cos(angle),
+                                  centre_utm.y + distance * math.sin(angle))
+        point = geo.transform(candidate, geo.UTM32, geo.WGS84)
+        if boundary.covers(point):
+            points.append(point)
+    return points
+
+
+def _vacancy(rng: random.Random, town: Municipality, point: shapely.Point, index: int,
+             status: VacancyStatus) -> Vacancy:
+    today = date.today()
+    former_use = rng.choice(FORMER_USES)
+    area = round(rng.choice([35, 48, 60, 75, 90, 120, 160, 240, 380, 650]) * rng.uniform(0.9, 1.1), 1)
+    return Vacancy(
+        municipality_id=town.id,
+        location=f"SRID=4326;{point.wkt}",
+        street=rng.choice(FICTIONAL_STREETS),
+        house_number=str(rng.randint(1, 60)) + rng.choice(["", "", "", "a", "b"]),
+        postcode=None,
+        floor_area_m2=area,
+        floor=rng.choices([Floor.ground, Floor.upper, Floor.basement], weights=[8, 2, 1])[0],
+        shop_window_m=round(rng.uniform(0, 14), 1) if rng.random() > 0.1 else None,
+        condition=rng.choice(list(Condition)) if rng.random() > 0.15 else None,
+        has_wc=rng.random() > 0.25 if rng.random() > 0.1 else None,
+        has_heating=rng.random() > 0.15 if rng.random() > 0.1 else None,
+        step_free=rng.random() > 0.5 if rng.random() > 0.2 else None,
+        former_use=former_use,
+        vacant_since=today - timedelta(days=rng.randint(20, 1500)),
+        status=status,
+        owner_interim_willing=rng.choice(list(Willingness)),
+        asking_rent_eur_m2=round(rng.uniform(3, 14), 2) if rng.random() > 0.3 else None,
+        description=f"{LABEL} Ehemals {former_use}, Objekt {index + 1}.",
+        owner_contact=f"Eigentümer {index + 1} (fiktiv), eigentuemer{index + 1}@demo.invalid",
+        internal_notes="Demo: Gespräch mit Eigentümer vereinbart." if rng.random() > 0.6 else None,
+        verified_at=datetime.now(UTC) - timedelta(days=rng.randint(1, 400)),
+        external_id=f"demo-{town.ags}-{index + 1:03d}",
+        source="demo",
+    )
+
+
+def load(*, session: Session, password: str) -> list[str]:
+    if not session.scalar(select(func.count()).select_from(Municipality)):
+        importer.import_boundaries(session=session)
+    towns = {
+        m.ags: m for m in session.scalars(select(Municipality).where(Municipality.ags.in_(DEMO_TOWNS)))
+    }
+    missing = set(DEMO_TOWNS) - set(towns)
+    if missing:
+        raise RuntimeError(f"demo towns missing from the register: {sorted(missing)}")
+
+    session.execute(delete(Vacancy).where(Vacancy.source == "demo"))
+    lines = ["Demo geladen (fiktive Leerstände, reale Gemeindegrenzen):"]
+    for ags, town in towns.items():
+        rng = random.Random(int(ags))
+        centre, boundary = to_shape(town.centre), to_shape(town.boundary)
+        if town.core_area is None:
+            core = geo.transform(
+                geo.transform(centre, geo.WGS84, geo.UTM32).buffer(CORE_RADIUS_M, quad_segs=8),
+                geo.UTM32, geo.WGS84,
+            )
+            town.core_area = f"SRID=4326;{geo.as_multipolygon(core.intersection(boundary)).wkt}"
+        statuses = STATUS_MIX[:]
+        rng.shuffle(statuses)
+        vacancies = [
+            _vacancy(rng, town, point, i, statuses[i % len(statuses)])
+            for i, point in enumerate(_points(rng, centre, boundary, PER_TOWN))
+        ]
+        session.add_all(vacancies)
+        session.flush()
+        session.add_all(
+            VacancyHistory(vacancy_id=v.id, version=1, field="created", old_value=None,
+                           new_value={"status": v.status.value})
+            for v in vacancies
+        )
+        lines.append(f"  {town.name} ({ags}): {len(vacancies)} Leerstände, Innenstadtbereich gesetzt")
+    lines.append("Demo-Zugänge (Passwort wie angegeben, nur für die Demo!):")
+    lines += _demo_accounts(session, password, towns)
+    return lines

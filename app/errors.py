@@ -1,0 +1,101 @@
+"""Domain errors and the one table that maps them to HTTP status codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """An error a caller can fix; ``field`` names the offending input where there is one."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"detail": self.message, "code": self.code}
+        if self.field:
+            body["field"] = self.field
+        body.update(self.extra)
+        return body
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+
+class InvalidGeometry(InvalidInput):
+    code = "invalid_geometry"
+
+
+class UnsupportedCRS(InvalidInput):
+    code = "unsupported_crs"
+
+
+class OutsideMunicipality(InvalidInput):
+    code = "outside_municipality"
+
+
+class ForbiddenTransition(InvalidInput):
+    code = "forbidden_transition"
+
+
+class StaleVersion(DomainError):
+    code = "stale_version"
+
+
+class PreconditionRequired(DomainError):
+    code = "precondition_required"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+
+
+class BadRequest(DomainError):
+    code = "bad_request"
+
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    BadRequest: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    StaleVersion: 409,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
+    InvalidInput: 422,
+    PreconditionRequired: 428,
+}
+
+
+def status_for(error: DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 400

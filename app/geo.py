@@ -1,0 +1,158 @@
+"""CRS handling (pyproj), geometry validation (shapely) and GeoJSON helpers. No database."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+import shapely
+from pyproj import Transformer
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
+
+from app.errors import BadRequest, InvalidGeometry, UnsupportedCRS
+
+WGS84 = 4326
+UTM32 = 25832  # ETRS89 / UTM 32N, the CRS of Thuringia's municipal GIS
+SUPPORTED_EPSG = {
+    4326: "WGS 84 (lon/lat)",
+    25832: "ETRS89 / UTM zone 32N",
+    31467: "DHDN / Gauss-Krüger zone 3",
+    31468: "DHDN / Gauss-Krüger zone 4",
+    3857: "WGS 84 / Pseudo-Mercator",
+}
+CRS84_URIS = {
+    "http://www.opengis.net/def/crs/ogc/1.3/crs84",
+    "urn:ogc:def:crs:ogc:1.3:crs84",
+    "urn:ogc:def:crs:ogc::crs84",
+    "crs84",
+    "ogc:crs84",
+}
+_EPSG_PATTERNS = (
+    re.compile(r"^epsg:(\d+)$"),
+    re.compile(r"^urn:ogc:def:crs:epsg:[\d.]*:(\d+)$"),
+    re.compile(r"^https?://www\.opengis\.net/def/crs/epsg/0/(\d+)$"),
+)
+
+
+def parse_crs(value: str) -> int:
+    """An EPSG code for a CRS name (``EPSG:25832``, OGC URN or URI, CRS84); refuses others.
+
+    Coordinates are always taken in x/y (east, north; lon, lat) order, as GeoJSON does.
+    """
+    name = value.strip().lower()
+    if name in CRS84_URIS:
+        return WGS84
+    for pattern in _EPSG_PATTERNS:
+        match = pattern.match(name)
+        if match:
+            code = int(match.group(1))
+            if code in SUPPORTED_EPSG:
+                return code
+            break
+    supported = ", ".join(f"EPSG:{code}" for code in SUPPORTED_EPSG)
+    raise UnsupportedCRS(f"unsupported CRS {value!r}; accepted: {supported}", field="crs")
+
+
+def crs_from_member(member: Any) -> int:
+    """EPSG code of a legacy GeoJSON ``crs`` member (``{"type": "name", ...}``)."""
+    if member is None:
+        return WGS84
+    if isinstance(member, dict) and member.get("type") == "name":
+        name = (member.get("properties") or {}).get("name")
+        if isinstance(name, str):
+            return parse_crs(name)
+    raise UnsupportedCRS(
+        'the "crs" member must look like {"type": "name", "properties": {"name": "EPSG:25832"}}',
+        field="crs",
+    )
+
+
+@lru_cache(maxsize=16)
+def _transformer(source: int, target: int) -> Transformer:
+    return Transformer.from_crs(f"EPSG:{source}", f"EPSG:{target}", always_xy=True)
+
+
+def transform(geom: BaseGeometry, source: int, target: int = WGS84) -> BaseGeometry:
+    if source == target:
+        return geom
+    return shapely.transform(geom, _transformer(source, target).transform, interleaved=False)
+
+
+def _positions(coordinates: Any) -> Iterable[Any]:
+    if isinstance(coordinates, list | tuple) and coordinates and isinstance(
+        coordinates[0], int | float
+    ):
+        yield coordinates
+    elif isinstance(coordinates, list | tuple):
+        for item in coordinates:
+            yield from _positions(item)
+
+
+def check_finite(geometry: dict[str, Any], field: str) -> None:
+    for position in _positions(geometry.get("coordinates")):
+        if not all(isinstance(v, int | float) and math.isfinite(v) for v in position):
+            raise InvalidGeometry(
+                f"coordinates must be finite numbers, got {list(position)!r}", field=field
+            )
+
+
+def geometry_from_geojson(
+    geometry: dict[str, Any], *, field: str, epsg: int = WGS84, types: tuple[str, ...] = ()
+) -> BaseGeometry:
+    """A valid, non-empty shapely geometry in WGS84 from a GeoJSON geometry in ``epsg``."""
+    if types and geometry.get("type") not in types:
+        raise InvalidGeometry(
+            f"geometry type must be {' or '.join(types)}, got {geometry.get('type')!r}", field=field
+        )
+    check_finite(geometry, field)
+    try:
+        geom = shape(geometry)
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise InvalidGeometry(f"not a GeoJSON geometry: {exc}", field=field) from exc
+    if geom.is_empty:
+        raise InvalidGeometry("geometry is empty", field=field)
+    if not geom.is_valid:
+        raise InvalidGeometry(f"invalid geometry: {explain_validity(geom)}", field=field)
+    geom = transform(geom, epsg, WGS84)
+    minx, miny, maxx, maxy = geom.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise InvalidGeometry(
+            f"coordinates out of range for EPSG:{epsg} (lon/lat order expected for EPSG:4326)",
+            field=field,
+        )
+    return geom
+
+
+def as_multipolygon(geom: BaseGeometry) -> shapely.MultiPolygon:
+    if isinstance(geom, shapely.MultiPolygon):
+        return geom
+    if isinstance(geom, shapely.Polygon):
+        return shapely.MultiPolygon([geom])
+    raise InvalidGeometry(f"expected a Polygon or MultiPolygon, got {geom.geom_type}")
+
+
+def to_geojson(geom: BaseGeometry | None) -> dict[str, Any] | None:
+    """A plain-JSON GeoJSON geometry (lists, not tuples), or None."""
+    return None if geom is None else json.loads(shapely.to_geojson(geom))
+
+
+def parse_bbox(value: str, field: str = "bbox") -> tuple[float, float, float, float]:
+    """``minlon,minlat,maxlon,maxlat`` in WGS84, checked for order and range."""
+    try:
+        parts = [float(part) for part in value.split(",")]
+    except ValueError as exc:
+        raise BadRequest(f"{field} must be four numbers minx,miny,maxx,maxy", field=field) from exc
+    if len(parts) != 4 or not all(math.isfinite(v) for v in parts):
+        raise BadRequest(f"{field} must be four finite numbers minx,miny,maxx,maxy", field=field)
+    minx, miny, maxx, maxy = parts
+    if minx > maxx or miny > maxy:
+        raise BadRequest(f"{field} is inverted: min must not exceed max", field=field)
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise BadRequest(f"{field} is outside lon -180..180 / lat -90..90", field=field)
+    return minx, miny, maxx, maxy

@@ -1,0 +1,129 @@
+"""create_app(): routers, error handlers, middleware, static files."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from app.accounts.router import router as accounts_router
+from app.config import PROJECT_DIR, Settings, get_settings
+from app.database import make_engine
+from app.errors import DomainError, status_for
+from app.maps.router import router as pages_router
+from app.middleware import BodyGuardMiddleware
+from app.municipalities.router import router as municipalities_router
+from app.templating import render
+from app.vacancies.router import router as vacancies_router
+
+log = logging.getLogger(__name__)
+API_PREFIXES = ("/api/",)
+GERMAN_TITLES = {
+    401: "Anmeldung erforderlich", 403: "Kein Zugriff", 404: "Seite nicht gefunden",
+    405: "Nicht erlaubt", 413: "Anfrage zu groß", 422: "Ungültige Eingabe",
+}
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith(API_PREFIXES) and "text/html" in request.headers.get(
+        "accept", "text/html"
+    )
+
+
+def _error_response(request: Request, status: int, body: dict) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if _wants_html(request):
+        title = GERMAN_TITLES.get(status, "Fehler")
+        return render(request, "error.html", status_code=status, title=title,
+                      message=body.get("detail") if status != 404 else
+                      "Diese Seite gibt es nicht. Vielleicht ist der Link veraltet.")
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _clean_validation_errors(errors: list[dict]) -> list[dict]:
+    # the request's own values are not echoed back (they may hold private data)
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+            for e in errors]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    def domain_error(request: Request, exc: DomainError) -> Response:
+        return _error_response(request, status_for(exc), exc.body())
+
+    @app.exception_handler(RequestValidationError)
+    def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = _clean_validation_errors(list(exc.errors()))
+        if any(e["type"] == "json_invalid" for e in errors):
+            return _error_response(request, 400, {
+                "detail": "request body is not valid JSON", "code": "bad_request", "errors": errors,
+            })
+        fields = ", ".join(".".join(str(p) for p in e["loc"][1:] or e["loc"]) for e in errors)
+        return _error_response(request, 422, {
+            "detail": f"invalid input: {fields}", "code": "validation_error", "errors": errors,
+        })
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error_response(request, exc.status_code, {"detail": exc.detail, "code": "http_error"})
+
+    @app.exception_handler(IntegrityError)
+    def integrity_error(request: Request, exc: IntegrityError) -> Response:
+        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        log.warning("integrity error on %s %s: constraint %s", request.method,
+                    request.url.path, constraint)
+        return _error_response(request, 409, {
+            "detail": f"conflicts with stored data (constraint {constraint})", "code": "conflict",
+        })
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if not settings.database_url:
+        raise RuntimeError("create_app needs a database URL; `leerstand serve` provides one")
+    if not settings.secret_key:
+        raise RuntimeError("create_app needs LEERSTAND_SECRET_KEY")
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Leerstand API",
+        summary="Register of vacant inner-city shops: vacancies, municipalities, scores, proposals",
+        version="1",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
+
+    install_error_handlers(app)
+    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        SessionMiddleware, secret_key=settings.secret_key, session_cookie="leerstand_session",
+        max_age=settings.session_max_age_s, same_site="lax", https_only=settings.cookie_secure,
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    for router in (vacancies_router, municipalities_router, accounts_router, pages_router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
+    return app

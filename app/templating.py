@@ -1,0 +1,19 @@
+"""Jinja2 templates for the German pages (autoescaped: user text is always shown as text)."""
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse
+
+from app.config import PROJECT_DIR
+
+templates = Jinja2Templates(directory=str(PROJECT_DIR / "app" / "templates"))
+
+
+def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
+    from app.accounts.deps import csrf_token
+
+    email = request.session.get("email")
+    context.setdefault("user", {"email": email} if email else None)
+    return templates.TemplateResponse(
+        request, name, {"csrf": csrf_token(request), **context}, status_code=status_code
+    )

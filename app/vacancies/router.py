@@ -1,0 +1,114 @@
+"""HTTP for the vacancy register: thin routes over app.vacancies.service."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import Response
+
+from app import geo
+from app.accounts.deps import PrincipalDep, UserDep
+from app.database import SessionDep
+from app.errors import BadRequest, InvalidInput, PreconditionRequired
+from app.responses import raw_geojson
+from app.vacancies import service
+from app.vacancies.lifecycle import VacancyStatus
+from app.vacancies.schemas import History, VacancyCreate, VacancyUpdate
+
+router = APIRouter(prefix="/api/v1/vacancies", tags=["vacancies"])
+CrsQuery = Annotated[
+    str | None,
+    Query(description="CRS of the body's coordinates, e.g. EPSG:25832 (default: WGS84 lon/lat)"),
+]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise BadRequest("If-Match must carry the vacancy's version as ETag, e.g. \"3\"",
+                         field="If-Match")
+    return int(tag)
+
+
+def _feature_response(session, principal, vacancy_id: int, status_code: int = 200) -> Response:
+    body, version = service.get_geojson(session=session, principal=principal, vacancy_id=vacancy_id)
+    headers = {"ETag": etag(version)}
+    if status_code == 201:
+        headers["Location"] = f"/api/v1/vacancies/{vacancy_id}"
+    return raw_geojson(body, status_code=status_code, headers=headers)
+
+
+def _split(value: str | None) -> list[str] | None:
+    return [part.strip() for part in value.split(",") if part.strip()] if value else None
+
+
+@router.get("", summary="List vacancies as a GeoJSON FeatureCollection")
+def list_vacancies(
+    session: SessionDep, principal: PrincipalDep,
+    municipality: Annotated[str | None, Query(description="AGS, or several comma-separated")] = None,
+    status: Annotated[str | None, Query(description="status, or several comma-separated")] = None,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS84)")] = None,
+    updated_since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> Response:
+    """Anonymous callers see published vacancies; private fields only for staff of the town."""
+    agss = _split(municipality)
+    if agss and not all(len(a) == 8 and a.isdigit() for a in agss):
+        raise InvalidInput("municipality must be 8-digit AGS values", field="municipality")
+    try:
+        statuses = [VacancyStatus(s) for s in _split(status) or []]
+    except ValueError as exc:
+        allowed = ", ".join(s.value for s in VacancyStatus)
+        raise InvalidInput(f"unknown status; allowed: {allowed}", field="status") from exc
+    filters = service.ListFilters(
+        municipalities=agss, statuses=statuses or None,
+        bbox=geo.parse_bbox(bbox) if bbox else None, updated_since=updated_since,
+        limit=limit, offset=offset,
+    )
+    return raw_geojson(service.list_geojson(session=session, principal=principal, filters=filters))
+
+
+@router.post("", status_code=201, summary="Register a vacancy (GeoJSON Feature)")
+def create_vacancy(
+    feature: VacancyCreate, session: SessionDep, principal: UserDep, crs: CrsQuery = None
+) -> Response:
+    """Staff of the municipality (or admins) add a vacancy; the point must lie in the town."""
+    vacancy = service.create_vacancy(session=session, feature=feature, actor=principal, query_crs=crs)
+    return _feature_response(session, principal, vacancy.id, status_code=201)
+
+
+@router.get("/{vacancy_id}", summary="One vacancy as a GeoJSON Feature")
+def get_vacancy(vacancy_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+    """The ETag header carries the version to send back in If-Match when editing."""
+    return _feature_response(session, principal, vacancy_id)
+
+
+@router.patch("/{vacancy_id}", summary="Change some facts of a vacancy")
+def update_vacancy(
+    vacancy_id: int, changes: VacancyUpdate, session: SessionDep, principal: UserDep,
+    if_match: Annotated[str | None, Header()] = None, crs: CrsQuery = None,
+) -> Response:
+    """Needs If-Match (or properties.version); a stale version gives 409 and changes nothing."""
+    expected = parse_if_match(if_match)
+    if expected is None and changes.properties.version is None:
+        raise PreconditionRequired(
+            "send the version you edited as If-Match header or properties.version",
+            field="If-Match",
+        )
+    service.update_vacancy(session=session, vacancy_id=vacancy_id, changes=changes,
+                           expected_version=expected, actor=principal, query_crs=crs)
+    return _feature_response(session, principal, vacancy_id)
+
+
+@router.get("/{vacancy_id}/history", response_model=History, summary="Change history")
+def vacancy_history(vacancy_id: int, session: SessionDep, principal: UserDep) -> History:
+    """Who changed which field when, old → new; private values only for staff of the town."""
+    entries = service.history(session=session, vacancy_id=vacancy_id, actor=principal)
+    return History(vacancy_id=vacancy_id, entries=entries)
