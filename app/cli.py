@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib
 import logging
 import os
 import secrets
@@ -147,6 +148,17 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def add_command(parent, name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
+    """A subcommand whose handler is ``func(args, settings) -> exit code``."""
+    p = parent.add_parser(name, help=help_text, description=help_text)
+    p.set_defaults(func=func)
+    return p
+
+
+# domain packages that contribute commands: each has ``add_commands(subparsers)``
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leerstand",
@@ -158,9 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable, help_text: str, parent=sub) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, help=help_text, description=help_text)
-        p.set_defaults(func=func)
-        return p
+        return add_command(parent, name, func, help_text)
 
     p = add("serve", cmd_serve, "run the web service (migrates the database first)")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
@@ -168,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-migrate", action="store_true", help="do not apply migrations on start")
 
     p = add("migrate", cmd_migrate, "apply database migrations (Alembic)")
-    p.add_argument("revision", nargs="?", default="head", help="target revision (default head)")
+    p.add_argument("revision", nargs="?", default="heads", help="target revision (default heads)")
 
     muni = sub.add_parser("municipalities", help="municipality boundaries")
     muni_sub = muni.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -200,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", default=os.environ.get("LEERSTAND_DEMO_PASSWORD", "leerstand-demo"),
                    help="password of the demo accounts (default leerstand-demo; "
                    "env LEERSTAND_DEMO_PASSWORD)")
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_commands(sub)
     return parser
 
 
