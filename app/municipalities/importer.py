@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,15 @@ def read_register(path: Path = DEFAULT_REGISTER) -> dict[str, RegisterEntry]:
         }
 
 
+def _count(value: object) -> int | None:
+    """A population figure from a file cell; empty, NaN or negative counts as unknown."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return int(number) if math.isfinite(number) and number >= 0 else None
+
+
 def _field(fields: list[str], names: tuple[str, ...], *, required: bool, path: Path) -> int | None:
     for name in names:
         if name in fields:
@@ -93,12 +103,12 @@ def import_boundaries(
             )
         geom = geo.as_multipolygon(geo.transform(geom, epsg))
         entry = entries.get(ags)
-        population = values[pop_i][number - 1] if pop_i is not None else None
+        population = _count(values[pop_i][number - 1]) if pop_i is not None else None
         rows.append({
             "ags": ags,
             "name": str(values[name_i][number - 1]),
             "boundary": geom.wkt,
-            "population": int(population) if population else (entry.population if entry else None),
+            "population": population if population is not None else (entry and entry.population),
             "centre": f"POINT({entry.lon} {entry.lat})" if entry else None,
         })
     if not rows:
