@@ -24,10 +24,11 @@ log = logging.getLogger("leerstand")
 @contextmanager
 def database(settings: Settings) -> Iterator[str]:
     """The database URL to use; with no URL configured, the embedded cluster (started if needed,
-    and stopped again afterwards if this call started it)."""
+    migrated, and stopped again afterwards if this call started it)."""
     if settings.database_url:
         yield settings.database_url
         return
+    from app import migrate
     from app.embedded import EmbeddedPostgres, find_pg_bin
 
     cluster = EmbeddedPostgres(settings.data_dir, settings.embedded_port, find_pg_bin(settings.pg_bin))
@@ -36,6 +37,8 @@ def database(settings: Settings) -> Iterator[str]:
         log.info("embedded PostgreSQL started on 127.0.0.1:%s (data: %s)", cluster.port,
                  cluster.pgdata)
     try:
+        # the embedded cluster is ours: keep its schema current for every command
+        migrate.upgrade(cluster.url())
         yield cluster.url()
     finally:
         if started:
