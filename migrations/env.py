@@ -10,12 +10,12 @@ from app.models import Base
 
 config = context.config
 target_metadata = Base.metadata
-GEO_KW = dict(
-    include_object=alembic_helpers.include_object,
-    process_revision_directives=alembic_helpers.writer,
-    render_item=alembic_helpers.render_item,
-    compare_type=True,
-)
+GEO_KW = {
+    "include_object": alembic_helpers.include_object,
+    "process_revision_directives": alembic_helpers.writer,
+    "render_item": alembic_helpers.render_item,
+    "compare_type": True,
+}
 
 
 def _url() -> str:
