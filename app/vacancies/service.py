@@ -229,6 +229,9 @@ def create_vacancy(
         _check_footprint(session=session, municipality=municipality, point=point, footprint=footprint)
 
     values = props.model_dump(exclude={"municipality", "footprint"}, exclude_none=True)
+    if source == "staff":
+        # staff registering a unit have just checked it; imports and reports have not
+        values.setdefault("verified_at", func.now())
     vacancy = Vacancy(
         municipality_id=municipality.id, location=_ewkt(point), footprint=_ewkt(footprint),
         created_by_id=actor.user_id, source=source, **values,

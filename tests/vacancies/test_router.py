@@ -39,6 +39,7 @@ def test_create_returns_feature_with_location_and_etag(client, staff):
     assert props["municipality"] == SCHMOELLN and props["status"] == "vacant"
     assert props["floor_area_m2"] == 85 and props["version"] == 1
     assert props["owner_contact"] == "Frau Beispiel, 0365 123"  # staff of the town see it
+    assert props["verified_at"] is not None and props["stale"] is False  # staff just saw it
 
 
 def test_get_returns_the_same_feature(client, staff):
