@@ -101,14 +101,13 @@ def submit_report(*, session: Session, report: ReportCreate) -> tuple[Vacancy, l
 
 
 def _open_report(*, session: Session, vacancy_id: int, actor: Principal) -> Vacancy:
-    vacancy = session.scalar(select(Vacancy).where(Vacancy.id == vacancy_id,
-                                                   Vacancy.source == REPORT_SOURCE))
-    if vacancy is None:
+    vacancy = session.get(Vacancy, vacancy_id)
+    is_report = vacancy is not None and (vacancy.source == REPORT_SOURCE
+                                         or vacancy.status == VacancyStatus.reported)
+    if not is_report or not (actor.can_write(vacancy.municipality_id) or actor.reads_all_statuses):
         raise NotFound(f"no report {vacancy_id}", field="id")
     if not actor.can_write(vacancy.municipality_id):
-        if actor.reads_all_statuses:
-            raise Forbidden("only staff of the town decide on its reports")
-        raise NotFound(f"no report {vacancy_id}", field="id")
+        raise Forbidden("only staff of the town decide on its reports")
     if vacancy.status != VacancyStatus.reported:
         raise Conflict(f"report {vacancy_id} was already decided (status {vacancy.status.value})")
     return vacancy
@@ -150,7 +149,8 @@ def reject_report(*, session: Session, vacancy_id: int, reason: str, actor: Prin
 
 
 def open_reports(*, session: Session, municipality_id: int) -> list[dict[str, Any]]:
-    """The review queue's reports of one town, oldest first, with the reporter's contact."""
+    """The review queue's reports of one town, oldest first, with the reporter's contact and
+    what each may duplicate."""
     rows = session.execute(text("""
         SELECT v.id, ST_AsGeoJSON(v.location, 7)::jsonb AS location, v.street AS address,
                v.description, r.hint, c.email, coalesce(c.consent, false) AS consent, v.created_at,
@@ -161,4 +161,9 @@ def open_reports(*, session: Session, municipality_id: int) -> list[dict[str, An
         WHERE v.municipality_id = :mid AND v.status = 'reported'
         ORDER BY v.created_at, v.id
     """), {"mid": municipality_id}).mappings().all()
-    return [dict(row) for row in rows]
+    queue = []
+    for row in rows:
+        lon, lat = row["location"]["coordinates"]
+        duplicates = find_duplicates(session=session, lon=lon, lat=lat, exclude_id=row["id"])
+        queue.append({**row, "duplicates": duplicates})
+    return queue

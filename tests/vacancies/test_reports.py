@@ -81,6 +81,7 @@ def test_bad_reports_are_refused_and_store_nothing(client, session):
         report_body(email="not-an-email", consent=True),
         report_body(email=SECRET_EMAIL),  # no consent
         report_body(unknown_field=1),
+        report_body(crs={"type": "name", "properties": {"name": "EPSG:25832"}}),
         {k: v for k, v in report_body().items() if k != "location"},
     ]
     for body in bad:
@@ -89,6 +90,11 @@ def test_bad_reports_are_refused_and_store_nothing(client, session):
         assert SECRET_EMAIL not in response.text
     assert client.post("/api/v1/reports", content=b"{not json",
                        headers={"Content-Type": "application/json"}).status_code == 400
+    infinite = (b'{"location": {"type": "Point", "coordinates": [12.35, Infinity]},'
+                b' "address": "Markt 5", "description": "leer"}')
+    response = client.post("/api/v1/reports", content=infinite,
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code in (400, 422), response.text
     assert _count(session, "SELECT count(*) FROM vacancy") == 0
 
 
