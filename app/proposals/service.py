@@ -143,8 +143,7 @@ def _pinned_vacancy(*, session: Session, vacancy_id: int) -> Vacancy:
 def _area_municipality(*, session: Session, geom: BaseGeometry, ags: str | None,
                        field: str) -> Municipality:
     if ags is None or geom.geom_type == "Point":
-        return locate(session=session, point=geom.representative_point() if ags is None else geom,
-                      ags=ags, field=field)
+        return locate(session=session, point=geom.representative_point(), ags=ags, field=field)
     named = session.scalar(select(Municipality).where(Municipality.ags == ags))
     if named is None:
         raise InvalidInput(f"unknown municipality AGS {ags}", field="municipality")

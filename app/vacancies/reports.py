@@ -74,9 +74,11 @@ def find_duplicates(*, session: Session, lon: float, lat: float,
     return [dict(row) for row in rows]
 
 
-def submit_report(*, session: Session, report: ReportCreate) -> tuple[Vacancy, list[dict[str, Any]]]:
-    """Store a citizen report as a ``reported`` vacancy; returns it and the nearby candidates
-    it may duplicate (checked before saving)."""
+def submit_report(
+    *, session: Session, report: ReportCreate
+) -> tuple[Vacancy, Municipality, list[dict[str, Any]]]:
+    """Store a citizen report as a ``reported`` vacancy; returns it, its town and the nearby
+    records it may duplicate (checked before saving)."""
     point = geo.geometry_from_geojson(report.location.model_dump(exclude_none=True),
                                       field="location", types=("Point",))
     municipality = locate(session=session, point=point, ags=report.municipality, field="location")
@@ -96,8 +98,7 @@ def submit_report(*, session: Session, report: ReportCreate) -> tuple[Vacancy, l
     if report.email:
         session.add(ReportContact(vacancy_id=vacancy.id, email=report.email, consent=report.consent))
     session.flush()
-    vacancy.municipality_ags = municipality.ags  # type: ignore[attr-defined]
-    return vacancy, duplicates
+    return vacancy, municipality, duplicates
 
 
 def _open_report(*, session: Session, vacancy_id: int, actor: Principal) -> Vacancy:

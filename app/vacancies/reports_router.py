@@ -39,9 +39,8 @@ def submit_report(report: ReportCreate, request: Request, session: SessionDep):
     if report.is_bot:
         return JSONResponse({"id": None, "status": "received", "municipality": None,
                              "duplicates": []}, status_code=202)
-    vacancy, found = reports.submit_report(session=session, report=report)
-    return ReportCreated(id=vacancy.id, status="reported", municipality=vacancy.municipality_ags,
-                         duplicates=found)
+    vacancy, town, found = reports.submit_report(session=session, report=report)
+    return ReportCreated(id=vacancy.id, status="reported", municipality=town.ags, duplicates=found)
 
 
 @router.post("/{report_id}/confirm", response_model=ReportDecision, summary="Confirm a report")
