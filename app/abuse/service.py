@@ -24,14 +24,19 @@ def client_hash(*, secret: str, purpose: str, client: str) -> str:
     return hmac.new(secret.encode(), f"{purpose}\x00{client}".encode(), hashlib.sha256).hexdigest()
 
 
+def purge_windows(*, session: Session) -> int:
+    """Drop rate-limit windows older than a day; returns how many."""
+    return session.execute(text("DELETE FROM rate_limit_window WHERE window_start < now() - "
+                                "make_interval(secs => :keep)"), {"keep": KEEP_WINDOWS_S}).rowcount
+
+
 def check_rate_limit(
     *, session: Session, secret: str, client: str, action: str, limit: int, window_s: int = WINDOW_S
 ) -> None:
     """Count one hit of ``client`` for ``action``; RateLimited once the window holds more than
     ``limit``. The upsert is atomic, so concurrent workers cannot both slip under the limit."""
     key = client_hash(secret=secret, purpose=f"rate:{action}", client=client)
-    session.execute(text("DELETE FROM rate_limit_window WHERE window_start < now() - make_interval("
-                         "secs => :keep)"), {"keep": KEEP_WINDOWS_S})
+    purge_windows(session=session)
     hits, remaining = session.execute(text("""
         INSERT INTO rate_limit_window AS r (client_hash, action, window_start, hits)
         VALUES (:key, :action, to_timestamp(floor(extract(epoch FROM now()) / :w) * :w), 1)

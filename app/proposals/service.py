@@ -245,20 +245,23 @@ def _public_proposal(*, session: Session, proposal_id: int) -> Proposal:
     return proposal
 
 
-def _purge_client_hashes(session: Session, retention_days: int) -> None:
-    """Keyed client hashes only live as long as de-duplication needs them."""
+def purge_client_hashes(*, session: Session, retention_days: int) -> int:
+    """Keyed client hashes only live as long as de-duplication needs them; returns how many
+    were removed. Runs on every support and flag, and from `leerstand purge-client-hashes`."""
     params = {"days": retention_days}
-    session.execute(text("DELETE FROM proposal_support "
-                         "WHERE created_at < now() - make_interval(days => :days)"), params)
-    session.execute(text("UPDATE proposal_flag SET client_hash = NULL WHERE client_hash IS NOT NULL "
-                         "AND created_at < now() - make_interval(days => :days)"), params)
+    supports = session.execute(text("DELETE FROM proposal_support "
+                                    "WHERE created_at < now() - make_interval(days => :days)"), params)
+    flags = session.execute(text("UPDATE proposal_flag SET client_hash = NULL "
+                                 "WHERE client_hash IS NOT NULL "
+                                 "AND created_at < now() - make_interval(days => :days)"), params)
+    return supports.rowcount + flags.rowcount
 
 
 def support_proposal(*, session: Session, proposal_id: int, client_hash: str,
                      retention_days: int) -> int:
     """+1 from one client (once per proposal); returns the public count."""
     proposal = _public_proposal(session=session, proposal_id=proposal_id)
-    _purge_client_hashes(session, retention_days)
+    purge_client_hashes(session=session, retention_days=retention_days)
     inserted = session.execute(text("""
         INSERT INTO proposal_support (proposal_id, client_hash) VALUES (:id, :hash)
         ON CONFLICT ON CONSTRAINT uq_proposal_support_client DO NOTHING RETURNING id
@@ -275,7 +278,7 @@ def flag_proposal(*, session: Session, proposal_id: int, reason: FlagReason, com
     """Record a flag (once per client); from ``threshold`` open flags on, the proposal is hidden
     until staff decide."""
     proposal = _public_proposal(session=session, proposal_id=proposal_id)
-    _purge_client_hashes(session, retention_days)
+    purge_client_hashes(session=session, retention_days=retention_days)
     inserted = session.execute(text("""
         INSERT INTO proposal_flag (proposal_id, reason, comment, client_hash)
         VALUES (:id, :reason, :comment, :hash)

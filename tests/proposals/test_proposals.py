@@ -271,3 +271,32 @@ def test_author_email_never_public_nor_logged(client, users, caplog):
     for output in outputs:
         assert SECRET_EMAIL not in output
     assert SECRET_EMAIL not in caplog.text
+
+
+def test_purge_command_enforces_retention(client, users, database_url, session, monkeypatch,
+                                          capsys):
+    from app import cli
+    from app.config import get_settings
+    from tests.conftest import SECRET
+
+    staff = users.token("staff", SCHMOELLN)
+    proposal = published(client, staff, location=point(), radius_m=500)
+    client.post(f"/api/v1/proposals/{proposal['id']}/supports")
+    client.post(f"/api/v1/proposals/{proposal['id']}/flags", json={"reason": "spam"})
+    session.execute(text("UPDATE proposal_support SET created_at = now() - interval '40 days'"))
+    session.execute(text("UPDATE proposal_flag SET created_at = now() - interval '40 days'"))
+    session.execute(text("UPDATE rate_limit_window SET window_start = now() - interval '2 days'"))
+    session.commit()
+    monkeypatch.setenv("LEERSTAND_DATABASE_URL", database_url)
+    monkeypatch.setenv("LEERSTAND_SECRET_KEY", SECRET)
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["purge-client-hashes"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert "2 Unterstützungs-/Meldungs-Hashes" in capsys.readouterr().out
+    session.rollback()
+    assert session.execute(text("SELECT count(*) FROM proposal_support")).scalar_one() == 0
+    assert session.execute(text("SELECT count(client_hash) FROM proposal_flag")).scalar_one() == 0
+    assert session.execute(text("SELECT count(*) FROM rate_limit_window")).scalar_one() == 0
+    assert client.get(f"/api/v1/proposals/{proposal['id']}").json()["support_count"] == 1
