@@ -27,6 +27,7 @@ router = APIRouter(prefix="/api/v1/proposals", tags=["proposals"])
 pages = APIRouter(include_in_schema=False)
 ProposalId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 STATUS_PATH = "/api/v1/proposals/status/"
+STATUS_PAGE = "/vorschlaege/status/"
 
 
 @router.post("", status_code=201, summary="Suggest a use (held for moderation)")
@@ -37,7 +38,8 @@ def submit_proposal(data: ProposalCreate, request: Request, session: SessionDep)
         return JSONResponse({"id": None, "status": "received"}, status_code=202)
     proposal, token = service.submit_proposal(session=session, data=data)
     view = service.author_view(session=session, proposal_id=proposal.id)
-    return {**view, "status_token": token, "status_url": STATUS_PATH + token}
+    return {**view, "status_token": token, "status_url": STATUS_PATH + token,
+            "status_page": STATUS_PAGE + token}
 
 
 @router.get("", summary="List proposals")
@@ -129,6 +131,14 @@ def flag(proposal_id: ProposalId, body: FlagCreate, request: Request, session: S
         threshold=settings.flag_threshold, retention_days=settings.client_hash_retention_days,
     )
     return FlagResult(proposal_id=proposal_id)
+
+
+@pages.get(STATUS_PAGE + "{token}")
+def status_page(token: Annotated[str, Path(min_length=16, max_length=64)], request: Request,
+                session: SessionDep) -> Response:
+    """The author's private German status page (linked from the submit answer)."""
+    status = service.status_for_token(session=session, token=token)
+    return render(request, "proposal_status.html", status=status, labels=service.GERMAN_LABELS)
 
 
 @pages.get("/vorschlaege/{proposal_id}")

@@ -78,6 +78,17 @@ def test_bad_proposals_are_refused(client, users, session):
             proposal_body(location=point(), radius_m=500, duration="forever"),
             proposal_body(location=point(), radius_m=500, email="nope"),
             proposal_body(location=point(), radius_m=500, min_area_m2=1e9),
+            proposal_body(location=point(), radius_m=500, max_rent_eur_m2=1e6),
+            proposal_body(location=point(), radius_m=500, needs_ground_floor="maybe"),
+            # UTM 32N metres where WGS84 degrees are expected (the wrong CRS)
+            proposal_body(location={"type": "Point", "coordinates": [734000, 5642000]},
+                          radius_m=500),
+            proposal_body(area={"type": "Polygon", "coordinates": [[[734000, 5642000],
+                                                                     [735000, 5642000],
+                                                                     [735000, 5643000],
+                                                                     [734000, 5642000]]]}),
+            proposal_body(location=point(), radius_m=500,
+                          crs={"type": "name", "properties": {"name": "EPSG:25832"}}),
             proposal_body(area={"type": "Polygon", "coordinates": [bowtie]}),
             proposal_body(location={"type": "Point", "coordinates": [2.35, 48.85]}, radius_m=500),
             proposal_body(location=point(), radius_m=500, municipality=JENA),
@@ -98,6 +109,12 @@ def test_bad_proposals_are_refused(client, users, session):
 def test_script_in_text_is_stored_raw_and_escaped_on_the_page(client, users):
     staff = users.token("staff", SCHMOELLN)
     script = "<script>alert(1)</script>"
+    created = submit(client, location=point(), radius_m=500, title=script,
+                     description=f"Beschreibung {script}", display_name=script)
+    client.post(f"/api/v1/proposals/{created['id']}/reject", json={"reason": script},
+                headers=bearer(staff))
+    status_page = client.get(created["status_page"]).text
+    assert "<script>alert" not in status_page and "&lt;script&gt;" in status_page
     proposal = published(client, staff, location=point(), radius_m=500, title=script,
                          description=f"Beschreibung {script}", display_name=script)
     assert client.get(f"/api/v1/proposals/{proposal['id']}").json()["title"] == script
@@ -121,6 +138,10 @@ def test_rejection_reason_reaches_the_author_only_through_the_link(client, users
     assert status.json()["rejection_reason"] == "Bitte ohne Werbung"
     assert SECRET_EMAIL not in status.text
     assert client.get("/api/v1/proposals/status/" + "x" * 32).status_code == 404
+    page = client.get(created["status_page"])
+    assert page.status_code == 200 and "abgelehnt" in page.text
+    assert "Bitte ohne Werbung" in page.text and SECRET_EMAIL not in page.text
+    assert client.get("/vorschlaege/status/" + "x" * 32).status_code == 404
     assert client.get(f"/api/v1/proposals/{created['id']}").status_code == 404
 
 

@@ -73,6 +73,8 @@ def test_bad_reports_are_refused_and_store_nothing(client, session):
         {**report_body(), "location": {"type": "Polygon", "coordinates": [[[12, 50], [12.1, 50],
                                                                          [12, 50.1], [12, 50]]]}},
         {**report_body(), "location": {"type": "Point", "coordinates": [212.3, 50.9]}},
+        # UTM 32N metres where WGS84 degrees are expected (the wrong CRS)
+        {**report_body(), "location": {"type": "Point", "coordinates": [734000, 5642000]}},
         {**report_body(), "location": {"type": "Point", "coordinates": [12.3]}},
         report_body(address="x" * 201),
         report_body(address=""),
