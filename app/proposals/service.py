@@ -211,6 +211,11 @@ def _for_decision(*, session: Session, proposal_id: int, actor: Principal) -> Pr
     return proposal
 
 
+def _open_flags(session: Session, proposal_id: int) -> int:
+    return session.scalar(text("SELECT count(*) FROM proposal_flag "
+                               "WHERE proposal_id = :id AND resolved_at IS NULL"), {"id": proposal_id})
+
+
 def _resolve_flags(session: Session, proposal_id: int) -> None:
     session.execute(text("UPDATE proposal_flag SET resolved_at = now() "
                          "WHERE proposal_id = :id AND resolved_at IS NULL"), {"id": proposal_id})
@@ -218,13 +223,15 @@ def _resolve_flags(session: Session, proposal_id: int) -> None:
 
 def decide(*, session: Session, proposal_id: int, target: ProposalStatus, actor: Principal,
            reason: str | None = None) -> Proposal:
-    """Moderation: publish (also restores a proposal hidden by flags), reject with a reason,
-    withdraw, mark realised. Any decision settles the open flags."""
+    """Moderation: publish (also keeps a flagged proposal: restores it when hidden, dismisses
+    the flags), reject with a reason, withdraw, mark realised. Any decision settles the open
+    flags."""
     proposal = _for_decision(session=session, proposal_id=proposal_id, actor=actor)
     if target not in ALLOWED_TRANSITIONS[proposal.status]:
         raise ForbiddenTransition(
             f"a {proposal.status.value} proposal cannot become {target.value}", field="status")
-    if (target == proposal.status == ProposalStatus.published and proposal.hidden_at is None):
+    if target == proposal.status == ProposalStatus.published and proposal.hidden_at is None \
+            and not _open_flags(session, proposal_id):
         raise Conflict(f"proposal {proposal_id} is already published")
     if target == ProposalStatus.published and proposal.published_at is None:
         proposal.published_at = func.now()
@@ -286,10 +293,7 @@ def flag_proposal(*, session: Session, proposal_id: int, reason: FlagReason, com
     """), {"id": proposal_id, "reason": reason.value, "comment": comment, "hash": client_hash}).first()
     if inserted is None:
         raise Conflict("you already flagged this proposal")
-    open_flags = session.scalar(text("SELECT count(*) FROM proposal_flag "
-                                     "WHERE proposal_id = :id AND resolved_at IS NULL"),
-                                {"id": proposal_id})
-    if open_flags >= threshold:
+    if _open_flags(session, proposal_id) >= threshold:
         proposal.hidden_at = func.now()
     session.flush()
 

@@ -271,6 +271,12 @@ def test_below_threshold_stays_visible(client, users):
     proposal = published(client, staff, location=point(), radius_m=500)
     client.post(f"/api/v1/proposals/{proposal['id']}/flags", json={"reason": "spam"})
     assert _public_ids(client) == [proposal["id"]]
+    # staff keep it: publishing again dismisses the flag and empties the queue
+    kept = client.post(f"/api/v1/proposals/{proposal['id']}/publish", headers=bearer(staff))
+    assert kept.status_code == 200 and kept.json()["open_flags"] == 0
+    queue = client.get("/api/v1/review", params={"municipality": SCHMOELLN},
+                       headers=bearer(staff)).json()
+    assert queue["flagged_proposals"] == []
     assert client.post("/api/v1/proposals/999999/flags", json={"reason": "spam"}).status_code == 404
 
 
