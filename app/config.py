@@ -33,6 +33,20 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     session_max_age_s: int = Field(default=8 * 3600, ge=60)
     log_level: str = "INFO"
+    flag_threshold: int = Field(
+        default=3, ge=1, le=1000,
+        description="Open flags after which a published proposal is hidden until staff decide.",
+    )
+    public_posts_per_hour: int = Field(
+        default=20, ge=1, description="Reports and proposals per client and hour (then 429)."
+    )
+    public_votes_per_hour: int = Field(
+        default=120, ge=1, description="Supports and flags per client and hour (then 429)."
+    )
+    client_hash_retention_days: int = Field(
+        default=30, ge=1, le=365,
+        description="Days the keyed hashes that de-duplicate supports and flags are kept.",
+    )
     tiles_url: str = Field(
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         description="Base-map tile URL template for the Leaflet pages.",

@@ -80,6 +80,16 @@ class BadRequest(DomainError):
     code = "bad_request"
 
 
+class RateLimited(DomainError):
+    """Too many public writes from one client; ``retry_after`` seconds go into Retry-After."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     BadRequest: 400,
     Unauthenticated: 401,
@@ -91,6 +101,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     UnsupportedMediaType: 415,
     InvalidInput: 422,
     PreconditionRequired: 428,
+    RateLimited: 429,
 }
 
 

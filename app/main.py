@@ -19,16 +19,24 @@ from app.config import PROJECT_DIR, Settings, get_settings
 from app.database import make_engine
 from app.errors import DomainError, status_for
 from app.maps.router import router as pages_router
+from app.matching.router import router as matching_router
 from app.middleware import BodyGuardMiddleware
 from app.municipalities.router import router as municipalities_router
+from app.proposals.router import pages as proposal_pages
+from app.proposals.router import router as proposals_router
+from app.review.router import router as review_router
 from app.templating import render
+from app.vacancies.reports_router import router as reports_router
 from app.vacancies.router import router as vacancies_router
 
 log = logging.getLogger(__name__)
 API_PREFIXES = ("/api/",)
+# anonymous writes get tighter body limits than the staff API (a proposal may carry a polygon)
+PUBLIC_BODY_LIMITS = {"/api/v1/reports": 16 * 1024, "/api/v1/proposals": 64 * 1024}
 GERMAN_TITLES = {
     401: "Anmeldung erforderlich", 403: "Kein Zugriff", 404: "Seite nicht gefunden",
     405: "Nicht erlaubt", 413: "Anfrage zu groß", 422: "Ungültige Eingabe",
+    429: "Zu viele Anfragen",
 }
 
 
@@ -57,7 +65,9 @@ def _clean_validation_errors(errors: list[dict]) -> list[dict]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     def domain_error(request: Request, exc: DomainError) -> Response:
-        return _error_response(request, status_for(exc), exc.body())
+        response = _error_response(request, status_for(exc), exc.body())
+        response.headers.update(getattr(exc, "headers", {}))
+        return response
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -109,7 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
 
     install_error_handlers(app)
-    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes,
+                       limits=PUBLIC_BODY_LIMITS)
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="leerstand_session",
         max_age=settings.session_max_age_s, same_site="lax", https_only=settings.cookie_secure,
@@ -123,7 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
-    for router in (vacancies_router, municipalities_router, accounts_router, pages_router):
+    for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
+                   reports_router, proposals_router, matching_router, review_router,
+                   proposal_pages):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
     return app

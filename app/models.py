@@ -1,8 +1,16 @@
 """Every table, imported in one place for Alembic's autogenerate and the tests."""
 
+from app.abuse.models import RateLimitWindow
 from app.accounts.models import ApiToken, User
 from app.database import Base
+from app.matching.models import Match
 from app.municipalities.models import Municipality
+from app.proposals.models import Proposal, ProposalContact, ProposalFlag, ProposalSupport
 from app.vacancies.models import Vacancy, VacancyHistory
+from app.vacancies.report_models import ReportContact, VacancyReport
 
-__all__ = ["ApiToken", "Base", "Municipality", "User", "Vacancy", "VacancyHistory"]
+__all__ = [
+    "ApiToken", "Base", "Match", "Municipality", "Proposal", "ProposalContact", "ProposalFlag",
+    "ProposalSupport", "RateLimitWindow", "ReportContact", "User", "Vacancy", "VacancyHistory",
+    "VacancyReport",
+]

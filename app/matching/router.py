@@ -1,0 +1,68 @@
+"""HTTP for matches: ranked lists both ways and the staff review state of a pair."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import Field
+
+from app.abuse.schemas import Strict
+from app.accounts.deps import PrincipalDep, UserDep
+from app.database import SessionDep
+from app.matching import service
+from app.matching.models import MatchState
+
+router = APIRouter(prefix="/api/v1", tags=["matching"])
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Limit = Annotated[int, Query(ge=1, le=service.MAX_MATCHES)]
+
+
+class MatchCreate(Strict):
+    proposal_id: int = Field(ge=1)
+    vacancy_id: int = Field(ge=1)
+    state: MatchState
+
+
+class MatchUpdate(Strict):
+    state: MatchState
+
+
+class MatchOut(Strict):
+    id: int
+    proposal_id: int
+    vacancy_id: int
+    state: MatchState
+
+
+@router.get("/proposals/{proposal_id}/matches", summary="Vacancies that fit a proposal")
+def proposal_matches(proposal_id: Id, session: SessionDep, principal: PrincipalDep,
+                     limit: Limit = 50) -> dict[str, Any]:
+    """Public: `{"proposal_id", "fits"}`. Staff of the town: also `matches`, ranked with reasons."""
+    return service.matches_for_proposal(session=session, proposal_id=proposal_id,
+                                        principal=principal, limit=limit)
+
+
+@router.get("/vacancies/{vacancy_id}/matches", summary="Published proposals a vacancy fits")
+def vacancy_matches(vacancy_id: Id, session: SessionDep, principal: PrincipalDep,
+                    limit: Limit = 50) -> dict[str, Any]:
+    """Public: `{"vacancy_id", "fits"}`. Staff of the town: also `matches`, ranked with reasons."""
+    return service.matches_for_vacancy(session=session, vacancy_id=vacancy_id,
+                                       principal=principal, limit=limit)
+
+
+def _out(match) -> MatchOut:
+    return MatchOut(id=match.id, proposal_id=match.proposal_id, vacancy_id=match.vacancy_id,
+                    state=match.state)
+
+
+@router.post("/matches", response_model=MatchOut, summary="Record the review state of a pair")
+def record_match(body: MatchCreate, session: SessionDep, principal: UserDep) -> MatchOut:
+    """Staff of the vacancy's town: suggested → contacted → agreed / declined."""
+    return _out(service.record_state(session=session, proposal_id=body.proposal_id,
+                                     vacancy_id=body.vacancy_id, state=body.state,
+                                     principal=principal))
+
+
+@router.put("/matches/{match_id}", response_model=MatchOut, summary="Move a match's review state")
+def update_match(match_id: Id, body: MatchUpdate, session: SessionDep, principal: UserDep) -> MatchOut:
+    return _out(service.update_state(session=session, match_id=match_id, state=body.state,
+                                     principal=principal))

@@ -1,0 +1,142 @@
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.database import Base
+
+
+class Category(StrEnum):
+    culture = "culture"
+    creative = "creative"
+    social = "social"
+    education = "education"
+    gastronomy = "gastronomy"
+    retail_popup = "retail_popup"
+    co_working = "co_working"
+    other = "other"
+
+
+class Duration(StrEnum):
+    interim = "interim"
+    permanent = "permanent"
+    either = "either"
+
+
+class ProposalStatus(StrEnum):
+    pending = "pending"
+    published = "published"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+    realised = "realised"
+
+
+class FlagReason(StrEnum):
+    spam = "spam"
+    offensive = "offensive"
+    personal_data = "personal_data"
+
+
+def _enum(cls: type[StrEnum], name: str) -> Enum:
+    return Enum(cls, native_enum=False, create_constraint=True, length=20, name=name)
+
+
+class Proposal(Base):
+    __tablename__ = "proposal"
+    __table_args__ = (
+        CheckConstraint("min_area_m2 IS NULL OR max_area_m2 IS NULL OR min_area_m2 <= max_area_m2",
+                        name="area_range_ordered"),
+        CheckConstraint("max_rent_eur_m2 >= 0", name="rent_not_negative"),
+        CheckConstraint("radius_m > 0 AND radius_m <= 10000", name="radius_range"),
+        CheckConstraint("(location IS NULL) = (radius_m IS NULL)", name="location_with_radius"),
+        CheckConstraint("support_count >= 0", name="support_count_not_negative"),
+        Index("ix_proposal_municipality_status", "municipality_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="RESTRICT"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[Category] = mapped_column(_enum(Category, "category"))
+    min_area_m2: Mapped[Decimal | None] = mapped_column(Numeric(9, 1))
+    max_area_m2: Mapped[Decimal | None] = mapped_column(Numeric(9, 1))
+    needs_ground_floor: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    needs_shop_window: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    needs_step_free: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    duration: Mapped[Duration] = mapped_column(_enum(Duration, "duration"))
+    max_rent_eur_m2: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    # the wish: one specific vacancy, or an area (polygon, or point + radius)
+    vacancy_id: Mapped[int | None] = mapped_column(
+        ForeignKey("vacancy.id", ondelete="SET NULL"), index=True
+    )
+    area: Mapped[WKBElement | None] = mapped_column(Geometry("POLYGON", srid=4326))
+    location: Mapped[WKBElement | None] = mapped_column(Geometry("POINT", srid=4326))
+    radius_m: Mapped[int | None] = mapped_column(Integer)
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus, "proposal_status"))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    # sha256 of the author's private status link token; the token itself is never stored
+    status_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    support_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+
+
+class ProposalContact(Base):
+    """The author's e-mail: private, staff of the town only, deleted by the erase endpoint."""
+
+    __tablename__ = "proposal_contact"
+
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True
+    )
+    email: Mapped[str] = mapped_column(String(320), index=True)
+
+
+class ProposalSupport(Base):
+    """One support; ``client_hash`` de-duplicates and is deleted after the retention period
+    (the count on the proposal stays)."""
+
+    __tablename__ = "proposal_support"
+    __table_args__ = (UniqueConstraint("proposal_id", "client_hash", name="uq_proposal_support_client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
+    client_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+
+
+class ProposalFlag(Base):
+    __tablename__ = "proposal_flag"
+    __table_args__ = (UniqueConstraint("proposal_id", "client_hash", name="uq_proposal_flag_client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
+    reason: Mapped[FlagReason] = mapped_column(_enum(FlagReason, "flag_reason"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    client_hash: Mapped[str | None] = mapped_column(String(64))  # cleared after retention
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,150 @@
+"""HTTP for proposals: public submit, list, read, support, flag; staff moderation; the author's
+private status link; a German page per proposal."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from app.abuse.http import client_key, rate_limit
+from app.accounts.deps import PrincipalDep, UserDep
+from app.database import SessionDep
+from app.errors import InvalidInput
+from app.proposals import service
+from app.proposals.models import ProposalStatus
+from app.proposals.schemas import (
+    FlagCreate,
+    FlagResult,
+    ProposalCreate,
+    Rejection,
+    SupportCreate,
+    SupportResult,
+    Withdrawal,
+)
+from app.templating import render
+
+router = APIRouter(prefix="/api/v1/proposals", tags=["proposals"])
+pages = APIRouter(include_in_schema=False)
+ProposalId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+STATUS_PATH = "/api/v1/proposals/status/"
+STATUS_PAGE = "/vorschlaege/status/"
+
+
+@router.post("", status_code=201, summary="Suggest a use (held for moderation)")
+def submit_proposal(data: ProposalCreate, request: Request, session: SessionDep) -> Any:
+    """Public. Answers with the private `status_url` for the author; keep it."""
+    rate_limit(request, session, "proposal", "public_posts_per_hour")
+    if data.is_bot:
+        return JSONResponse({"id": None, "status": "received"}, status_code=202)
+    proposal, token = service.submit_proposal(session=session, data=data)
+    view = service.author_view(session=session, proposal_id=proposal.id)
+    return {**view, "status_token": token, "status_url": STATUS_PATH + token,
+            "status_page": STATUS_PAGE + token}
+
+
+@router.get("", summary="List proposals")
+def list_proposals(
+    session: SessionDep, principal: PrincipalDep,
+    municipality: Annotated[str | None, Query(pattern=r"^[0-9]{8}$", description="AGS")] = None,
+    status: Annotated[str | None, Query(description="status, or several comma-separated")] = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> dict[str, Any]:
+    """Public: published proposals. Staff of the town: all of theirs (with e-mail and flags)."""
+    try:
+        statuses = [ProposalStatus(s.strip()) for s in status.split(",")] if status else None
+    except ValueError as exc:
+        allowed = ", ".join(s.value for s in ProposalStatus)
+        raise InvalidInput(f"unknown status; allowed: {allowed}", field="status") from exc
+    items = service.list_views(session=session, principal=principal, ags=municipality,
+                               statuses=statuses, limit=limit, offset=offset)
+    return {"proposals": items, "limit": limit, "offset": offset}
+
+
+@router.get("/status/{token}", summary="The author's private status link")
+def proposal_status(token: Annotated[str, Path(min_length=16, max_length=64)],
+                    session: SessionDep) -> dict[str, Any]:
+    """Status and, when rejected, the reason; no e-mail."""
+    return service.status_for_token(session=session, token=token)
+
+
+@router.get("/{proposal_id}", summary="One proposal")
+def get_proposal(proposal_id: ProposalId, session: SessionDep, principal: PrincipalDep) -> Any:
+    return service.get_view(session=session, principal=principal, proposal_id=proposal_id)
+
+
+def _decision(session, principal, proposal_id: int, target: ProposalStatus,
+              reason: str | None = None) -> dict[str, Any]:
+    service.decide(session=session, proposal_id=proposal_id, target=target, actor=principal,
+                   reason=reason)
+    return service.get_view(session=session, principal=principal, proposal_id=proposal_id)
+
+
+@router.post("/{proposal_id}/publish", summary="Publish (or restore after flags)")
+def publish(proposal_id: ProposalId, session: SessionDep, principal: UserDep) -> Any:
+    return _decision(session, principal, proposal_id, ProposalStatus.published)
+
+
+@router.post("/{proposal_id}/reject", summary="Reject with a reason for the author")
+def reject(proposal_id: ProposalId, body: Rejection, session: SessionDep, principal: UserDep) -> Any:
+    return _decision(session, principal, proposal_id, ProposalStatus.rejected, body.reason)
+
+
+@router.post("/{proposal_id}/withdraw", summary="Withdraw")
+def withdraw(proposal_id: ProposalId, session: SessionDep, principal: UserDep,
+             body: Withdrawal | None = None) -> Any:
+    return _decision(session, principal, proposal_id, ProposalStatus.withdrawn,
+                     body.reason if body else None)
+
+
+@router.post("/{proposal_id}/realise", summary="Mark realised")
+def realise(proposal_id: ProposalId, session: SessionDep, principal: UserDep) -> Any:
+    return _decision(session, principal, proposal_id, ProposalStatus.realised)
+
+
+@router.post("/{proposal_id}/supports", status_code=201, response_model=SupportResult,
+             summary="Support a published proposal (once per client)")
+def support(proposal_id: ProposalId, request: Request, session: SessionDep,
+            body: SupportCreate | None = None) -> Any:
+    rate_limit(request, session, "support", "public_votes_per_hour")
+    if body is not None and body.is_bot:
+        return JSONResponse({"proposal_id": proposal_id, "support_count": None}, status_code=202)
+    settings = request.app.state.settings
+    count = service.support_proposal(
+        session=session, proposal_id=proposal_id,
+        client_hash=client_key(request, f"support:{proposal_id}"),
+        retention_days=settings.client_hash_retention_days,
+    )
+    return SupportResult(proposal_id=proposal_id, support_count=count)
+
+
+@router.post("/{proposal_id}/flags", status_code=201, response_model=FlagResult,
+             summary="Flag a published proposal (spam, offensive, personal data)")
+def flag(proposal_id: ProposalId, body: FlagCreate, request: Request, session: SessionDep) -> Any:
+    rate_limit(request, session, "flag", "public_votes_per_hour")
+    if body.is_bot:
+        return JSONResponse({"proposal_id": proposal_id, "received": True}, status_code=202)
+    settings = request.app.state.settings
+    service.flag_proposal(
+        session=session, proposal_id=proposal_id, reason=body.reason, comment=body.comment,
+        client_hash=client_key(request, f"flag:{proposal_id}"),
+        threshold=settings.flag_threshold, retention_days=settings.client_hash_retention_days,
+    )
+    return FlagResult(proposal_id=proposal_id)
+
+
+@pages.get(STATUS_PAGE + "{token}")
+def status_page(token: Annotated[str, Path(min_length=16, max_length=64)], request: Request,
+                session: SessionDep) -> Response:
+    """The author's private German status page (linked from the submit answer)."""
+    status = service.status_for_token(session=session, token=token)
+    return render(request, "proposal_status.html", status=status, labels=service.GERMAN_LABELS)
+
+
+@pages.get("/vorschlaege/{proposal_id}")
+def proposal_page(proposal_id: ProposalId, request: Request, session: SessionDep,
+                  principal: PrincipalDep) -> Response:
+    """German page of one proposal; every user text goes through Jinja's autoescape."""
+    proposal = service.get_view(session=session, principal=principal, proposal_id=proposal_id)
+    return render(request, "proposal.html", proposal=proposal,
+                  labels=service.GERMAN_LABELS)

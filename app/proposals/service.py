@@ -1,0 +1,345 @@
+"""Citizen proposals: submit, read, moderate, support, flag, and erase their authors' contacts.
+
+Public readers see published proposals that flags have not hidden; staff of the town see all of
+theirs with the author's e-mail and the flags; the author follows the status through a private
+token (only its hash is stored).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from app import geo
+from app.accounts.principal import ANONYMOUS, Principal
+from app.errors import Conflict, Forbidden, ForbiddenTransition, InvalidInput, NotFound
+from app.matching import service as matching
+from app.municipalities.models import Municipality
+from app.proposals.models import (
+    FlagReason,
+    Proposal,
+    ProposalContact,
+    ProposalStatus,
+)
+from app.proposals.schemas import ProposalCreate
+from app.vacancies.lifecycle import PUBLIC_STATUSES
+from app.vacancies.models import Vacancy
+from app.vacancies.reports import locate
+
+S = ProposalStatus
+ALLOWED_TRANSITIONS: dict[ProposalStatus, frozenset[ProposalStatus]] = {
+    S.pending: frozenset({S.published, S.rejected, S.withdrawn}),
+    # published -> published restores a proposal hidden by flags
+    S.published: frozenset({S.published, S.rejected, S.withdrawn, S.realised}),
+    S.rejected: frozenset(),
+    S.withdrawn: frozenset(),
+    S.realised: frozenset(),
+}
+PUBLIC_FIELDS = (
+    "id", "municipality", "title", "description", "category", "min_area_m2", "max_area_m2",
+    "needs_ground_floor", "needs_shop_window", "needs_step_free", "duration", "max_rent_eur_m2",
+    "vacancy_id", "area", "location", "radius_m", "display_name", "status", "support_count",
+    "created_at", "published_at",
+)
+MODERATION_FIELDS = ("hidden", "open_flags", "rejection_reason", "decided_at")
+MAX_PAGE = 500
+GERMAN_LABELS = {
+    "culture": "Kultur", "creative": "Kreativwirtschaft", "social": "Soziales",
+    "education": "Bildung", "gastronomy": "Gastronomie", "retail_popup": "Pop-up-Laden",
+    "co_working": "Co-Working", "other": "Sonstiges",
+    "interim": "Zwischennutzung", "permanent": "dauerhaft", "either": "beides",
+    "pending": "wird geprüft", "published": "veröffentlicht", "rejected": "abgelehnt",
+    "withdrawn": "zurückgezogen", "realised": "umgesetzt",
+}
+
+_VIEW_SQL = """
+    SELECT p.id, m.ags AS municipality, p.municipality_id, p.title, p.description, p.category,
+           p.min_area_m2::float AS min_area_m2, p.max_area_m2::float AS max_area_m2,
+           p.needs_ground_floor, p.needs_shop_window, p.needs_step_free, p.duration,
+           p.max_rent_eur_m2::float AS max_rent_eur_m2, p.vacancy_id,
+           ST_AsGeoJSON(p.area, 7)::jsonb AS area, ST_AsGeoJSON(p.location, 7)::jsonb AS location,
+           p.radius_m, p.display_name, p.status, p.support_count, p.created_at, p.published_at,
+           p.hidden_at IS NOT NULL AS hidden, p.rejection_reason, p.decided_at,
+           (SELECT count(*) FROM proposal_flag f
+            WHERE f.proposal_id = p.id AND f.resolved_at IS NULL) AS open_flags
+    FROM proposal p JOIN municipality m ON m.id = p.municipality_id
+"""
+PUBLIC_SQL = "(p.status = 'published' AND p.hidden_at IS NULL)"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _visible_sql(principal: Principal) -> tuple[str, dict[str, Any]]:
+    if principal.reads_all_statuses:
+        return "TRUE", {}
+    if principal.role == "staff" and principal.municipality_id is not None:
+        return f"({PUBLIC_SQL} OR p.municipality_id = :own_id)", {"own_id": principal.municipality_id}
+    return PUBLIC_SQL, {}
+
+
+def _views(*, session: Session, principal: Principal, where: str, params: dict[str, Any],
+           order: str = "p.id", limit: int = MAX_PAGE, offset: int = 0,
+           any_status: bool = False) -> list[dict[str, Any]]:
+    visible, extra = ("TRUE", {}) if any_status else _visible_sql(principal)
+    rows = session.execute(text(
+        f"{_VIEW_SQL} WHERE {visible} AND {where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+    ), {**params, **extra, "limit": limit, "offset": offset}).mappings().all()
+    fits = matching.fits_counts(session=session, proposal_ids=[r["id"] for r in rows])
+    own = [r["id"] for r in rows if principal.can_write(r["municipality_id"])]
+    emails = dict(session.execute(select(ProposalContact.proposal_id, ProposalContact.email)
+                                  .where(ProposalContact.proposal_id.in_(own))).all()) if own else {}
+    views = []
+    for row in rows:
+        view = {name: row[name] for name in PUBLIC_FIELDS}
+        view["fits_count"] = fits.get(row["id"], 0)
+        if principal.can_write(row["municipality_id"]) or principal.reads_all_statuses:
+            view.update({name: row[name] for name in MODERATION_FIELDS})
+        if row["id"] in own:  # personal data: staff of this town and admins only
+            view["email"] = emails.get(row["id"])
+        views.append(view)
+    return views
+
+
+def get_view(*, session: Session, principal: Principal, proposal_id: int) -> dict[str, Any]:
+    views = _views(session=session, principal=principal, where="p.id = :id", params={"id": proposal_id})
+    if not views:
+        raise NotFound(f"no proposal {proposal_id}", field="id")
+    return views[0]
+
+
+def author_view(*, session: Session, proposal_id: int) -> dict[str, Any]:
+    """The public fields of a just-submitted (pending) proposal, for its author's answer."""
+    return _views(session=session, principal=ANONYMOUS, where="p.id = :id",
+                  params={"id": proposal_id}, any_status=True)[0]
+
+
+def list_views(*, session: Session, principal: Principal, ags: str | None,
+               statuses: list[ProposalStatus] | None, limit: int, offset: int) -> list[dict[str, Any]]:
+    clauses, params = ["TRUE"], {}
+    if ags:
+        clauses.append("m.ags = :ags")
+        params["ags"] = ags
+    if statuses:
+        clauses.append("p.status = ANY(:statuses)")
+        params["statuses"] = [s.value for s in statuses]
+    return _views(session=session, principal=principal, where=" AND ".join(clauses), params=params,
+                  limit=limit, offset=offset)
+
+
+def _pinned_vacancy(*, session: Session, vacancy_id: int) -> Vacancy:
+    vacancy = session.get(Vacancy, vacancy_id)
+    if vacancy is None or vacancy.status not in PUBLIC_STATUSES:
+        raise NotFound(f"no published vacancy {vacancy_id}", field="vacancy_id")
+    return vacancy
+
+
+def _area_municipality(*, session: Session, geom: BaseGeometry, ags: str | None,
+                       field: str) -> Municipality:
+    if ags is None or geom.geom_type == "Point":
+        return locate(session=session, point=geom.representative_point(), ags=ags, field=field)
+    named = session.scalar(select(Municipality).where(Municipality.ags == ags))
+    if named is None:
+        raise InvalidInput(f"unknown municipality AGS {ags}", field="municipality")
+    if not session.scalar(select(func.ST_Intersects(named.boundary,
+                                                    func.ST_GeomFromText(geom.wkt, 4326)))):
+        raise InvalidInput(f"the area does not touch {named.name} (AGS {ags})", field=field)
+    return named
+
+
+def submit_proposal(*, session: Session, data: ProposalCreate) -> tuple[Proposal, str]:
+    """A new proposal (status pending) and the author's private status token."""
+    area = location = None
+    if data.vacancy_id is not None:
+        vacancy = _pinned_vacancy(session=session, vacancy_id=data.vacancy_id)
+        municipality = session.get(Municipality, vacancy.municipality_id)
+        if data.municipality and municipality.ags != data.municipality:
+            raise InvalidInput(f"vacancy {vacancy.id} lies in {municipality.name}, not in AGS "
+                               f"{data.municipality}", field="vacancy_id")
+    elif data.area is not None:
+        area = geo.geometry_from_geojson(data.area.model_dump(exclude_none=True), field="area",
+                                         types=("Polygon",))
+        municipality = _area_municipality(session=session, geom=area, ags=data.municipality,
+                                          field="area")
+    else:
+        location = geo.geometry_from_geojson(data.location.model_dump(exclude_none=True),
+                                             field="location", types=("Point",))
+        municipality = _area_municipality(session=session, geom=location, ags=data.municipality,
+                                          field="location")
+    token = secrets.token_urlsafe(24)
+    values = data.model_dump(exclude={"municipality", "area", "location", "email", "website"})
+    proposal = Proposal(
+        municipality_id=municipality.id, status=ProposalStatus.pending,
+        area=None if area is None else f"SRID=4326;{area.wkt}",
+        location=None if location is None else f"SRID=4326;{location.wkt}",
+        status_token_hash=token_hash(token), **values,
+    )
+    session.add(proposal)
+    session.flush()
+    if data.email:
+        session.add(ProposalContact(proposal_id=proposal.id, email=data.email))
+        session.flush()
+    return proposal, token
+
+
+def status_for_token(*, session: Session, token: str) -> dict[str, Any]:
+    row = session.execute(text("""
+        SELECT p.id, p.title, p.status, p.rejection_reason, p.support_count,
+               p.hidden_at IS NOT NULL AS hidden, p.created_at, p.published_at, p.decided_at
+        FROM proposal p WHERE p.status_token_hash = :hash
+    """), {"hash": token_hash(token)}).mappings().first()
+    if row is None:
+        raise NotFound("no proposal for this status link", field="token")
+    return dict(row)
+
+
+def _for_decision(*, session: Session, proposal_id: int, actor: Principal) -> Proposal:
+    proposal = session.scalar(select(Proposal).where(Proposal.id == proposal_id).with_for_update())
+    if proposal is None:
+        raise NotFound(f"no proposal {proposal_id}", field="id")
+    if not actor.can_write(proposal.municipality_id):
+        public = proposal.status == ProposalStatus.published and proposal.hidden_at is None
+        if public or actor.reads_all_statuses:
+            raise Forbidden("only staff of the town moderate its proposals")
+        raise NotFound(f"no proposal {proposal_id}", field="id")
+    return proposal
+
+
+def _open_flags(session: Session, proposal_id: int) -> int:
+    return session.scalar(text("SELECT count(*) FROM proposal_flag "
+                               "WHERE proposal_id = :id AND resolved_at IS NULL"), {"id": proposal_id})
+
+
+def _resolve_flags(session: Session, proposal_id: int) -> None:
+    session.execute(text("UPDATE proposal_flag SET resolved_at = now() "
+                         "WHERE proposal_id = :id AND resolved_at IS NULL"), {"id": proposal_id})
+
+
+def decide(*, session: Session, proposal_id: int, target: ProposalStatus, actor: Principal,
+           reason: str | None = None) -> Proposal:
+    """Moderation: publish (also keeps a flagged proposal: restores it when hidden, dismisses
+    the flags), reject with a reason, withdraw, mark realised. Any decision settles the open
+    flags."""
+    proposal = _for_decision(session=session, proposal_id=proposal_id, actor=actor)
+    if target not in ALLOWED_TRANSITIONS[proposal.status]:
+        raise ForbiddenTransition(
+            f"a {proposal.status.value} proposal cannot become {target.value}", field="status")
+    if target == proposal.status == ProposalStatus.published and proposal.hidden_at is None \
+            and not _open_flags(session, proposal_id):
+        raise Conflict(f"proposal {proposal_id} is already published")
+    if target == ProposalStatus.published and proposal.published_at is None:
+        proposal.published_at = func.now()
+    proposal.status = target
+    proposal.hidden_at = None
+    proposal.rejection_reason = reason if target in (S.rejected, S.withdrawn) else None
+    proposal.decided_at = func.now()
+    proposal.decided_by_id = actor.user_id
+    _resolve_flags(session, proposal_id)
+    session.flush()
+    return proposal
+
+
+def _public_proposal(*, session: Session, proposal_id: int) -> Proposal:
+    proposal = session.scalar(select(Proposal).where(Proposal.id == proposal_id).with_for_update())
+    if proposal is None or proposal.status != ProposalStatus.published or proposal.hidden_at:
+        raise NotFound(f"no published proposal {proposal_id}", field="id")
+    return proposal
+
+
+def purge_client_hashes(*, session: Session, retention_days: int) -> int:
+    """Keyed client hashes only live as long as de-duplication needs them; returns how many
+    were removed. Runs on every support and flag, and from `leerstand purge-client-hashes`."""
+    params = {"days": retention_days}
+    supports = session.execute(text("DELETE FROM proposal_support "
+                                    "WHERE created_at < now() - make_interval(days => :days)"), params)
+    flags = session.execute(text("UPDATE proposal_flag SET client_hash = NULL "
+                                 "WHERE client_hash IS NOT NULL "
+                                 "AND created_at < now() - make_interval(days => :days)"), params)
+    return supports.rowcount + flags.rowcount
+
+
+def support_proposal(*, session: Session, proposal_id: int, client_hash: str,
+                     retention_days: int) -> int:
+    """+1 from one client (once per proposal); returns the public count."""
+    proposal = _public_proposal(session=session, proposal_id=proposal_id)
+    purge_client_hashes(session=session, retention_days=retention_days)
+    inserted = session.execute(text("""
+        INSERT INTO proposal_support (proposal_id, client_hash) VALUES (:id, :hash)
+        ON CONFLICT ON CONSTRAINT uq_proposal_support_client DO NOTHING RETURNING id
+    """), {"id": proposal_id, "hash": client_hash}).first()
+    if inserted is None:
+        raise Conflict("you already support this proposal", support_count=proposal.support_count)
+    proposal.support_count += 1
+    session.flush()
+    return proposal.support_count
+
+
+def flag_proposal(*, session: Session, proposal_id: int, reason: FlagReason, comment: str | None,
+                  client_hash: str, threshold: int, retention_days: int) -> None:
+    """Record a flag (once per client); from ``threshold`` open flags on, the proposal is hidden
+    until staff decide."""
+    proposal = _public_proposal(session=session, proposal_id=proposal_id)
+    purge_client_hashes(session=session, retention_days=retention_days)
+    inserted = session.execute(text("""
+        INSERT INTO proposal_flag (proposal_id, reason, comment, client_hash)
+        VALUES (:id, :reason, :comment, :hash)
+        ON CONFLICT ON CONSTRAINT uq_proposal_flag_client DO NOTHING RETURNING id
+    """), {"id": proposal_id, "reason": reason.value, "comment": comment, "hash": client_hash}).first()
+    if inserted is None:
+        raise Conflict("you already flagged this proposal")
+    if _open_flags(session, proposal_id) >= threshold:
+        proposal.hidden_at = func.now()
+    session.flush()
+
+
+def review_lists(*, session: Session, municipality_id: int,
+                 principal: Principal) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Pending proposals (oldest first) and published ones with open flags (oldest flag first),
+    the latter with the flags' reasons."""
+    pending = _views(session=session, principal=principal,
+                     where="p.municipality_id = :mid AND p.status = 'pending'",
+                     params={"mid": municipality_id}, order="p.created_at, p.id")
+    flagged = _views(session=session, principal=principal, where="""
+        p.municipality_id = :mid AND p.status = 'published' AND EXISTS (
+            SELECT 1 FROM proposal_flag f WHERE f.proposal_id = p.id AND f.resolved_at IS NULL)
+    """, params={"mid": municipality_id}, order="""(SELECT min(f.created_at) FROM proposal_flag f
+        WHERE f.proposal_id = p.id AND f.resolved_at IS NULL), p.id""")
+    flags = session.execute(text("""
+        SELECT proposal_id, reason, comment, created_at FROM proposal_flag
+        WHERE proposal_id = ANY(:ids) AND resolved_at IS NULL ORDER BY created_at, id
+    """), {"ids": [p["id"] for p in flagged]}).mappings().all()
+    for view in flagged:
+        view["flags"] = [{"reason": f["reason"], "comment": f["comment"], "created_at": f["created_at"]}
+                         for f in flags if f["proposal_id"] == view["id"]]
+    return pending, flagged
+
+
+def erase_person(*, session: Session, email: str, actor: Principal) -> dict[str, int]:
+    """Delete a person's contact (and the display name of their proposals) by e-mail. Staff
+    erase within their town, admins everywhere. The e-mail is never logged."""
+    scope_all, scope_ids = actor.private_scope
+    if not scope_all and not scope_ids:
+        raise Forbidden("only staff and admins erase personal data")
+    params = {"email": email.strip().lower(), "all": scope_all, "ids": scope_ids}
+    names = session.execute(text("""
+        UPDATE proposal p SET display_name = NULL FROM proposal_contact c
+        WHERE c.proposal_id = p.id AND c.email = :email AND p.display_name IS NOT NULL
+          AND (:all OR p.municipality_id = ANY(:ids))
+    """), params).rowcount
+    proposals = session.execute(text("""
+        DELETE FROM proposal_contact c USING proposal p
+        WHERE c.proposal_id = p.id AND c.email = :email AND (:all OR p.municipality_id = ANY(:ids))
+    """), params).rowcount
+    reports = session.execute(text("""
+        DELETE FROM report_contact c USING vacancy v
+        WHERE c.vacancy_id = v.id AND c.email = :email AND (:all OR v.municipality_id = ANY(:ids))
+    """), params).rowcount
+    return {"report_contacts_deleted": reports, "proposal_contacts_deleted": proposals,
+            "display_names_cleared": names}
+

@@ -1,0 +1,44 @@
+"""Staff review queue of one town, and erasing a person's data by e-mail."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from app.abuse.schemas import Email, Strict
+from app.accounts.deps import UserDep
+from app.database import SessionDep
+from app.errors import Forbidden, NotFound
+from app.municipalities.models import Municipality
+from app.proposals import service as proposals
+from app.vacancies import reports
+
+router = APIRouter(prefix="/api/v1", tags=["review"])
+
+
+class EraseRequest(Strict):
+    email: Email
+
+
+@router.get("/review", summary="Review queue of a municipality (staff)")
+def review_queue(
+    session: SessionDep, principal: UserDep,
+    municipality: Annotated[str, Query(pattern=r"^[0-9]{8}$", description="AGS")],
+) -> dict[str, Any]:
+    """Open reports, pending proposals, flagged proposals; each oldest first."""
+    town = session.scalar(select(Municipality).where(Municipality.ags == municipality))
+    if town is None:
+        raise NotFound(f"no municipality {municipality}", field="municipality")
+    if not principal.can_write(town.id):
+        raise Forbidden(f"only staff of {town.name} see its review queue")
+    pending, flagged = proposals.review_lists(session=session, municipality_id=town.id,
+                                              principal=principal)
+    return {"municipality": town.ags, "reports": reports.open_reports(session=session,
+                                                                      municipality_id=town.id),
+            "pending_proposals": pending, "flagged_proposals": flagged}
+
+
+@router.post("/privacy/erase", summary="Erase a person's data by e-mail (staff, admin)")
+def erase(body: EraseRequest, session: SessionDep, principal: UserDep) -> dict[str, int]:
+    """The e-mail goes in the body (never the URL); staff erase within their town."""
+    return proposals.erase_person(session=session, email=body.email, actor=principal)

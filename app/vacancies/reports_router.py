@@ -1,0 +1,63 @@
+"""HTTP for citizen reports: public submit and duplicate check, staff confirm and reject."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from app.abuse.http import rate_limit
+from app.accounts.deps import UserDep
+from app.database import SessionDep
+from app.vacancies import reports
+from app.vacancies.lifecycle import VacancyStatus
+from app.vacancies.report_schemas import (
+    DuplicateList,
+    ReportConfirm,
+    ReportCreate,
+    ReportCreated,
+    ReportDecision,
+    ReportReject,
+)
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+
+@router.get("/duplicates", response_model=DuplicateList, summary="Vacancies and reports within 30 m")
+def duplicates(
+    session: SessionDep,
+    lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)],
+    lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
+) -> DuplicateList:
+    """Ask before reporting: "is it one of these?" Open reports come without their text."""
+    return DuplicateList(duplicates=reports.find_duplicates(session=session, lon=lon, lat=lat))
+
+
+@router.post("", status_code=201, response_model=ReportCreated, summary="Report an empty shop")
+def submit_report(report: ReportCreate, request: Request, session: SessionDep):
+    """Public. Lands as status `reported`, invisible until staff confirm it."""
+    rate_limit(request, session, "report", "public_posts_per_hour")
+    if report.is_bot:
+        return JSONResponse({"id": None, "status": "received", "municipality": None,
+                             "duplicates": []}, status_code=202)
+    vacancy, town, found = reports.submit_report(session=session, report=report)
+    return ReportCreated(id=vacancy.id, status="reported", municipality=town.ags, duplicates=found)
+
+
+@router.post("/{report_id}/confirm", response_model=ReportDecision, summary="Confirm a report")
+def confirm_report(report_id: int, session: SessionDep, principal: UserDep,
+                   body: ReportConfirm | None = None) -> ReportDecision:
+    """Staff of the town: the report becomes a `vacant` (default) or `threatened` vacancy."""
+    status = VacancyStatus((body or ReportConfirm()).status)
+    vacancy = reports.confirm_report(session=session, vacancy_id=report_id, status=status,
+                                     actor=principal)
+    return ReportDecision(id=vacancy.id, status=vacancy.status, version=vacancy.version)
+
+
+@router.post("/{report_id}/reject", response_model=ReportDecision, summary="Reject a report")
+def reject_report(report_id: int, body: ReportReject, session: SessionDep,
+                  principal: UserDep) -> ReportDecision:
+    """Staff of the town, with a reason; the record stays (status `rejected`) for the history."""
+    vacancy = reports.reject_report(session=session, vacancy_id=report_id, reason=body.reason,
+                                    actor=principal)
+    return ReportDecision(id=vacancy.id, status=vacancy.status, version=vacancy.version,
+                          rejection_reason=body.reason)
