@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     session_max_age_s: int = Field(default=8 * 3600, ge=60)
     log_level: str = "INFO"
+    login_attempts_per_hour: int = Field(
+        default=30, ge=1, description="Login form submissions per client and hour (then 429)."
+    )
     flag_threshold: int = Field(
         default=3, ge=1, le=1000,
         description="Open flags after which a published proposal is hidden until staff decide.",

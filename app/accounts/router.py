@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
+from app.abuse.http import rate_limit
 from app.accounts import service
 from app.accounts.deps import PrincipalDep, csrf_valid
 from app.database import SessionDep
@@ -42,6 +43,8 @@ def login(
 ) -> Response:
     if not csrf_valid(request, csrf_token):
         raise Forbidden("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu.")
+    # counted before checking, and kept on failure (the 401 page commits): slows password guessing
+    rate_limit(request, session, "login", "login_attempts_per_hour")
     user = service.authenticate_password(session=session, email=email, password=password)
     if user is None:
         return render(request, "login.html", status_code=401, next=_safe_next(next), email=email,

@@ -121,3 +121,18 @@ def test_token_of_deactivated_user_is_refused(client, users, session):
     user.is_active = False
     session.commit()
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
+
+
+def test_password_guessing_is_rate_limited(settings, database_url, staff_email):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    limited = settings.model_copy(update={"login_attempts_per_hour": 3})
+    with TestClient(create_app(limited)) as client:
+        answers = [login(client, staff_email, password=f"falsch-{i}-xxxxxx").status_code
+                   for i in range(3)]
+        assert answers == [401, 401, 401]
+        blocked = login(client, staff_email)  # even the right password now waits
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+        assert client.get("/api/v1/me").json()["authenticated"] is False
