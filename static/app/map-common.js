@@ -18,7 +18,7 @@ window.Leerstand = (function () {
       else if (key.startsWith("aria-") || key === "role" || key === "for") node.setAttribute(key, value);
       else node[key] = value;
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
