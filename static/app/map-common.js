@@ -246,11 +246,13 @@ window.Leerstand = (function () {
    * marker per id; the caller decides what a marker looks like and does.
    */
   class VacancyLayer {
-    constructor(map, {ags, makeMarker, onChange, pageSize = 2500, cluster = {}}) {
+    constructor(map, {ags, makeMarker, onChange, firstPage = 500, pageSize = 5000, cluster = {}}) {
       this.map = map;
       this.ags = ags;
       this.makeMarker = makeMarker;
       this.onChange = onChange || (() => {});
+      // a small first page puts markers on screen fast; bigger ones then fill in the rest
+      this.firstPage = firstPage;
       this.pageSize = pageSize;
       this.markers = new Map();  // id -> marker (marker.feature holds the Feature)
       this.group = L_.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
@@ -262,18 +264,21 @@ window.Leerstand = (function () {
     }
 
     async load() {
+      const bbox = bboxParam(this.map.getBounds().pad(0.2));
+      if (this.controller && this.loadingBbox === bbox) return;  // same view already loading
       if (this.controller) this.controller.abort();
       const controller = this.controller = new AbortController();
-      const bbox = bboxParam(this.map.getBounds().pad(0.2));
+      this.loadingBbox = bbox;
       let offset = 0, matched = Infinity;
       const seen = new Set();
       try {
         while (offset < matched) {
+          const limit = offset === 0 ? this.firstPage : this.pageSize;
           const url = "/api/v1/vacancies?municipality=" + encodeURIComponent(this.ags) +
-            "&bbox=" + bbox + "&limit=" + this.pageSize + "&offset=" + offset;
+            "&bbox=" + bbox + "&limit=" + limit + "&offset=" + offset;
           const {data} = await api(url, {signal: controller.signal});
           matched = data.numberMatched;
-          offset += this.pageSize;
+          offset += limit;
           this.addFeatures(data.features, seen);
           if (data.features.length === 0) break;
         }
@@ -281,6 +286,8 @@ window.Leerstand = (function () {
         this.onChange("loaded");
       } catch (error) {
         if (error.name !== "AbortError") this.onChange("error", error);
+      } finally {
+        if (this.controller === controller) this.controller = null;
       }
     }
 
