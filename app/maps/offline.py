@@ -72,6 +72,7 @@ class MapParts:
     header: str
     html: str
     script: str
+    bounds: list[list[float]] | None  # [[south, west], [north, east]], fitted by the page script
 
 
 def build_map(
@@ -86,9 +87,10 @@ def build_map(
     # tiles_url and attribution come from the operator's settings, not from users
     folium.TileLayer(tiles=tiles_url, attr=attribution, name="Hintergrundkarte",
                      max_zoom=19, max_native_zoom=19).add_to(fmap)
-    if bounds is not None:
-        fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     root = fmap.get_root()
     root.render()
+    # not folium's fit_bounds: it animates from zoom_start, and a view set while that animation
+    # runs is undone when it ends; the page script fits without animation instead
+    fit = None if bounds is None else [[bounds[1], bounds[0]], [bounds[3], bounds[2]]]
     return MapParts(name=fmap.get_name(), header=root.header.render(), html=root.html.render(),
-                    script=root.script.render())
+                    script=root.script.render(), bounds=fit)

@@ -66,9 +66,10 @@ def _town(session, ags: str) -> dict:
 @router.get("/karte/{ags}")
 def public_map(ags: str, request: Request, session: SessionDep) -> Response:
     town = _town(session, ags)
-    config = {"ags": ags, "name": town["name"], "statuses": _statuses(PUBLIC_STATUSES)}
-    return render(request, "map_public.html", town=town, map=_map_parts(request, town["bounds"]),
-                  config=config)
+    parts = _map_parts(request, town["bounds"])
+    config = {"ags": ags, "name": town["name"], "statuses": _statuses(PUBLIC_STATUSES),
+              "bounds": parts.bounds}
+    return render(request, "map_public.html", town=town, map=parts, config=config)
 
 
 @router.get("/verwaltung/{ags}")
@@ -79,12 +80,12 @@ def staff_map(ags: str, request: Request, session: SessionDep, principal: Princi
     if not principal.can_write(town["id"]):
         raise Forbidden(f"Sie können die Karte von {town['name']} nicht bearbeiten: Ihr Zugang "
                         "gehört zu einer anderen Stadt oder erlaubt nur das Lesen.")
+    parts = _map_parts(request, town["bounds"], cls=offline.StaffMap)
     config = {
         "ags": ags, "name": town["name"], "statuses": _statuses(STATUS_ORDER),
-        "initialStatuses": _statuses(INITIAL_STATUSES),
+        "initialStatuses": _statuses(INITIAL_STATUSES), "bounds": parts.bounds,
     }
-    return render(request, "map_staff.html", town=town, config=config,
-                  map=_map_parts(request, town["bounds"], cls=offline.StaffMap))
+    return render(request, "map_staff.html", town=town, config=config, map=parts)
 
 
 @router.get("/uebersicht")
@@ -92,4 +93,4 @@ def overview(request: Request) -> Response:
     # Thuringia; the choropleth zooms to the towns with vacancies once loaded
     parts = _map_parts(request, (9.87, 50.20, 12.66, 51.65))
     return render(request, "map_overview.html", map=parts,
-                  config={"statuses": _statuses(STATUS_ORDER)})
+                  config={"statuses": _statuses(STATUS_ORDER), "bounds": parts.bounds})

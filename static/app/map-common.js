@@ -376,7 +376,12 @@ window.Leerstand = (function () {
     return {feature: data, boundary, core};
   }
 
-  return {el, api, ApiError, address, formatDate, popupContent, popupSections, statusIcon, legend,
+  /** The first view, without animation (a view set during an animation is undone at its end). */
+  function fitInitial(map, bounds) {
+    if (bounds) map.fitBounds(bounds, {animate: false});
+  }
+
+  return {fitInitial, el, api, ApiError, address, formatDate, popupContent, popupSections, statusIcon, legend,
           VacancyLayer, renderList, townLayers, showErrors, clearErrors, fieldErrors,
           germanMessage, labels: {FLOOR, CONDITION, WILLING}, number};
 })();

@@ -4,6 +4,7 @@
 
 Leerstand.overviewMap = function (map, config) {
   const {el, api, number} = Leerstand;
+  Leerstand.fitInitial(map, config.bounds);
   const statusLabels = Object.fromEntries(config.statuses.map((s) => [s.value, s.label]));
   // fixed classes, so maps of different dates compare; sequential, colour-blind safe (YlOrRd)
   const CLASSES = [

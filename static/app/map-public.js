@@ -3,6 +3,7 @@
 
 Leerstand.publicMap = function (map, config) {
   const {el} = Leerstand;
+  Leerstand.fitInitial(map, config.bounds);
   const statusLabels = Object.fromEntries(config.statuses.map((s) => [s.value, s.label]));
   const context = {statusLabels, staff: false, config};
   const list = document.getElementById("vacancy-list");

@@ -5,6 +5,7 @@
 
 Leerstand.staffMap = function (map, config, csrf) {
   const {api, el} = Leerstand;
+  Leerstand.fitInitial(map, config.bounds);
   const statusLabels = Object.fromEntries(config.statuses.map((s) => [s.value, s.label]));
   const $ = (id) => document.getElementById(id);
   const form = $("vacancy-form");

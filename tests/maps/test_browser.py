@@ -24,9 +24,16 @@ def _markers_drawn(page) -> None:
     page.wait_for_selector(".vac-marker, .marker-cluster")
 
 
-def _map_js(page, script: str):
-    """Run script with `map` bound to the page's Leaflet map."""
-    return page.evaluate(f"(() => {{ const map = window.leerstandLayer.map; {script} }})()")
+def _set_view(page, lat: float, lon: float, zoom: int) -> None:
+    """Move the map and wait until it stays there (a running fit/zoom animation may undo a
+    single setView)."""
+    page.wait_for_function("""([lat, lon, zoom]) => {
+        const map = window.leerstandLayer && window.leerstandLayer.map;
+        if (!map) return false;
+        const there = map.getZoom() === zoom && Math.abs(map.getCenter().lat - lat) < 1e-5;
+        if (!there) map.setView([lat, lon], zoom, {reset: true});
+        return there;
+    }""", arg=[lat, lon, zoom], polling=100)
 
 
 def test_public_map_loads_by_viewport_with_markers_list_and_popup(live_server, users, page, guard):
@@ -62,7 +69,7 @@ def test_public_map_loads_by_viewport_with_markers_list_and_popup(live_server, u
     assert guard.api_calls and all("bbox=" in u and f"municipality={SCHMOELLN}" in u
                                    for u in guard.api_calls if "/vacancies" in u)
     before = len(guard.api_calls)
-    _map_js(page, "map.setView([50.70, 12.20], 16);")
+    _set_view(page, 50.70, 12.20, 16)
     expect(page.locator("#vacancy-count")).to_have_text("0 Einträge im Kartenausschnitt")
     assert len(guard.api_calls) > before
     assert guard.tiles, "the base map asks for tiles"
@@ -124,15 +131,15 @@ def test_staff_adds_moves_and_edits_with_version_check(live_server, users, page,
     users.token("staff", SCHMOELLN, email="staff@example.org", password=PASSWORD)
     api = Api(live_server.url, users.token("staff", SCHMOELLN))
     login(page, live_server.url, SCHMOELLN, "staff@example.org")
-    page.wait_for_function("window.leerstandLayer !== undefined")
 
     # add: click into the empty map, fill the form
     lon, lat = CENTRES[SCHMOELLN]
-    _map_js(page, f"map.setView([{lat}, {lon}], 18, {{animate: false}});")
-    page.wait_for_timeout(300)
+    _set_view(page, lat, lon, 17)
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("#editor-title")).to_have_text("Neuer Leerstand")
+    shown = re.search(r"Position: ([0-9.]+), ([0-9.]+)", page.locator("#editor-position").inner_text())
+    clicked = Point(float(shown.group(2)), float(shown.group(1)))
     page.fill("#f-street", "Neue Gasse")
     page.fill("#f-house_number", "7")
     page.fill("#f-floor_area_m2", "64,5")
@@ -143,10 +150,11 @@ def test_staff_adds_moves_and_edits_with_version_check(live_server, users, page,
     assert added["properties"]["floor_area_m2"] == 64.5
     assert added["properties"]["status"] == "threatened"
     start = Point(added["geometry"]["coordinates"])
-    assert start.distance(Point(lon, lat)) < 0.0005
+    assert start.distance(clicked) < 0.00001
     screenshot(page, "staff")
 
     # move: drag the marker 80 px to the right
+    _set_view(page, start.y, start.x, 18)
     marker = page.locator('.vac-marker[title="Neue Gasse 7"]')
     mbox = marker.bounding_box()
     x, y = mbox["x"] + mbox["width"] / 2, mbox["y"] + mbox["height"] / 2
@@ -229,14 +237,13 @@ def test_staff_draws_the_core_area(live_server, users, page, guard):
     api = Api(live_server.url)
     assert api.municipality(SCHMALKALDEN)["properties"]["core_area"] is None
     login(page, live_server.url, SCHMALKALDEN, "core@example.org")
-    page.wait_for_function("window.leerstandLayer !== undefined")
     lon, lat = CENTRES[SCHMALKALDEN]
-    _map_js(page, f"map.setView([{lat}, {lon}], 16, {{animate: false}});")
-    page.wait_for_timeout(300)
+    _set_view(page, lat, lon, 16)
 
     _draw_polygon(page, [(0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7)])
     expect(page.locator("#core-status")).to_contain_text("noch nicht gespeichert")
     page.click("#core-save")
+    expect(page.locator("#core-error")).to_have_text("")
     expect(page.locator("#core-status")).to_have_text("Innenstadtbereich gespeichert.")
     core = shape(api.municipality(SCHMALKALDEN)["properties"]["core_area"])
     assert core.contains(Point(lon, lat))
@@ -244,8 +251,7 @@ def test_staff_draws_the_core_area(live_server, users, page, guard):
     screenshot(page, "staff-core-area")
 
     # too big: reaches outside the town; German error, stored area unchanged
-    _map_js(page, f"map.setView([{lat}, {lon}], 10, {{animate: false}});")
-    page.wait_for_timeout(300)
+    _set_view(page, lat, lon, 10)
     _draw_polygon(page, [(0.1, 0.1), (0.9, 0.1), (0.9, 0.9), (0.1, 0.9)])
     page.click("#core-save")
     expect(page.locator("#core-error")).to_have_text(
@@ -267,4 +273,31 @@ def test_overview_choropleth_with_legend_and_links(live_server, users, page, gua
     link.click()
     page.wait_for_url(re.compile(f"/karte/{SCHMOELLN}$"))
     _markers_drawn(page)
+    guard.assert_clean()
+
+
+def test_popup_score_section_follows_the_scoring_contract(live_server, users, page, guard):
+    """Issue 3 adds properties.scores; until then the popup shows nothing about scores."""
+    Api(live_server.url, users.token("staff", SCHMOELLN)).create(feature(SCHMOELLN, street="Markt"))
+    page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    page.locator("#vacancy-list button").first.click()
+    expect(page.locator(".leaflet-popup-content")).to_contain_text("Markt")
+    assert page.locator(".leaflet-popup-content .scores").count() == 0
+
+    render = """(scores) => {
+        const props = {street: "Markt", status: "vacant"};
+        if (scores !== "absent") props.scores = scores;
+        return Leerstand.popupContent({type: "Feature", id: 1, properties: props},
+                                      {statusLabels: {vacant: "leer"}}).innerText;
+    }"""
+    assert "Bewertung" not in page.evaluate(render, "absent")
+    assert "Noch nicht bewertet." in page.evaluate(render, None)
+    shown = page.evaluate(render, {"interim": 72, "permanent": 41.5, "recommendation": "interim",
+                                   "confidence": 0.8, "profile_version": 2})
+    assert "Zwischennutzung empfohlen" in shown
+    assert "Eignung Zwischennutzung: 72 von 100" in shown and "Eignung Nachnutzung: 41,5 von 100" in shown
+    assert "Verlässlichkeit 80 % (Bewertungsprofil 2)" in shown
+    odd = page.evaluate(render, {"interim": 1, "permanent": 1, "confidence": 0, "profile_version": 1,
+                                 "recommendation": "<img src=x onerror=alert(1)>"})
+    assert "<img src=x onerror=alert(1)>" in odd
     guard.assert_clean()
