@@ -228,7 +228,9 @@ window.Leerstand = (function () {
     control.onAdd = () => {
       const box = el("div", {className: "map-legend"}, el("strong", {}, title || "Status"),
         el("ul", {}, statuses.map((s) =>
-          el("li", {}, el("span", {className: "swatch vac-" + s.value, "aria-hidden": "true"}), s.label))));
+          el("li", {}, el("span", {className: "swatch vac-" + s.value, "aria-hidden": "true"}), s.label)),
+          el("li", {}, el("span", {className: "line-swatch boundary", "aria-hidden": "true"}), "Gemeindegrenze"),
+          el("li", {}, el("span", {className: "line-swatch core", "aria-hidden": "true"}), "Innenstadtbereich")));
       L_.DomEvent.disableClickPropagation(box);
       return box;
     };

@@ -54,7 +54,7 @@ def test_public_map_loads_by_viewport_with_markers_list_and_popup(live_server, u
     assert "Intern" not in page.locator("#vacancy-list").inner_text()
     assert page.evaluate("L.version") == "1.9.3"
     legend = page.locator(".map-legend").inner_text()
-    assert "leer" in legend and "drohender Leerstand" in legend
+    assert "leer" in legend and "drohender Leerstand" in legend and "Innenstadtbereich" in legend
 
     # the list is the keyboard way into the map: focus, Enter, the popup opens
     page.locator("#vacancy-list button", has_text="Markt 1").focus()
