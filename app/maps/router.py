@@ -1,14 +1,28 @@
-"""Plain German pages: start page and the about page with data sources and licences."""
+"""German pages: start, about, and the three maps (public, staff, working-group overview).
+
+The map pages carry no register data: their scripts load it from the JSON API by viewport.
+"""
+
+import re
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import text
 
+from app.accounts.deps import PrincipalDep
 from app.database import SessionDep
+from app.errors import Forbidden, NotFound
+from app.maps import offline
+from app.maps.service import map_extent
 from app.templating import render
-from app.vacancies.lifecycle import PUBLIC_STATUSES
+from app.vacancies.lifecycle import GERMAN_LABELS, INITIAL_STATUSES, PUBLIC_STATUSES, VacancyStatus
 
 router = APIRouter(include_in_schema=False)
+AGS_RE = re.compile(r"^[0-9]{8}$")
+# the order of the legend: from "needs action" to "done"
+STATUS_ORDER = [VacancyStatus(s) for s in (
+    "reported", "threatened", "vacant", "interim_use", "reused", "withdrawn", "demolished", "rejected",
+)]
 
 
 @router.get("/")
@@ -30,3 +44,53 @@ def about(request: Request) -> Response:
 @router.get("/favicon.ico")
 def favicon() -> Response:
     return Response(status_code=204)
+
+
+def _statuses(statuses) -> list[dict[str, str]]:
+    return [{"value": s.value, "label": GERMAN_LABELS[s]} for s in STATUS_ORDER if s in statuses]
+
+
+def _map_parts(request: Request, bounds, cls=offline.OfflineMap) -> offline.MapParts:
+    settings = request.app.state.settings
+    return offline.build_map(tiles_url=settings.tiles_url, attribution=settings.tiles_attribution,
+                             bounds=bounds, cls=cls)
+
+
+def _town(session, ags: str) -> dict:
+    # a malformed AGS is just another page that does not exist (German 404, not a 422)
+    if not AGS_RE.match(ags):
+        raise NotFound(f"no municipality with AGS {ags}", field="ags")
+    return map_extent(session=session, ags=ags)
+
+
+@router.get("/karte/{ags}")
+def public_map(ags: str, request: Request, session: SessionDep) -> Response:
+    town = _town(session, ags)
+    parts = _map_parts(request, town["bounds"])
+    config = {"ags": ags, "name": town["name"], "statuses": _statuses(PUBLIC_STATUSES),
+              "bounds": parts.bounds}
+    return render(request, "map_public.html", town=town, map=parts, config=config)
+
+
+@router.get("/verwaltung/{ags}")
+def staff_map(ags: str, request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
+    town = _town(session, ags)
+    if not principal.authenticated:
+        return RedirectResponse(f"/anmelden?next=/verwaltung/{ags}", status_code=303)
+    if not principal.can_write(town["id"]):
+        raise Forbidden(f"Sie können die Karte von {town['name']} nicht bearbeiten: Ihr Zugang "
+                        "gehört zu einer anderen Stadt oder erlaubt nur das Lesen.")
+    parts = _map_parts(request, town["bounds"], cls=offline.StaffMap)
+    config = {
+        "ags": ags, "name": town["name"], "statuses": _statuses(STATUS_ORDER),
+        "initialStatuses": _statuses(INITIAL_STATUSES), "bounds": parts.bounds,
+    }
+    return render(request, "map_staff.html", town=town, config=config, map=parts)
+
+
+@router.get("/uebersicht")
+def overview(request: Request) -> Response:
+    # Thuringia; the choropleth zooms to the towns with vacancies once loaded
+    parts = _map_parts(request, (9.87, 50.20, 12.66, 51.65))
+    return render(request, "map_overview.html", map=parts,
+                  config={"statuses": _statuses(STATUS_ORDER), "bounds": parts.bounds})

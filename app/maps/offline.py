@@ -1,0 +1,96 @@
+"""folium without any CDN: Leaflet and plugins come from static/vendor/ (see fetch.sh there).
+
+folium does not escape user text (popups, tooltips, GeoJsonPopup), so the pages never hand it
+any: folium only draws the empty map and the base-map layer, and the page scripts load the data
+from the API and build popups with textContent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import folium
+from folium.template import Template
+
+VENDOR = "/static/vendor"
+LEAFLET_JS = [
+    ("leaflet", f"{VENDOR}/leaflet/leaflet.js"),
+    # folium's own templates use jQuery ($(document).ready in keep_in_front, popups)
+    ("jquery", f"{VENDOR}/jquery/jquery.min.js"),
+    ("markercluster", f"{VENDOR}/leaflet.markercluster/leaflet.markercluster.js"),
+]
+LEAFLET_CSS = [
+    ("leaflet_css", f"{VENDOR}/leaflet/leaflet.css"),
+    ("markercluster_css", f"{VENDOR}/leaflet.markercluster/MarkerCluster.css"),
+    ("markercluster_default_css", f"{VENDOR}/leaflet.markercluster/MarkerCluster.Default.css"),
+]
+GEOMAN_JS = [("geoman", f"{VENDOR}/leaflet-geoman/leaflet-geoman.js")]
+GEOMAN_CSS = [("geoman_css", f"{VENDOR}/leaflet-geoman/leaflet-geoman.css")]
+
+
+class OfflineMap(folium.Map):
+    """folium.Map with vendored assets and without folium's page-wide styles.
+
+    folium's header also sets ``user-scalable=no`` (blocks zooming the page on phones, an
+    accessibility failure) and sizes html/body; our base template owns the page instead.
+    """
+
+    default_js = LEAFLET_JS
+    default_css = LEAFLET_CSS
+    _template = Template("""
+        {% macro header(this, kwargs) %}
+            <style>#{{ this.get_name() }} { position: relative; width: 100%; height: 100%; }</style>
+        {% endmacro %}
+        {% macro html(this, kwargs) %}
+            <div class="folium-map" id={{ this.get_name()|tojson }}
+                 role="region" aria-label="Karte"></div>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.map({{ this.get_name()|tojson }}, {
+                center: {{ this.location|tojson }}, crs: L.CRS.{{ this.crs }},
+                ...{{ this.options|tojavascript }}
+            });
+            {%- if this.control_scale %}
+            L.control.scale({imperial: false}).addTo({{ this.get_name() }});
+            {%- endif %}
+        {% endmacro %}
+    """)
+
+
+class StaffMap(OfflineMap):
+    """The staff map also draws and edits the core area (Leaflet-Geoman)."""
+
+    default_js = LEAFLET_JS + GEOMAN_JS
+    default_css = LEAFLET_CSS + GEOMAN_CSS
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """The rendered pieces a page template places: asset links, the map div, the map script."""
+
+    name: str
+    header: str
+    html: str
+    script: str
+    bounds: list[list[float]] | None  # [[south, west], [north, east]], fitted by the page script
+
+
+def build_map(
+    *, tiles_url: str, attribution: str, bounds: tuple[float, float, float, float] | None,
+    cls: type[OfflineMap] = OfflineMap,
+) -> MapParts:
+    """An empty map of the given (minlon, minlat, maxlon, maxlat) extent with the base map."""
+    centre = [51.0, 11.0] if bounds is None else [(bounds[1] + bounds[3]) / 2,
+                                                  (bounds[0] + bounds[2]) / 2]
+    fmap = cls(location=centre, zoom_start=8 if bounds is None else 14, tiles=None,
+               control_scale=True, prefer_canvas=False)
+    # tiles_url and attribution come from the operator's settings, not from users
+    folium.TileLayer(tiles=tiles_url, attr=attribution, name="Hintergrundkarte",
+                     max_zoom=19, max_native_zoom=19).add_to(fmap)
+    root = fmap.get_root()
+    root.render()
+    # not folium's fit_bounds: it animates from zoom_start, and a view set while that animation
+    # runs is undone when it ends; the page script fits without animation instead
+    fit = None if bounds is None else [[bounds[1], bounds[0]], [bounds[3], bounds[2]]]
+    return MapParts(name=fmap.get_name(), header=root.header.render(), html=root.html.render(),
+                    script=root.script.render(), bounds=fit)

@@ -1,0 +1,25 @@
+"""HTTP for statistics: the numbers behind the working-group overview (/uebersicht)."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from app.accounts.deps import PrincipalDep
+from app.database import SessionDep
+from app.responses import raw_geojson
+from app.statistics import service
+
+router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"])
+
+
+@router.get("/municipalities", summary="Vacancy counts per municipality (FeatureCollection)")
+def municipality_statistics(
+    session: SessionDep, principal: PrincipalDep,
+    geometry: Annotated[Literal["boundary", "none"], Query()] = "boundary",
+) -> Response:
+    """Municipalities with vacancies: `counts` by status, `total`, `active` (threatened, vacant,
+    interim use) and `active_per_10000` inhabitants. Anonymous callers count published
+    vacancies only; the working group and admins count every status."""
+    return raw_geojson(service.municipality_statistics(
+        session=session, principal=principal, with_boundary=geometry == "boundary"))

@@ -1,0 +1,389 @@
+/* Leerstand map pages: shared helpers. No framework, no build step.
+ *
+ * Safety rule: user text (addresses, descriptions, …) only ever reaches the page through
+ * textContent / attributes set as properties, never innerHTML or folium templates.
+ */
+"use strict";
+
+window.Leerstand = (function () {
+  const L_ = window.L;
+
+  // ---- DOM ------------------------------------------------------------------------------
+  /** el("p", {className: "x"}, "text", child) — children are strings (as text) or nodes. */
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (value === undefined || value === null) continue;
+      if (key === "dataset") Object.assign(node.dataset, value);
+      else if (key.startsWith("aria-") || key === "role" || key === "for") node.setAttribute(key, value);
+      else node[key] = value;
+    }
+    for (const child of children.flat(Infinity)) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  // ---- Labels ---------------------------------------------------------------------------
+  const FLOOR = {basement: "Untergeschoss", ground: "Erdgeschoss", upper: "Obergeschoss"};
+  const CONDITION = {ready: "bezugsfertig", minor_renovation: "kleine Renovierung nötig",
+                     major_renovation: "größere Sanierung nötig"};
+  const WILLING = {yes: "ja", no: "nein", unknown: "unbekannt"};
+  const YESNO = {true: "ja", false: "nein"};
+  const number = new Intl.NumberFormat("de-DE", {maximumFractionDigits: 2});
+  const dateFmt = new Intl.DateTimeFormat("de-DE", {dateStyle: "medium"});
+
+  function formatDate(value) {
+    const date = value ? new Date(value) : null;
+    return date && !isNaN(date) ? dateFmt.format(date) : null;
+  }
+
+  function address(p) {
+    const street = [p.street, p.house_number].filter(Boolean).join(" ");
+    return street || "Adresse nicht angegeben";
+  }
+
+  // ---- Popups ---------------------------------------------------------------------------
+  /* Extension point: functions (feature, context) -> Node|null appended to every popup, in
+     order. Phase 2 registers the score block here (feature.properties.scores). */
+  const popupSections = [];
+
+  function factRows(p, statusLabels) {
+    const facts = [
+      ["Status", statusLabels[p.status] || p.status],
+      ["Fläche", p.floor_area_m2 != null ? number.format(p.floor_area_m2) + " m²" : null],
+      ["Lage im Haus", FLOOR[p.floor]],
+      ["Schaufenster", p.shop_window_m != null ? number.format(p.shop_window_m) + " m" : null],
+      ["Zustand", CONDITION[p.condition]],
+      ["WC", YESNO[p.has_wc]], ["Heizung", YESNO[p.has_heating]],
+      ["Stufenlos erreichbar", YESNO[p.step_free]],
+      ["Frühere Nutzung", p.former_use],
+      ["Leer seit", formatDate(p.vacant_since)],
+      ["Zwischennutzung möglich", p.owner_interim_willing ? WILLING[p.owner_interim_willing] : null],
+      ["Miete (kalt)", p.asking_rent_eur_m2 != null ?
+        number.format(p.asking_rent_eur_m2) + " €/m² im Monat" : null],
+    ];
+    return el("dl", {className: "facts"}, facts.filter(([, v]) => v != null && v !== "")
+      .map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+  }
+
+  function popupContent(feature, context) {
+    const p = feature.properties;
+    const box = el("div", {className: "vacancy-popup"},
+      el("h3", {}, address(p)),
+      p.postcode ? el("p", {className: "muted"}, p.postcode) : null,
+      factRows(p, context.statusLabels),
+      p.description ? el("p", {className: "description"}, p.description) : null,
+      p.stale ? el("p", {className: "stale"}, "Angaben länger nicht geprüft" +
+        (p.verified_at ? " (zuletzt " + formatDate(p.verified_at) + ")" : "") + ".") : null);
+    for (const section of popupSections) {
+      const node = section(feature, context);
+      if (node) box.append(node);
+    }
+    return box;
+  }
+
+  // ---- API ------------------------------------------------------------------------------
+  class ApiError extends Error {
+    constructor(status, body) {
+      super((body && body.detail) || "HTTP " + status);
+      this.status = status;
+      this.body = body || {};
+    }
+  }
+
+  /** fetch JSON; cookie-session writes carry the CSRF token; errors throw ApiError. */
+  async function api(path, {method = "GET", body, csrf, headers = {}, signal} = {}) {
+    const init = {method, signal, credentials: "same-origin",
+                  headers: {Accept: "application/json, application/geo+json", ...headers}};
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers["Content-Type"] = "application/json";
+    }
+    if (csrf && method !== "GET") init.headers["X-CSRF-Token"] = csrf;
+    const response = await fetch(path, init);
+    const text = await response.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = {detail: text}; }
+    if (!response.ok) throw new ApiError(response.status, data);
+    return {data, etag: response.headers.get("ETag")};
+  }
+
+  // ---- German error messages ------------------------------------------------------------
+  const MESSAGES = {
+    // pydantic types
+    missing: "Bitte ausfüllen.",
+    greater_than: (i) => "Der Wert muss größer als " + (i && i.min !== "" ? i.min : "0") + " sein.",
+    greater_than_equal: (i) => "Der Wert darf nicht kleiner als " + (i && i.min || "0") + " sein.",
+    less_than: (i) => "Der Wert ist zu groß" + (i && i.max ? " (höchstens " + i.max + ")" : "") + ".",
+    less_than_equal: (i) => "Der Wert ist zu groß" + (i && i.max ? " (höchstens " + i.max + ")" : "") + ".",
+    string_too_long: (i) => "Der Text ist zu lang" +
+      (i && i.maxLength > 0 ? " (höchstens " + i.maxLength + " Zeichen)" : "") + ".",
+    string_too_short: "Der Text ist zu kurz.",
+    string_pattern_mismatch: "Das Format stimmt nicht.",
+    float_parsing: "Bitte eine Zahl eingeben (z. B. 85 oder 85,5).",
+    int_parsing: "Bitte eine ganze Zahl eingeben.",
+    finite_number: "Bitte eine endliche Zahl eingeben.",
+    bool_parsing: "Bitte ja oder nein wählen.",
+    enum: "Bitte einen der angebotenen Werte wählen.",
+    literal_error: "Bitte einen der angebotenen Werte wählen.",
+    date_parsing: "Bitte ein Datum eingeben.",
+    date_from_datetime_parsing: "Bitte ein Datum eingeben.",
+    datetime_parsing: "Bitte Datum und Uhrzeit eingeben.",
+    extra_forbidden: "Dieses Feld ist hier nicht erlaubt.",
+    // domain codes (app/errors.py)
+    invalid_input: "Ungültige Eingabe.",
+    invalid_geometry: "Die Geometrie ist ungültig.",
+    outside_municipality: "Der Punkt liegt außerhalb der Gemeinde.",
+    forbidden_transition: "Dieser Statuswechsel ist nicht erlaubt.",
+    stale_version: "Der Eintrag wurde inzwischen von jemand anderem geändert. Ihre Änderung wurde " +
+      "nicht gespeichert. Bitte laden Sie den aktuellen Stand und ändern Sie erneut.",
+    precondition_required: "Die Versionsangabe fehlt. Bitte laden Sie den Eintrag neu.",
+    forbidden: "Dafür fehlt Ihnen die Berechtigung.",
+    unauthenticated: "Bitte melden Sie sich (erneut) an.",
+    not_found: "Nicht gefunden – vielleicht wurde der Eintrag gelöscht.",
+    payload_too_large: "Die Eingabe ist zu groß.",
+    conflict: "Das widerspricht gespeicherten Daten.",
+    bad_request: "Die Anfrage war fehlerhaft.",
+  };
+  // server messages of custom validators, by their English text
+  const VALUE_ERRORS = [
+    [/lies in the future/, "Das Datum liegt in der Zukunft."],
+    [/before 1900/, "Ein Datum vor 1900 ist nicht plausibel."],
+    [/longitude and latitude look swapped/, "Länge und Breite scheinen vertauscht."],
+    [/must lie inside the boundary/, "Der Innenstadtbereich muss innerhalb der Gemeindegrenze liegen."],
+    [/self-intersect|not valid/i, "Die Fläche ist ungültig (z. B. überschneidet sich der Umriss)."],
+  ];
+
+  function germanMessage(code, englishText, input) {
+    for (const [pattern, german] of VALUE_ERRORS) {
+      if (englishText && pattern.test(englishText)) return german;
+    }
+    const message = MESSAGES[code];
+    if (typeof message === "function") return message(input);
+    return message || "Ungültige Eingabe.";
+  }
+
+  /** [{field, message}] from an ApiError; field is the form field name or null (general). */
+  function fieldErrors(error, form) {
+    const body = error.body || {};
+    const fieldName = (path) => {
+      const parts = (path || []).map(String).filter((p) => p !== "body" && p !== "properties");
+      return parts.length ? parts[0] : null;
+    };
+    const input = (name) => (form && name ? form.elements.namedItem(name) : null);
+    if (Array.isArray(body.errors) && body.code === "validation_error") {
+      return body.errors.map((e) => {
+        const name = fieldName(e.loc);
+        return {field: name, message: germanMessage(e.type, e.msg, input(name))};
+      });
+    }
+    const name = body.field ? fieldName(String(body.field).split(".")) : null;
+    const generic = error.status === 409 ? "stale_version" : body.code;
+    return [{field: name, message: germanMessage(generic, body.detail, input(name))}];
+  }
+
+  /** Show API errors next to their fields (aria-describedby), the rest in the form's alert. */
+  function showErrors(form, error) {
+    clearErrors(form);
+    const general = form.querySelector(".form-alert");
+    const unplaced = [];
+    for (const {field, message} of fieldErrors(error, form)) {
+      const input = field ? form.elements.namedItem(field) : null;
+      if (input && input.id) {
+        const note = el("span", {className: "field-error", id: input.id + "-error"}, message);
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", note.id);
+        input.after(note);
+      } else {
+        unplaced.push(field && field !== "geometry" ? field + ": " + message : message);
+      }
+    }
+    if (general) {
+      general.textContent = unplaced.join(" ");
+      general.hidden = unplaced.length === 0;
+    }
+    const first = form.querySelector("[aria-invalid=true]");
+    if (first) first.focus();
+  }
+
+  function clearErrors(form) {
+    form.querySelectorAll(".field-error").forEach((n) => n.remove());
+    form.querySelectorAll("[aria-invalid]").forEach((n) => {
+      n.removeAttribute("aria-invalid");
+      n.removeAttribute("aria-describedby");
+    });
+    const general = form.querySelector(".form-alert");
+    if (general) { general.textContent = ""; general.hidden = true; }
+  }
+
+  // ---- Markers, legend, list ------------------------------------------------------------
+  function statusIcon(status) {
+    return L_.divIcon({className: "vac-marker vac-" + status, iconSize: [18, 18], html: ""});
+  }
+
+  function legend(statuses, title) {
+    const control = L_.control({position: "bottomleft"});
+    control.onAdd = () => {
+      const box = el("div", {className: "map-legend"}, el("strong", {}, title || "Status"),
+        el("ul", {}, statuses.map((s) =>
+          el("li", {}, el("span", {className: "swatch vac-" + s.value, "aria-hidden": "true"}), s.label)),
+          el("li", {}, el("span", {className: "line-swatch boundary", "aria-hidden": "true"}), "Gemeindegrenze"),
+          el("li", {}, el("span", {className: "line-swatch core", "aria-hidden": "true"}), "Innenstadtbereich")));
+      L_.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    return control;
+  }
+
+  function bboxParam(bounds) {
+    const r = (x) => x.toFixed(6);
+    return [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()].map(r).join(",");
+  }
+
+  /**
+   * Vacancies of one town loaded by viewport: GET /api/v1/vacancies?municipality&bbox, page by
+   * page (the first markers appear after the first page), reloaded on moveend. Keeps one
+   * marker per id; the caller decides what a marker looks like and does.
+   */
+  class VacancyLayer {
+    constructor(map, {ags, makeMarker, onChange, firstPage = 500, pageSize = 5000, cluster = {}}) {
+      this.map = map;
+      this.ags = ags;
+      this.makeMarker = makeMarker;
+      this.onChange = onChange || (() => {});
+      // a small first page puts markers on screen fast; bigger ones then fill in the rest
+      this.firstPage = firstPage;
+      this.pageSize = pageSize;
+      this.markers = new Map();  // id -> marker (marker.feature holds the Feature)
+      this.group = L_.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
+                                          maxClusterRadius: 50, ...cluster});
+      this.group.addTo(map);
+      this.controller = null;
+      this.firstDrawn = false;
+      map.on("moveend", () => this.load());
+    }
+
+    async load() {
+      const bbox = bboxParam(this.map.getBounds().pad(0.2));
+      if (this.controller && this.loadingBbox === bbox) return;  // same view already loading
+      if (this.controller) this.controller.abort();
+      const controller = this.controller = new AbortController();
+      this.loadingBbox = bbox;
+      let offset = 0, matched = Infinity;
+      const seen = new Set();
+      try {
+        while (offset < matched) {
+          const limit = offset === 0 ? this.firstPage : this.pageSize;
+          const url = "/api/v1/vacancies?municipality=" + encodeURIComponent(this.ags) +
+            "&bbox=" + bbox + "&limit=" + limit + "&offset=" + offset;
+          const {data} = await api(url, {signal: controller.signal});
+          matched = data.numberMatched;
+          offset += limit;
+          this.addFeatures(data.features, seen);
+          if (data.features.length === 0) break;
+        }
+        this.dropUnseen(seen);
+        this.onChange("loaded");
+      } catch (error) {
+        if (error.name !== "AbortError") this.onChange("error", error);
+      } finally {
+        if (this.controller === controller) this.controller = null;
+      }
+    }
+
+    addFeatures(features, seen) {
+      const fresh = [];
+      for (const feature of features) {
+        seen.add(feature.id);
+        const old = this.markers.get(feature.id);
+        if (old && old.feature.properties.version === feature.properties.version) continue;
+        if (old) this.group.removeLayer(old);
+        const marker = this.makeMarker(feature);
+        marker.feature = feature;
+        this.markers.set(feature.id, marker);
+        fresh.push(marker);
+      }
+      if (fresh.length) this.group.addLayers(fresh);
+      if (!this.firstDrawn && this.markers.size) {
+        this.firstDrawn = true;
+        // measured by bench/maps: navigation start -> first markers handed to the map
+        performance.mark("leerstand:first-markers");
+      }
+      this.onChange("page");
+    }
+
+    dropUnseen(seen) {
+      const gone = [];
+      for (const [id, marker] of this.markers) {
+        if (!seen.has(id)) { gone.push(marker); this.markers.delete(id); }
+      }
+      if (gone.length) this.group.removeLayers(gone);
+    }
+
+    /** Replace one feature after an edit (new version, maybe new position or status). */
+    upsert(feature) {
+      const old = this.markers.get(feature.id);
+      if (old) this.group.removeLayer(old);
+      const marker = this.makeMarker(feature);
+      marker.feature = feature;
+      this.markers.set(feature.id, marker);
+      this.group.addLayer(marker);
+      this.onChange("page");
+      return marker;
+    }
+
+    inView() {
+      const bounds = this.map.getBounds();
+      return [...this.markers.values()].filter((m) => bounds.contains(m.getLatLng()));
+    }
+
+    /** Show a marker even if it is inside a cluster, then open its popup. */
+    reveal(marker) {
+      this.group.zoomToShowLayer(marker, () => marker.openPopup());
+    }
+  }
+
+  /** The side list: the vacancies in view as buttons (keyboard and screen-reader alternative). */
+  function renderList(listNode, countNode, layer, {limit = 100, label, onPick}) {
+    const markers = layer.inView().sort((a, b) =>
+      address(a.feature.properties).localeCompare(address(b.feature.properties), "de"));
+    countNode.textContent = markers.length === 1 ? "1 Eintrag im Kartenausschnitt" :
+      markers.length + " Einträge im Kartenausschnitt";
+    const items = markers.slice(0, limit).map((marker) => {
+      const p = marker.feature.properties;
+      const button = el("button", {type: "button", className: "list-item",
+                                   dataset: {id: marker.feature.id}},
+        el("span", {className: "swatch vac-" + p.status, "aria-hidden": "true"}),
+        el("span", {className: "list-address"}, address(p)),
+        el("span", {className: "list-meta"}, label(p)));
+      button.addEventListener("click", () => onPick(marker));
+      return el("li", {}, button);
+    });
+    if (markers.length > limit) {
+      items.push(el("li", {className: "muted"}, "… und " + (markers.length - limit) +
+        " weitere. Zoomen Sie hinein, um sie aufzulisten."));
+    }
+    listNode.replaceChildren(...items);
+  }
+
+  /** Boundary (outline) and core area (hatched) of a town from GET /api/v1/municipalities/{ags}. */
+  async function townLayers(map, ags) {
+    const {data} = await api("/api/v1/municipalities/" + encodeURIComponent(ags));
+    const boundary = L_.geoJSON(data.geometry, {interactive: false,
+      style: {color: "#333", weight: 2, fill: false, dashArray: "6 4"}}).addTo(map);
+    const core = L_.geoJSON(data.properties.core_area || null, {interactive: false,
+      style: {color: "#0b5c8a", weight: 2, fillOpacity: 0.08}}).addTo(map);
+    return {feature: data, boundary, core};
+  }
+
+  /** The first view, without animation (a view set during an animation is undone at its end). */
+  function fitInitial(map, bounds) {
+    if (bounds) map.fitBounds(bounds, {animate: false});
+  }
+
+  return {fitInitial, el, api, ApiError, address, formatDate, popupContent, popupSections, statusIcon, legend,
+          VacancyLayer, renderList, townLayers, showErrors, clearErrors, fieldErrors,
+          germanMessage, labels: {FLOOR, CONDITION, WILLING}, number};
+})();

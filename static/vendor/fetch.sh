@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Re-creates static/vendor/ from the npm registry with pinned versions (`npm pack`, no install,
+# no build step). The files are committed; CI and servers never run this. Needs node/npm.
+#   static/vendor/fetch.sh            # then review `git diff --stat static/vendor`
+set -euo pipefail
+cd "$(dirname "$0")"
+LEAFLET=1.9.3            # the version folium 0.20 is written against
+JQUERY=3.7.1             # folium's popup/keep_in_front templates use $(…)
+MARKERCLUSTER=1.5.3
+GEOMAN=2.20.2            # @geoman-io/leaflet-geoman-free: draw/edit the core area (staff map)
+
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+unpack() {  # unpack <spec> <dest> <files relative to package/…>
+  local spec=$1 dest=$2; shift 2
+  (cd "$tmp" && rm -rf package && npm pack --silent "$spec" >/dev/null && tar xzf ./*.tgz && rm ./*.tgz)
+  rm -rf "$dest"; mkdir -p "$dest"
+  for f in "$@"; do cp -r "$tmp/package/$f" "$dest/"; done
+  echo "$spec" > "$dest/VERSION"
+  rm -rf "$tmp/package"
+}
+unpack "leaflet@$LEAFLET" leaflet dist/leaflet.js dist/leaflet.css dist/images LICENSE
+unpack "jquery@$JQUERY" jquery dist/jquery.min.js LICENSE.txt
+unpack "leaflet.markercluster@$MARKERCLUSTER" leaflet.markercluster \
+  dist/leaflet.markercluster.js dist/MarkerCluster.css dist/MarkerCluster.Default.css MIT-LICENCE.txt
+unpack "@geoman-io/leaflet-geoman-free@$GEOMAN" leaflet-geoman \
+  dist/leaflet-geoman.js dist/leaflet-geoman.css LICENSE
+ls -R . | head -40

@@ -1,0 +1,303 @@
+"""The three map pages in headless Chromium against the live app and a real database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from shapely.geometry import Point, shape
+
+from tests.conftest import CENTRES, JENA, SCHMALKALDEN, SCHMOELLN, feature
+from tests.maps.conftest import PASSWORD, Api, login, screenshot
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+XSS = {
+    "street": "<script>alert('street')</script>",
+    "house_number": "1",
+    "former_use": "<img src=x onerror=alert('img')>",
+    "description": "${alert('template')} `backtick` \\` </script><script>alert('close')</script>",
+}
+
+
+def _markers_drawn(page) -> None:
+    page.wait_for_selector(".vac-marker, .marker-cluster")
+
+
+def _set_view(page, lat: float, lon: float, zoom: int) -> None:
+    """Move the map and wait until it stays there (a running fit/zoom animation may undo a
+    single setView)."""
+    page.wait_for_function("""([lat, lon, zoom]) => {
+        const map = window.leerstandLayer && window.leerstandLayer.map;
+        if (!map) return false;
+        const there = map.getZoom() === zoom && Math.abs(map.getCenter().lat - lat) < 1e-5;
+        if (!there) map.setView([lat, lon], zoom, {reset: true});
+        return there;
+    }""", arg=[lat, lon, zoom], polling=100)
+
+
+def test_public_map_loads_by_viewport_with_markers_list_and_popup(live_server, users, page, guard):
+    api = Api(live_server.url, users.token("staff", SCHMOELLN))
+    lon, lat = CENTRES[SCHMOELLN]
+    api.create(feature(SCHMOELLN, street="Markt", house_number="1", floor_area_m2=120,
+                       description="Helles Eckgeschäft", owner_contact="geheim@example.org"))
+    api.create(feature(SCHMOELLN, lon + 0.001, lat, street="Brückenplatz", status="threatened"))
+    api.create(feature(SCHMOELLN, lon - 0.001, lat, street="Gemeldetweg", status="interim_use"))
+    hidden = api.create(feature(SCHMOELLN, lon, lat - 0.001, street="Intern"))
+    api.patch(hidden["id"], 1, status="withdrawn")
+
+    page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    _markers_drawn(page)
+    expect(page.locator("#vacancy-count")).to_have_text("3 Einträge im Kartenausschnitt")
+    items = page.locator("#vacancy-list button")
+    expect(items).to_have_count(3)
+    assert "Intern" not in page.locator("#vacancy-list").inner_text()
+    assert page.evaluate("L.version") == "1.9.3"
+    legend = page.locator(".map-legend").inner_text()
+    assert "leer" in legend and "drohender Leerstand" in legend and "Innenstadtbereich" in legend
+
+    # the list is the keyboard way into the map: focus, Enter, the popup opens
+    page.locator("#vacancy-list button", has_text="Markt 1").focus()
+    page.keyboard.press("Enter")
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Helles Eckgeschäft")
+    expect(popup).to_contain_text("120 m²")
+    assert "geheim@example.org" not in page.content()
+    screenshot(page, "public")
+
+    # data follow the viewport: every load asks with bbox and town; moving away empties the list
+    assert guard.api_calls and all("bbox=" in u and f"municipality={SCHMOELLN}" in u
+                                   for u in guard.api_calls if "/vacancies" in u)
+    before = len(guard.api_calls)
+    _set_view(page, 50.70, 12.20, 16)
+    expect(page.locator("#vacancy-count")).to_have_text("0 Einträge im Kartenausschnitt")
+    assert len(guard.api_calls) > before
+    assert guard.tiles, "the base map asks for tiles"
+    guard.assert_clean()
+
+
+def test_public_map_clusters_when_dense(live_server, users, page, guard):
+    api = Api(live_server.url, users.token("staff", JENA))
+    lon, lat = CENTRES[JENA]
+    for i in range(30):
+        api.create(feature(JENA, lon + 0.00002 * i, lat + 0.00001 * i, street=f"Dichtgasse {i}"))
+    page.goto(f"{live_server.url}/karte/{JENA}")
+    page.wait_for_selector(".marker-cluster")
+    assert page.locator(".marker-cluster").first.inner_text().strip().isdigit()
+    expect(page.locator("#vacancy-count")).to_have_text("30 Einträge im Kartenausschnitt")
+    guard.assert_clean()
+
+
+def test_public_map_on_a_phone(live_server, users, phone_page, guard):
+    Api(live_server.url, users.token("staff", SCHMOELLN)).create(feature(SCHMOELLN, street="Markt"))
+    phone_page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    _markers_drawn(phone_page)
+    map_box = phone_page.locator(".folium-map").bounding_box()
+    list_box = phone_page.locator("#vacancy-list").bounding_box()
+    assert map_box["width"] <= 390 and map_box["height"] > 300
+    assert list_box["y"] >= map_box["y"] + map_box["height"] - 1, "list below the map on phones"
+    viewport = phone_page.evaluate("document.querySelector('meta[name=viewport]').content")
+    assert "user-scalable=no" not in viewport
+    screenshot(phone_page, "public-phone")
+    guard.assert_clean()
+
+
+def test_user_text_is_shown_as_text_never_run(live_server, users, page, guard):
+    users.token("staff", SCHMOELLN, email="xss@example.org", password=PASSWORD)
+    api = Api(live_server.url, users.token("staff", SCHMOELLN))
+    created = api.create(feature(SCHMOELLN, **XSS))
+
+    page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    button = page.locator("#vacancy-list button").first
+    expect(button).to_contain_text(XSS["street"])
+    button.click()
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text(XSS["description"])
+    expect(popup).to_contain_text(XSS["former_use"])
+    assert popup.locator("img, script").count() == 0
+    assert page.locator(f".vac-marker[title=\"{XSS['street']} 1\"]").count() == 1
+
+    login(page, live_server.url, SCHMOELLN, "xss@example.org")
+    page.locator("#vacancy-list button").first.click()
+    expect(page.locator("#f-description")).to_have_value(XSS["description"])
+    expect(page.locator("#f-street")).to_have_value(XSS["street"])
+    expect(page.locator("#editor-title")).to_contain_text(XSS["street"])
+    page.wait_for_timeout(300)  # give an injected handler the chance to fire
+    assert api.get(created["id"])["properties"]["description"] == XSS["description"]
+    guard.assert_clean()
+
+
+def test_staff_adds_moves_and_edits_with_version_check(live_server, users, page, guard):
+    users.token("staff", SCHMOELLN, email="staff@example.org", password=PASSWORD)
+    api = Api(live_server.url, users.token("staff", SCHMOELLN))
+    login(page, live_server.url, SCHMOELLN, "staff@example.org")
+
+    # add: click into the empty map, fill the form
+    lon, lat = CENTRES[SCHMOELLN]
+    _set_view(page, lat, lon, 17)
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#editor-title")).to_have_text("Neuer Leerstand")
+    shown = re.search(r"Position: ([0-9.]+), ([0-9.]+)", page.locator("#editor-position").inner_text())
+    clicked = Point(float(shown.group(2)), float(shown.group(1)))
+    page.fill("#f-street", "Neue Gasse")
+    page.fill("#f-house_number", "7")
+    page.fill("#f-floor_area_m2", "64,5")
+    page.select_option("#f-status", "threatened")
+    page.click("#save-vacancy")
+    expect(page.locator("#map-status")).to_contain_text("Leerstand angelegt: Neue Gasse 7")
+    [added] = api.list(SCHMOELLN)
+    assert added["properties"]["floor_area_m2"] == 64.5
+    assert added["properties"]["status"] == "threatened"
+    start = Point(added["geometry"]["coordinates"])
+    assert start.distance(clicked) < 0.00001
+    screenshot(page, "staff")
+
+    # move: drag the marker 80 px to the right
+    _set_view(page, start.y, start.x, 18)
+    marker = page.locator('.vac-marker[title="Neue Gasse 7"]')
+    mbox = marker.bounding_box()
+    x, y = mbox["x"] + mbox["width"] / 2, mbox["y"] + mbox["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 40, y, steps=4)
+    page.mouse.move(x + 80, y, steps=4)
+    page.mouse.up()
+    expect(page.locator("#map-status")).to_contain_text("Verschoben: Neue Gasse 7")
+    moved = api.get(added["id"])
+    assert moved["properties"]["version"] == 2
+    assert moved["geometry"]["coordinates"][0] > start.x + 0.0001
+    expect(page.locator("#editor-title")).to_contain_text("Version 2")
+
+    # edit while someone else changed it: 409 in German, nothing saved, reload, save again
+    api.patch(added["id"], 2, floor_area_m2=99)
+    page.fill("#f-former_use", "Bäckerei")
+    page.click("#save-vacancy")
+    alert = page.locator("#vacancy-form .form-alert")
+    expect(alert).to_contain_text("inzwischen von jemand anderem geändert")
+    assert api.get(added["id"])["properties"]["former_use"] is None
+    page.click("#reload-vacancy")
+    expect(page.locator("#f-floor_area_m2")).to_have_value("99")
+    page.fill("#f-former_use", "Bäckerei")
+    page.click("#save-vacancy")
+    expect(page.locator("#map-status")).to_contain_text("Gespeichert (Version 4)")
+    final = api.get(added["id"])["properties"]
+    assert (final["former_use"], final["floor_area_m2"], final["version"]) == ("Bäckerei", 99, 4)
+    guard.assert_clean()
+
+
+def test_staff_form_shows_every_server_error_next_to_its_field_in_german(
+        live_server, users, page, guard):
+    users.token("staff", SCHMOELLN, email="errors@example.org", password=PASSWORD)
+    api = Api(live_server.url, users.token("staff", SCHMOELLN))
+    created = api.create(feature(SCHMOELLN, street="Fehlerweg"))
+    login(page, live_server.url, SCHMOELLN, "errors@example.org")
+    page.locator("#vacancy-list button").first.click()
+    expect(page.locator("#editor-title")).to_contain_text("Fehlerweg")
+
+    page.fill("#f-postcode", "abc")
+    page.fill("#f-floor_area_m2", "-5")
+    page.fill("#f-shop_window_m", "viel")
+    page.fill("#f-asking_rent_eur_m2", "5000")
+    page.fill("#f-vacant_since", "2999-01-01")
+    page.click("#save-vacancy")
+    expected = {
+        "postcode": "Das Format stimmt nicht.",
+        "floor_area_m2": "Der Wert muss größer als 0 sein.",
+        "shop_window_m": "Bitte eine Zahl eingeben",
+        "asking_rent_eur_m2": "Der Wert ist zu groß (höchstens 1000).",
+        "vacant_since": "Das Datum liegt in der Zukunft.",
+    }
+    for name, message in expected.items():
+        expect(page.locator(f"#f-{name}-error")).to_contain_text(message)
+        expect(page.locator(f"#f-{name}")).to_have_attribute("aria-invalid", "true")
+    assert api.get(created["id"])["properties"]["version"] == 1
+
+    # a domain error (forbidden status change) lands next to the status field
+    for name in expected:
+        page.fill(f"#f-{name}", "")
+    page.select_option("#f-status", "reported")
+    page.click("#save-vacancy")
+    expect(page.locator("#f-status-error")).to_have_text("Dieser Statuswechsel ist nicht erlaubt.")
+    assert page.locator(".field-error").count() == 1
+    assert api.get(created["id"])["properties"]["status"] == "vacant"
+    guard.assert_clean()
+
+
+def _draw_polygon(page, points: list[tuple[float, float]]) -> None:
+    box = page.locator(".folium-map").bounding_box()
+    page.click("#core-draw")
+    for fx, fy in [*points, points[0]]:
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        page.wait_for_timeout(100)
+
+
+def test_staff_draws_the_core_area(live_server, users, page, guard):
+    users.token("staff", SCHMALKALDEN, email="core@example.org", password=PASSWORD)
+    api = Api(live_server.url)
+    assert api.municipality(SCHMALKALDEN)["properties"]["core_area"] is None
+    login(page, live_server.url, SCHMALKALDEN, "core@example.org")
+    lon, lat = CENTRES[SCHMALKALDEN]
+    _set_view(page, lat, lon, 16)
+
+    _draw_polygon(page, [(0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7)])
+    expect(page.locator("#core-status")).to_contain_text("noch nicht gespeichert")
+    page.click("#core-save")
+    expect(page.locator("#core-error")).to_have_text("")
+    expect(page.locator("#core-status")).to_have_text("Innenstadtbereich gespeichert.")
+    core = shape(api.municipality(SCHMALKALDEN)["properties"]["core_area"])
+    assert core.contains(Point(lon, lat))
+    assert page.locator("#editor").is_hidden(), "drawing did not open the add form"
+    screenshot(page, "staff-core-area")
+
+    # too big: reaches outside the town; German error, stored area unchanged
+    _set_view(page, lat, lon, 10)
+    _draw_polygon(page, [(0.1, 0.1), (0.9, 0.1), (0.9, 0.9), (0.1, 0.9)])
+    page.click("#core-save")
+    expect(page.locator("#core-error")).to_have_text(
+        "Der Innenstadtbereich muss innerhalb der Gemeindegrenze liegen.")
+    assert shape(api.municipality(SCHMALKALDEN)["properties"]["core_area"]).equals(core)
+    guard.assert_clean()
+
+
+def test_overview_choropleth_with_legend_and_links(live_server, users, page, guard):
+    for ags in (SCHMOELLN, JENA):
+        Api(live_server.url, users.token("staff", ags)).create(feature(ags))
+    page.goto(f"{live_server.url}/uebersicht")
+    page.wait_for_selector("#towns-table table")
+    expect(page.locator("path.leaflet-interactive")).to_have_count(2)
+    expect(page.locator(".map-legend")).to_contain_text("je 10.000 Einw.")
+    link = page.locator("#towns-table a", has_text="Schmölln")
+    assert link.get_attribute("href") == f"/karte/{SCHMOELLN}"
+    screenshot(page, "overview")
+    link.click()
+    page.wait_for_url(re.compile(f"/karte/{SCHMOELLN}$"))
+    _markers_drawn(page)
+    guard.assert_clean()
+
+
+def test_popup_score_section_follows_the_scoring_contract(live_server, users, page, guard):
+    """Issue 3 adds properties.scores; until then the popup shows nothing about scores."""
+    Api(live_server.url, users.token("staff", SCHMOELLN)).create(feature(SCHMOELLN, street="Markt"))
+    page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    page.locator("#vacancy-list button").first.click()
+    expect(page.locator(".leaflet-popup-content")).to_contain_text("Markt")
+    assert page.locator(".leaflet-popup-content .scores").count() == 0
+
+    render = """(scores) => {
+        const props = {street: "Markt", status: "vacant"};
+        if (scores !== "absent") props.scores = scores;
+        return Leerstand.popupContent({type: "Feature", id: 1, properties: props},
+                                      {statusLabels: {vacant: "leer"}}).innerText;
+    }"""
+    assert "Bewertung" not in page.evaluate(render, "absent")
+    assert "Noch nicht bewertet." in page.evaluate(render, None)
+    shown = page.evaluate(render, {"interim": 72, "permanent": 41.5, "recommendation": "interim",
+                                   "confidence": 0.8, "profile_version": 2})
+    assert "Zwischennutzung empfohlen" in shown
+    assert "Eignung Zwischennutzung: 72 von 100" in shown and "Eignung Nachnutzung: 41,5 von 100" in shown
+    assert "Verlässlichkeit 80 % (Bewertungsprofil 2)" in shown
+    odd = page.evaluate(render, {"interim": 1, "permanent": 1, "confidence": 0, "profile_version": 1,
+                                 "recommendation": "<img src=x onerror=alert(1)>"})
+    assert "<img src=x onerror=alert(1)>" in odd
+    guard.assert_clean()

@@ -1,0 +1,128 @@
+"""The map pages over HTTP (no browser): access rules, German errors, no CDN, no inlined data."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.maps.offline import OfflineMap, StaffMap, build_map
+from tests.conftest import JENA, SCHMOELLN, bearer, feature
+from tests.maps.conftest import PASSWORD
+
+TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+
+def login(client, email: str, next_path: str = "/"):
+    page = client.get("/anmelden").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/anmelden", data={"email": email, "password": PASSWORD,
+                                              "csrf_token": csrf, "next": next_path},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return response
+
+
+def absolute_urls(html: str) -> set[str]:
+    return set(re.findall(r'(?:src|href)\s*=\s*["\'](https?:[^"\']+)', html))
+
+
+@pytest.mark.parametrize("path", ["/karte/{ags}", "/verwaltung/{ags}", "/uebersicht"])
+def test_pages_load_nothing_from_a_cdn(client, users, path):
+    users.token("admin", email="admin@example.org", password=PASSWORD)
+    login(client, "admin@example.org")
+    response = client.get(path.format(ags=SCHMOELLN))
+    assert response.status_code == 200
+    html = response.text
+    # the only absolute URLs: the tile template (in the map script) and the attribution link
+    assert absolute_urls(html) <= {"https://www.openstreetmap.org/copyright"}
+    for cdn in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "code.jquery.com", "netdna.bootstrapcdn",
+                "unpkg.com"):  # folium's defaults and the usual suspects
+        assert cdn not in html
+    assert html.count("https://") == 2  # tiles + attribution
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_vendored_libraries_have_pinned_versions_and_licences():
+    from app.config import PROJECT_DIR
+
+    vendor = PROJECT_DIR / "static" / "vendor"
+    expected = {"leaflet": "leaflet@1.9.3", "jquery": "jquery@3.7.1",
+                "leaflet.markercluster": "leaflet.markercluster@1.5.3",
+                "leaflet-geoman": "@geoman-io/leaflet-geoman-free@2.20.2"}
+    for folder, version in expected.items():
+        assert (vendor / folder / "VERSION").read_text().strip() == version
+        assert any(p.name.upper().startswith(("LICENSE", "MIT-LICENCE")) for p in (vendor / folder).iterdir())
+
+
+def test_offline_map_has_no_cdn_and_no_zoom_lock():
+    for cls in (OfflineMap, StaffMap):
+        parts = build_map(tiles_url=TILES, attribution="OSM", bounds=(12.3, 50.8, 12.4, 50.9), cls=cls)
+        text = parts.header + parts.html + parts.script
+        assert re.findall(r"https?://[^\s\"']+", text) == [TILES]
+        assert "user-scalable" not in text
+    # the class lists stay as defined (folium's add_js_link would mutate them for every map)
+    assert all(url.startswith("/static/vendor/") for _, url in OfflineMap.default_js)
+
+
+def test_public_page_does_not_inline_the_register(client, users):
+    client.post("/api/v1/vacancies", headers=bearer(users.token("staff", SCHMOELLN)),
+                json=feature(SCHMOELLN, description="Unverwechselbar-4711", owner_contact="o@x.de",
+                             internal_notes="nur intern"))
+    html = client.get(f"/karte/{SCHMOELLN}").text
+    assert "Leerstände in Schmölln" in html
+    assert "Unverwechselbar-4711" not in html and "o@x.de" not in html and "nur intern" not in html
+    assert '"ags": "16077043"' in html
+
+
+@pytest.mark.parametrize("path", ["/karte/99999999", "/verwaltung/99999999", "/karte/abc",
+                                  "/karte/1607704%3Cb%3E", "/verwaltung/1234567x"])
+def test_unknown_town_is_a_german_404_page(client, path):
+    response = client.get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Seite nicht gefunden" in response.text and "Traceback" not in response.text
+
+
+def test_staff_map_without_login_redirects_to_the_login_page(client):
+    response = client.get(f"/verwaltung/{SCHMOELLN}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/anmelden?next=/verwaltung/{SCHMOELLN}"
+
+
+@pytest.mark.parametrize("role,ags", [("staff", JENA), ("working_group", None)])
+def test_staff_map_of_another_town_is_a_german_403_page(client, users, role, ags):
+    users.token(role, ags, email="other@example.org", password=PASSWORD)
+    login(client, "other@example.org")
+    response = client.get(f"/verwaltung/{SCHMOELLN}", headers={"Accept": "text/html"})
+    assert response.status_code == 403
+    assert "Kein Zugriff" in response.text and "Schmölln" in response.text
+    assert "Leerstand.staffMap" not in response.text
+
+
+@pytest.mark.parametrize("role,ags", [("staff", SCHMOELLN), ("admin", None)])
+def test_staff_map_for_its_town(client, users, role, ags):
+    users.token(role, ags, email="own@example.org", password=PASSWORD)
+    assert login(client, "own@example.org", f"/verwaltung/{SCHMOELLN}").headers["location"] == \
+        f"/verwaltung/{SCHMOELLN}"
+    client.post("/api/v1/vacancies", headers=bearer(users.token("staff", SCHMOELLN)),
+                json=feature(SCHMOELLN, owner_contact="owner@private.example"))
+    response = client.get(f"/verwaltung/{SCHMOELLN}")
+    assert response.status_code == 200
+    assert "Verwaltung: Schmölln" in response.text and "leaflet-geoman.js" in response.text
+    # the page script gets the session's CSRF token; private data only via the API
+    csrf = re.search(r'Leerstand\.staffMap\(map_\w+, .*, "([^"]+)"\);', response.text).group(1)
+    assert len(csrf) > 20
+    assert "owner@private.example" not in response.text
+
+
+def test_overview_page_and_start_page_link_the_maps(client, users):
+    response = client.get("/uebersicht")
+    assert response.status_code == 200
+    assert "Leerstand in Thüringen" in response.text and "map-overview.js" in response.text
+    client.post("/api/v1/vacancies", headers=bearer(users.token("staff", SCHMOELLN)),
+                json=feature(SCHMOELLN))
+    start = client.get("/").text
+    assert 'href="/uebersicht"' in start
+    assert f'href="/karte/{SCHMOELLN}"' in start and f'href="/verwaltung/{SCHMOELLN}"' in start
