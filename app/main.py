@@ -21,6 +21,7 @@ from app.errors import DomainError, status_for
 from app.maps.router import router as pages_router
 from app.middleware import BodyGuardMiddleware
 from app.municipalities.router import router as municipalities_router
+from app.scoring.router import router as scoring_router
 from app.templating import render
 from app.vacancies.router import router as vacancies_router
 
@@ -123,7 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
-    for router in (vacancies_router, municipalities_router, accounts_router, pages_router):
+    for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
+                   scoring_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
     return app

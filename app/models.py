@@ -3,6 +3,10 @@
 from app.accounts.models import ApiToken, User
 from app.database import Base
 from app.municipalities.models import Municipality
+from app.scoring.models import Place, ScoringProfile, VacancyScore
 from app.vacancies.models import Vacancy, VacancyHistory
 
-__all__ = ["ApiToken", "Base", "Municipality", "User", "Vacancy", "VacancyHistory"]
+__all__ = [
+    "ApiToken", "Base", "Municipality", "Place", "ScoringProfile", "User", "Vacancy",
+    "VacancyHistory", "VacancyScore",
+]
