@@ -67,15 +67,15 @@ SELECT v.id, v.municipality_id,
     (SELECT count(*) FROM vacancy o
      WHERE o.location && ST_Expand(v.location, {DEG_LON_150}, {DEG_LAT_150})
        AND o.id <> v.id AND o.status = ANY(:empty_statuses)
-       AND ST_DWithin(o.location::geography, v.location::geography, {NEAR_M}, false))::float8,
+       AND ST_DWithin(o.location::geography, v.location::geography, {NEAR_M}, false)),
     CASE WHEN c.has_active THEN (SELECT count(*) FROM place p
         WHERE p.geom && ST_Expand(v.location, {DEG_LON_150}, {DEG_LAT_150})
           AND p.category = ANY(:active_cats)
-          AND ST_DWithin(p.geom::geography, v.location::geography, {NEAR_M}, false))::float8 END,
+          AND ST_DWithin(p.geom::geography, v.location::geography, {NEAR_M}, false)) END,
     CASE WHEN c.has_culture THEN (SELECT count(*) FROM place p
         WHERE p.geom && ST_Expand(v.location, {2 * DEG_LON_150}, {2 * DEG_LAT_150})
           AND p.category = ANY(:culture_cats)
-          AND ST_DWithin(p.geom::geography, v.location::geography, {CULTURE_M}, false))::float8 END
+          AND ST_DWithin(p.geom::geography, v.location::geography, {CULTURE_M}, false)) END
 FROM vacancy v JOIN ctx c ON c.id = v.municipality_id
 WHERE v.status = ANY(:scored_statuses) {{only_ids}}
 """
