@@ -221,7 +221,7 @@ def test_bad_profile_input_is_422_naming_the_field(client, staff, body, field):
 
 
 def test_all_zero_weights_are_refused(client, staff):
-    zero = {c["criterion"]: {name: 0 for name in c["scores"]}
+    zero = {c["criterion"]: dict.fromkeys(c["scores"], 0)
             for c in client.get(PROFILE).json()["criteria"]}
     response = client.put(PROFILE, headers=staff, json={"weights": zero})
     assert response.status_code == 422
