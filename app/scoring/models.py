@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,6 +37,10 @@ class Place(Base):
             name="category_known",
         ),
         Index("ix_place_source_category", "source", "category"),
+        # nearest rail/tram stop: a KNN search in metres (UTM 32N) that must not wade through
+        # thousands of shops
+        Index("ix_place_stop_utm", text("ST_Transform(geom, 25832)"), postgresql_using="gist",
+              postgresql_where=text("category IN ('station', 'tram_stop')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,11 +94,11 @@ class VacancyScore(Base):
     vacancy_id: Mapped[int] = mapped_column(
         ForeignKey("vacancy.id", ondelete="CASCADE"), primary_key=True
     )
-    municipality_id: Mapped[int] = mapped_column(
-        ForeignKey("municipality.id", ondelete="CASCADE"), index=True
-    )
-    interim: Mapped[int | None] = mapped_column(SmallInteger, index=True)
-    permanent: Mapped[int | None] = mapped_column(SmallInteger, index=True)
+    # no secondary indexes: lists filter by town first and sort a few rows; every index would
+    # slow down rescoring 100,000 rows (bench/scoring)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
+    interim: Mapped[int | None] = mapped_column(SmallInteger)
+    permanent: Mapped[int | None] = mapped_column(SmallInteger)
     recommendation: Mapped[str] = mapped_column(String(20))
     confidence: Mapped[float] = mapped_column(Float)
     profile_id: Mapped[int] = mapped_column(ForeignKey("scoring_profile.id", ondelete="CASCADE"))

@@ -136,4 +136,6 @@ class RescoreOut(BaseModel):
     cleared: int
     seconds: float
     seconds_database: float
+    seconds_facts: float
+    seconds_write: float
     seconds_python: float

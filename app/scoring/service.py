@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from app import geo
 from app.accounts.principal import Principal
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.municipalities.models import Municipality
@@ -30,26 +31,29 @@ SCORED_STATUSES = (VacancyStatus.reported, VacancyStatus.threatened, VacancyStat
 # other vacancies that count as "empty" for the neighbourhood fact
 EMPTY_STATUSES = (VacancyStatus.threatened, VacancyStatus.vacant)
 STOP_CATEGORIES = ("station", "tram_stop")
+# literal, so the planner uses the partial index ix_place_stop_utm for the nearest-stop search
+# (a KNN search in ETRS89/UTM 32N: nearest in metres, not in degrees)
+STOP_SQL = "(" + ", ".join(f"'{c}'" for c in STOP_CATEGORIES) + ")"
 ACTIVE_CATEGORIES = ("retail", "gastronomy", "culture")
 CULTURE_CATEGORIES = ("culture",)
 NEAR_M, CULTURE_M = 150, 300
 # degrees covering at least 150 m in Thuringia (lat 50.2-51.7): a cheap index pre-filter
 # before the exact metric test
 DEG_LON_150, DEG_LAT_150 = 0.0025, 0.0015
-STOP_CANDIDATES = 5  # nearest-by-degrees is not nearest-by-metres; take a few, then measure
 
 FACT_COLUMNS = ("id", "municipality_id", *rules.FACTS)
 
 # One query for all vacancies of the given municipalities (optionally only some ids).
-# Context layers that a town has not loaded give NULL (missing), never 0.
+# Context layers that a town has not loaded give NULL (missing), never 0. Counts within a radius
+# use the GiST index on degrees as a pre-filter, then the exact metric distance; the nearest
+# stop is a KNN search in ETRS89 / UTM 32N (metres) on a partial index of the stops only.
 FACTS_SQL = f"""
-WITH ctx AS (
-    SELECT m.id, m.core_area, m.centre,
+WITH ctx AS MATERIALIZED (
+    SELECT m.id, m.core_area, ST_Transform(m.centre, {geo.UTM32}) AS centre,
         EXISTS (SELECT 1 FROM place p WHERE p.category = ANY(:active_cats)
                 AND p.geom && m.boundary AND ST_Intersects(p.geom, m.boundary)) AS has_active,
         EXISTS (SELECT 1 FROM place p WHERE p.category = ANY(:culture_cats)
-                AND p.geom && m.boundary AND ST_Intersects(p.geom, m.boundary)) AS has_culture,
-        EXISTS (SELECT 1 FROM place p WHERE p.category = ANY(:stop_cats)) AS has_stops
+                AND p.geom && m.boundary AND ST_Intersects(p.geom, m.boundary)) AS has_culture
     FROM municipality m WHERE m.id = ANY(:mids)
 )
 SELECT v.id, v.municipality_id,
@@ -59,32 +63,36 @@ SELECT v.id, v.municipality_id,
     v.asking_rent_eur_m2::float8,
     CASE WHEN v.vacant_since IS NOT NULL THEN greatest(current_date - v.vacant_since, 0) END,
     CASE WHEN c.core_area IS NOT NULL THEN ST_Covers(c.core_area, v.location) END,
-    round(ST_Distance(c.centre::geography, v.location::geography, false))::float8,
-    CASE WHEN c.has_stops THEN (
-        SELECT round(min(ST_Distance(s.geom::geography, v.location::geography, false)))::float8
-        FROM (SELECT p.geom FROM place p WHERE p.category = ANY(:stop_cats)
-              ORDER BY p.geom <-> v.location LIMIT {STOP_CANDIDATES}) s) END,
+    round(ST_Distance(c.centre, v.utm))::float8,
+    round(stop.distance)::float8,
     (SELECT count(*) FROM vacancy o
      WHERE o.location && ST_Expand(v.location, {DEG_LON_150}, {DEG_LAT_150})
        AND o.id <> v.id AND o.status = ANY(:empty_statuses)
        AND ST_DWithin(o.location::geography, v.location::geography, {NEAR_M}, false)),
-    CASE WHEN c.has_active THEN (SELECT count(*) FROM place p
-        WHERE p.geom && ST_Expand(v.location, {DEG_LON_150}, {DEG_LAT_150})
-          AND p.category = ANY(:active_cats)
-          AND ST_DWithin(p.geom::geography, v.location::geography, {NEAR_M}, false)) END,
-    CASE WHEN c.has_culture THEN (SELECT count(*) FROM place p
-        WHERE p.geom && ST_Expand(v.location, {2 * DEG_LON_150}, {2 * DEG_LAT_150})
-          AND p.category = ANY(:culture_cats)
-          AND ST_DWithin(p.geom::geography, v.location::geography, {CULTURE_M}, false)) END
-FROM vacancy v JOIN ctx c ON c.id = v.municipality_id
-WHERE v.status = ANY(:scored_statuses) {{only_ids}}
+    CASE WHEN c.has_active THEN near.active END,
+    CASE WHEN c.has_culture THEN near.culture END
+FROM (SELECT v.*, ST_Transform(v.location, {geo.UTM32}) AS utm FROM vacancy v
+      WHERE v.municipality_id = ANY(:mids) AND v.status = ANY(:scored_statuses) {{only_ids}}) v
+JOIN ctx c ON c.id = v.municipality_id
+LEFT JOIN LATERAL (  -- the nearest rail or tram stop (ix_place_stop_utm)
+    SELECT ST_Transform(p.geom, {geo.UTM32}) <-> v.utm AS distance
+    FROM place p WHERE p.category IN {STOP_SQL}
+    ORDER BY ST_Transform(p.geom, {geo.UTM32}) <-> v.utm LIMIT 1) stop ON true
+LEFT JOIN LATERAL (  -- one index search for both place counts
+    SELECT count(*) FILTER (WHERE p.category = ANY(:active_cats)
+               AND ST_DWithin(p.geom::geography, v.location::geography, {NEAR_M}, false)) AS active,
+           count(*) FILTER (WHERE p.category = ANY(:culture_cats)) AS culture
+    FROM place p
+    WHERE p.geom && ST_Expand(v.location, {2 * DEG_LON_150}, {2 * DEG_LAT_150})
+      AND (p.category = ANY(:active_cats) OR p.category = ANY(:culture_cats))
+      AND ST_DWithin(p.geom::geography, v.location::geography, {CULTURE_M}, false)) near ON true
 """
 
 
 def _facts_params(municipality_ids: list[int]) -> dict[str, Any]:
     return {
         "mids": municipality_ids, "active_cats": list(ACTIVE_CATEGORIES),
-        "culture_cats": list(CULTURE_CATEGORIES), "stop_cats": list(STOP_CATEGORIES),
+        "culture_cats": list(CULTURE_CATEGORIES),
         "empty_statuses": [s.value for s in EMPTY_STATUSES],
         "scored_statuses": [s.value for s in SCORED_STATUSES],
     }
@@ -94,6 +102,9 @@ def fact_rows(*, session: Session, municipality_ids: list[int],
               vacancy_ids: list[int] | None = None) -> list[tuple]:
     """Rows of FACT_COLUMNS for every scored vacancy of these municipalities (one query)."""
     params = _facts_params(municipality_ids)
+    # the planner's cost estimate for many correlated index searches triggers JIT compilation,
+    # which costs more than it saves here (measured: 0.2-4 s per call)
+    session.execute(text("SET LOCAL jit = off"))
     only_ids = ""
     if vacancy_ids is not None:
         only_ids, params["ids"] = "AND v.id = ANY(:ids)", vacancy_ids
@@ -263,8 +274,10 @@ class RescoreResult:
     scored: int = 0
     cleared: int = 0
     seconds: float = 0.0
-    seconds_database: float = 0.0
-    seconds_python: float = 0.0
+    seconds_database: float = 0.0  # facts query (incl. fetching rows) + writing the scores
+    seconds_facts: float = 0.0
+    seconds_write: float = 0.0
+    seconds_python: float = 0.0  # the rules
     by_recommendation: dict[str, int] = field(default_factory=dict)
 
 
@@ -279,6 +292,11 @@ ON CONFLICT (vacancy_id) DO UPDATE SET
     recommendation = EXCLUDED.recommendation, confidence = EXCLUDED.confidence,
     profile_id = EXCLUDED.profile_id, profile_version = EXCLUDED.profile_version,
     computed_at = EXCLUDED.computed_at
+-- an unchanged score is not rewritten: a nightly rescore touches only what moved
+WHERE (vacancy_score.interim, vacancy_score.permanent, vacancy_score.recommendation,
+       vacancy_score.confidence, vacancy_score.profile_id, vacancy_score.profile_version)
+      IS DISTINCT FROM (EXCLUDED.interim, EXCLUDED.permanent, EXCLUDED.recommendation,
+                        EXCLUDED.confidence, EXCLUDED.profile_id, EXCLUDED.profile_version)
 """
 
 
@@ -294,17 +312,16 @@ def rescore(*, session: Session, municipality_ids: list[int],
     session.flush()
     profiles = profiles_for(session=session, municipality_ids=municipality_ids)
     rows = fact_rows(session=session, municipality_ids=municipality_ids, vacancy_ids=vacancy_ids)
-    db_time = time.perf_counter() - started
+    facts_time = time.perf_counter() - started
 
     python_started = time.perf_counter()
     columns = {name: [] for name in ("ids", "mids", "interim", "permanent", "rec", "conf",
                                      "pids", "pversions")}
-    facts_names = rules.FACTS
     counts: dict[str, int] = {}
     for row in rows:
         effective = profiles[row[1]]
-        interim, permanent, recommendation, confidence = rules.summarise(
-            dict(zip(facts_names, row[2:], strict=True)), effective.rules)
+        interim, permanent, recommendation, confidence = rules.summarise_values(
+            row[2:], effective.rules)
         for name, value in (("ids", row[0]), ("mids", row[1]), ("interim", interim),
                             ("permanent", permanent), ("rec", recommendation),
                             ("conf", confidence), ("pids", effective.row.id),
@@ -323,10 +340,11 @@ def rescore(*, session: Session, municipality_ids: list[int],
           AND v.status <> ALL(:scored) {scope}
     """), {"mids": municipality_ids, "scored": [s.value for s in SCORED_STATUSES],
            "ids": vacancy_ids or []})
-    db_time += time.perf_counter() - write_started
+    write_time = time.perf_counter() - write_started
     session.expire_all()  # ORM copies of vacancy_score rows are outdated now
     result.scored, result.cleared = len(rows), cleared.rowcount
-    result.seconds_database = round(db_time, 3)
+    result.seconds_facts, result.seconds_write = round(facts_time, 3), round(write_time, 3)
+    result.seconds_database = round(facts_time + write_time, 3)
     result.seconds_python = round(result.seconds_python, 3)
     result.seconds = round(time.perf_counter() - started, 3)
     result.by_recommendation = counts

@@ -31,6 +31,8 @@ def upgrade() -> None:
     op.create_geospatial_index('idx_place_geom', 'place', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_index(op.f('ix_place_category'), 'place', ['category'], unique=False)
     op.create_index('ix_place_source_category', 'place', ['source', 'category'], unique=False)
+    op.create_index('ix_place_stop_utm', 'place', [sa.text('ST_Transform(geom, 25832)')], unique=False,
+                    postgresql_using='gist', postgresql_where=sa.text("category IN ('station', 'tram_stop')"))
     op.create_table('scoring_profile',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('municipality_id', sa.Integer(), nullable=True),
@@ -64,17 +66,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['vacancy_id'], ['vacancy.id'], name=op.f('fk_vacancy_score_vacancy_id_vacancy'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('vacancy_id', name=op.f('pk_vacancy_score'))
     )
-    op.create_index(op.f('ix_vacancy_score_interim'), 'vacancy_score', ['interim'], unique=False)
-    op.create_index(op.f('ix_vacancy_score_municipality_id'), 'vacancy_score', ['municipality_id'], unique=False)
-    op.create_index(op.f('ix_vacancy_score_permanent'), 'vacancy_score', ['permanent'], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_vacancy_score_permanent'), table_name='vacancy_score')
-    op.drop_index(op.f('ix_vacancy_score_municipality_id'), table_name='vacancy_score')
-    op.drop_index(op.f('ix_vacancy_score_interim'), table_name='vacancy_score')
     op.drop_table('vacancy_score')
     op.drop_table('scoring_profile')
+    op.drop_index('ix_place_stop_utm', table_name='place', postgresql_using='gist')
     op.drop_index('ix_place_source_category', table_name='place')
     op.drop_index(op.f('ix_place_category'), table_name='place')
     op.drop_geospatial_index('idx_place_geom', table_name='place', postgresql_using='gist', column_name='geom')
