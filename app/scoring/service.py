@@ -217,17 +217,17 @@ def update_profile(*, session: Session, ags: str | None, changes: Any,
         current, row = effective.rules, effective.row if effective.scope == "municipality" else None
     weights, thresholds = _merge(current, changes)
     _check_profile(weights, thresholds)
+    if (weights, thresholds) == (current.weights, current.thresholds):
+        return get_profile(session=session, ags=ags)  # nothing changed: no new version
     if row is None:  # the town's first own profile continues the version it had inherited
         row = ScoringProfile(municipality_id=municipality.id, version=current.version + 1,
                              weights=weights,
                              thresholds=thresholds, updated_by_id=actor.user_id)
         session.add(row)
-    elif (weights, thresholds) != (current.weights, current.thresholds):
+    else:
         row.weights, row.thresholds = weights, thresholds
         row.version += 1
         row.updated_at, row.updated_by_id = datetime.now(UTC), actor.user_id
-    else:
-        return get_profile(session=session, ags=ags)
     session.flush()
     if municipality is not None:
         rescore(session=session, municipality_ids=[municipality.id])
@@ -374,9 +374,11 @@ def rescore_near(*, session: Session, vacancy_id: int, also_near: str | None = N
     row = session.execute(text(f"""
         SELECT v.municipality_id, array_agg(o.id) FROM vacancy v JOIN vacancy o
           ON o.municipality_id = v.municipality_id AND (o.id = v.id
-             OR ST_DWithin(o.location::geography, v.location::geography, {NEAR_M}, false)
-             OR (CAST(:old AS text) IS NOT NULL AND ST_DWithin(
-                 o.location::geography, ST_GeomFromEWKT(:old)::geography, {NEAR_M}, false)))
+             OR (o.location && ST_Expand(v.location, {DEG_LON_150}, {DEG_LAT_150})
+                 AND ST_DWithin(o.location::geography, v.location::geography, {NEAR_M}, false))
+             OR (o.location && ST_Expand(ST_GeomFromEWKT(:old), {DEG_LON_150}, {DEG_LAT_150})
+                 AND ST_DWithin(o.location::geography, ST_GeomFromEWKT(:old)::geography,
+                                {NEAR_M}, false)))
         WHERE v.id = :id GROUP BY v.municipality_id
     """), {"id": vacancy_id, "old": also_near}).first()
     if row is not None:

@@ -328,7 +328,8 @@ def update_vacancy(
             _check_footprint(session=session, municipality=municipality, point=point,
                              footprint=footprint)
 
-    old_location = session.scalar(select(func.ST_AsEWKT(vacancy.location)))
+    old_location = (session.scalar(select(func.ST_AsEWKT(vacancy.location)))
+                    if "location" in new_geometries else None)
     history: list[tuple[str, Any, Any]] = []
     for name, new in given.items():
         old = getattr(vacancy, name)

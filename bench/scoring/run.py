@@ -99,6 +99,29 @@ def generate(session: Session, towns: int, vacancies: int, total_places: int,
     return ids
 
 
+def change_default_weight(session: Session) -> None:
+    """What PUT /api/v1/scoring-profile/default does to the profile (the rescore is timed)."""
+    session.execute(text("""
+        UPDATE scoring_profile SET version = version + 1, weights = jsonb_set(weights,
+            '{floor_area,interim}', to_jsonb(CASE WHEN version % 2 = 0 THEN 3 ELSE 5 END))
+        WHERE municipality_id IS NULL"""))
+
+
+def backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a PostgreSQL backend has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_rescore(session: Session, ids: list[int]) -> tuple:
+    """The rescore result plus CPU seconds of the PostgreSQL backend and of this process: on a
+    shared machine CPU time says more than wall time."""
+    pid = session.scalar(text("SELECT pg_backend_pid()"))
+    pg_before, py_before = backend_cpu(pid), time.process_time()
+    result = service.rescore(session=session, municipality_ids=ids)
+    return result, backend_cpu(pid) - pg_before, time.process_time() - py_before
+
+
 def per_vacancy_reference(session: Session, ids: list[int], sample: int) -> float:
     """Seconds per vacancy when facts are fetched with one query per vacancy (the N+1 way)."""
     rows = session.execute(text("""
@@ -116,7 +139,7 @@ def main() -> None:
     parser.add_argument("--vacancies", type=int, default=100_000)
     parser.add_argument("--towns", type=int, default=20)
     parser.add_argument("--places", type=int, default=5_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="rounds of (weight change, no change)")
     parser.add_argument("--spread-m", type=int, default=0,
                         help="vacancies within this distance of the centre (default 0: anywhere "
                         "in the boundary)")
@@ -142,14 +165,20 @@ def main() -> None:
                 SELECT (SELECT count(*) FROM vacancy), (SELECT count(*) FROM place),
                        (SELECT count(*) FROM vacancy WHERE status <> 'reused')""")).one()
         runs = []
+        kinds = ["first scoring: every score inserted"]
         for _ in range(args.runs):
+            kinds += ["weight changed: every score updated", "nothing changed: no score rewritten"]
+        for kind in kinds:
             with Session(engine) as session, session.begin():
-                runs.append(service.rescore(session=session, municipality_ids=ids))
+                if kind.startswith("weight"):
+                    change_default_weight(session)
+                runs.append((kind, *timed_rescore(session, ids)))
         with Session(engine) as session:
             reference = per_vacancy_reference(session, ids, args.reference_sample)
             neighbours = session.scalar(text("""
                 SELECT avg(n) FROM (SELECT (SELECT count(*) FROM vacancy o
-                    WHERE ST_DWithin(o.location::geography, v.location::geography, 150)
+                    WHERE o.location && ST_Expand(v.location, 0.0025, 0.0015)
+                      AND ST_DWithin(o.location::geography, v.location::geography, 150)
                       AND o.id <> v.id AND o.status IN ('vacant', 'threatened')) n
                 FROM vacancy v TABLESAMPLE SYSTEM (2)) s"""))
         load = os.getloadavg()
@@ -161,9 +190,10 @@ def main() -> None:
 
 
 def write(args, counts, setup, runs, reference, load, neighbours) -> None:
-    median = statistics.median(r.seconds for r in runs)
-    best = min(runs, key=lambda r: r.seconds)
     vacancies, place_count, scored = counts
+    full = [r for kind, r, _, _ in runs if kind.startswith("weight")]
+    median = statistics.median(r.seconds for r in full)
+    first = runs[0][1]
     lines = [
         "# Scoring benchmark results",
         "",
@@ -172,7 +202,8 @@ def write(args, counts, setup, runs, reference, load, neighbours) -> None:
         f"{platform.python_implementation()} {platform.python_version()}, PostgreSQL "
         f"{find_pg_bin().parent.name} + PostGIS (embedded, fsync off)",
         f"- load average at the end (1/5/15 min): {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} "
-        "(the 2 cores are shared with other jobs; numbers are noisy)",
+        "(the 2 cores are shared with other jobs, so wall times are noisy; CPU seconds are "
+        "steadier)",
         "- command: `PYTHONPATH=$PWD .venv/bin/python bench/scoring/run.py "
         f"--vacancies {args.vacancies} --towns {args.towns} --places {args.places} "
         f"--runs {args.runs} --spread-m {args.spread_m}`",
@@ -185,30 +216,32 @@ def write(args, counts, setup, runs, reference, load, neighbours) -> None:
         f"within {PLACES_SPREAD_M} m of the centres); core area 500 m around the centre; "
         f"generated in SQL in {setup:.1f} s",
         "",
-        "## Rescoring all 20 municipalities (`app.scoring.service.rescore`)",
+        f"## Rescoring all {args.towns} municipalities (`app.scoring.service.rescore`, one call)",
         "",
-        "| run | total s | PostgreSQL s | of which facts query (incl. row fetch) | of which "
-        "writing scores | Python s (rules) | PostgreSQL share |",
+        "| run | wall s | PostgreSQL wall s: facts query (incl. fetch) + writing | Python wall s "
+        "(rules) | PostgreSQL share of wall | PostgreSQL backend CPU s | Python process CPU s |",
         "|---|---|---|---|---|---|---|",
     ]
-    for i, r in enumerate(runs, start=1):
-        lines.append(f"| {i} | {r.seconds:.2f} | {r.seconds_database:.2f} | {r.seconds_facts:.2f} | "
-                     f"{r.seconds_write:.2f} | {r.seconds_python:.2f} | "
-                     f"{r.seconds_database / r.seconds:.0%} |")
+    for kind, r, pg_cpu, py_cpu in runs:
+        lines.append(
+            f"| {kind} | {r.seconds:.2f} | {r.seconds_database:.2f} = {r.seconds_facts:.2f} + "
+            f"{r.seconds_write:.2f} | {r.seconds_python:.2f} | "
+            f"{r.seconds_database / r.seconds:.0%} | {pg_cpu:.2f} | {py_cpu:.2f} |")
     lines += [
         "",
-        f"**Median {median:.2f} s for {best.scored} scored vacancies; target ≤ 10 s: "
-        f"{'met' if median <= 10 else 'NOT met'}.**",
+        f"**{first.scored} vacancies scored. Median wall time with every score changing (weight "
+        f"changed): {median:.2f} s; first scoring {first.seconds:.2f} s. Target ≤ 10 s: "
+        f"{'met' if max(median, first.seconds) <= 10 else 'NOT met'}.**",
         "",
         "Recommendations (last run): " + ", ".join(
-            f"{k} {v}" for k, v in sorted(runs[-1].by_recommendation.items())),
+            f"{k} {v}" for k, v in sorted(runs[-1][1].by_recommendation.items())),
         "",
         "## Reference in the same run: one facts query per vacancy",
         "",
         f"{args.reference_sample} random vacancies, one `fact_rows` call each: "
-        f"{reference * 1000:.2f} ms per vacancy → about {reference * best.scored:.0f} s for "
-        f"{best.scored} vacancies (facts only, without rules and writes), against "
-        f"{best.seconds_database:.2f} s for the whole set-based rescoring's database part.",
+        f"{reference * 1000:.2f} ms per vacancy → about {reference * first.scored:.0f} s for "
+        f"{first.scored} vacancies (facts only, without rules and writes), against "
+        f"{first.seconds_facts:.2f} s for the set-based facts query of the first scoring.",
         "",
     ]
     args.out.write_text("\n".join(lines))

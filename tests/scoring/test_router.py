@@ -338,3 +338,10 @@ def test_bad_list_parameters_are_422_naming_the_field(client, params, field):
     response = client.get(VACANCIES, params=params)
     assert response.status_code == 422, response.text
     assert field in json.dumps(response.json())
+
+
+def test_an_empty_or_identical_put_creates_no_own_profile(client, staff):
+    assert client.put(PROFILE, headers=staff, json={}).json()["scope"] == "default"
+    same = client.put(PROFILE, headers=staff, json={"weights": {"floor": {"interim": 2}}})
+    assert same.status_code == 200 and same.json()["scope"] == "default"
+    assert same.json()["version"] == 1
