@@ -281,33 +281,44 @@ class RescoreResult:
     by_recommendation: dict[str, int] = field(default_factory=dict)
 
 
-# Update what moved (an unchanged score is not rewritten: a nightly rescore touches only what
-# moved), insert what is new. Cheaper than INSERT … ON CONFLICT for 100,000 rows (hash joins
-# instead of one speculative insertion per row).
-UPSERT_SQL = """
-WITH new AS (
+_NEW_SCORES = """
     SELECT * FROM unnest(CAST(:ids AS int[]), CAST(:mids AS int[]), CAST(:interim AS int[]),
         CAST(:permanent AS int[]), CAST(:rec AS text[]), CAST(:conf AS float8[]),
         CAST(:pids AS int[]), CAST(:pversions AS int[]))
         AS t(vacancy_id, municipality_id, interim, permanent, recommendation, confidence,
              profile_id, profile_version)
-), changed AS (
-    UPDATE vacancy_score s SET interim = n.interim, permanent = n.permanent,
-        recommendation = n.recommendation, confidence = n.confidence, profile_id = n.profile_id,
-        profile_version = n.profile_version, computed_at = now()
-    FROM new n
-    WHERE s.vacancy_id = n.vacancy_id
-      AND (s.interim, s.permanent, s.recommendation, s.confidence, s.profile_id,
-           s.profile_version) IS DISTINCT FROM (n.interim, n.permanent, n.recommendation,
-           n.confidence, n.profile_id, n.profile_version)
-    RETURNING s.vacancy_id
-)
+"""
+# Update only what moved: a nightly rescore touches only the scores that changed.
+UPDATE_SQL = f"""
+UPDATE vacancy_score s SET interim = n.interim, permanent = n.permanent,
+    recommendation = n.recommendation, confidence = n.confidence, profile_id = n.profile_id,
+    profile_version = n.profile_version, computed_at = now()
+FROM ({_NEW_SCORES}) n
+WHERE s.vacancy_id = n.vacancy_id
+  AND (s.interim, s.permanent, s.recommendation, s.confidence, s.profile_id, s.profile_version)
+      IS DISTINCT FROM (n.interim, n.permanent, n.recommendation, n.confidence, n.profile_id,
+                        n.profile_version)
+"""
+INSERT_SQL = f"""
 INSERT INTO vacancy_score (vacancy_id, municipality_id, interim, permanent, recommendation,
                            confidence, profile_id, profile_version, computed_at)
-SELECT n.*, now() FROM new n
-WHERE NOT EXISTS (SELECT 1 FROM vacancy_score s WHERE s.vacancy_id = n.vacancy_id)
+SELECT n.*, now() FROM ({_NEW_SCORES}) n
 ON CONFLICT (vacancy_id) DO NOTHING  -- a concurrent rescore stored it first: equally fresh
 """
+
+
+def _write_scores(session: Session, columns: dict[str, list]) -> None:
+    """Update the scores that exist, insert the new ones: two set-based statements with plain
+    hash joins (INSERT … ON CONFLICT DO UPDATE costs one speculative insertion per row)."""
+    existing = set(session.scalars(
+        text("SELECT vacancy_id FROM vacancy_score WHERE vacancy_id = ANY(:ids)"),
+        {"ids": columns["ids"]}))
+    if existing:
+        session.execute(text(UPDATE_SQL), columns)
+    fresh = [i for i, vacancy_id in enumerate(columns["ids"]) if vacancy_id not in existing]
+    if fresh:
+        session.execute(text(INSERT_SQL), {name: [values[i] for i in fresh]
+                                           for name, values in columns.items()})
 
 
 def rescore(*, session: Session, municipality_ids: list[int],
@@ -342,7 +353,7 @@ def rescore(*, session: Session, municipality_ids: list[int],
 
     write_started = time.perf_counter()
     if rows:
-        session.execute(text(UPSERT_SQL), columns)
+        _write_scores(session, columns)
     scope = "AND v.id = ANY(:ids)" if vacancy_ids is not None else ""
     cleared = session.execute(text(f"""
         DELETE FROM vacancy_score s USING vacancy v
