@@ -427,6 +427,8 @@ def display(c: Criterion, value: Any) -> str:
         return "ja" if value else "nein"
     if c.fact in _CHOICES:
         return _CHOICES[c.fact].get(value, str(value))
+    if c.unit == "Anzahl":  # a count reads best as the bare number
+        return _number(float(value))
     return f"{_number(float(value))} {c.unit}".strip()
 
 

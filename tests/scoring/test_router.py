@@ -345,3 +345,18 @@ def test_an_empty_or_identical_put_creates_no_own_profile(client, staff):
     same = client.put(PROFILE, headers=staff, json={"weights": {"floor": {"interim": 2}}})
     assert same.status_code == 200 and same.json()["scope"] == "default"
     assert same.json()["version"] == 1
+
+
+def test_oversized_profile_body_is_refused(client, staff):
+    body = {"weights": {"floor": {"interim": 1}}, "padding": "x" * 3_000_000}
+    response = client.put(PROFILE, headers=staff, json=body)
+    assert response.status_code == 413  # the body guard stops it before any parsing
+    assert client.get(PROFILE).json()["scope"] == "default"
+
+
+def test_profile_does_not_reveal_who_changed_it(client, users):
+    email = "kaemmerer-geheim@example.org"
+    headers = bearer(users.token("staff", SCHMOELLN, email=email))
+    client.put(PROFILE, headers=headers, json={"weights": {"floor": {"interim": 5}}})
+    for raw in (client.get(PROFILE).text, client.get(PROFILE, headers=headers).text):
+        assert email not in raw and "updated_by" not in raw

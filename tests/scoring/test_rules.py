@@ -206,6 +206,7 @@ def test_display_texts_are_german_with_units():
     assert shown["floor_area"] == "1\u202f234,5 m²"
     assert shown["floor"] == "Erdgeschoss" and shown["has_wc"] == "ja"
     assert shown["days_vacant"] == "200 Tage"
+    assert shown["active_uses"] == "12"
 
 
 def test_summary_equals_full_score_for_random_facts():
