@@ -362,7 +362,6 @@ def rescore(*, session: Session, municipality_ids: list[int],
     """), {"mids": municipality_ids, "scored": [s.value for s in SCORED_STATUSES],
            "ids": vacancy_ids or []})
     write_time = time.perf_counter() - write_started
-    session.expire_all()  # ORM copies of vacancy_score rows are outdated now
     result.scored, result.cleared = len(rows), cleared.rowcount
     result.seconds_facts, result.seconds_write = round(facts_time, 3), round(write_time, 3)
     result.seconds_database = round(facts_time + write_time, 3)
@@ -430,8 +429,9 @@ def breakdown(*, session: Session, principal: Principal, vacancy_id: int) -> dic
     row = fact_rows(session=session, municipality_ids=[vacancy.municipality_id],
                     vacancy_ids=[vacancy_id])[0]
     result = rules.score(dict(zip(rules.FACTS, row[2:], strict=True)), effective.rules)
-    stored = session.get(VacancyScore, vacancy_id)
-    return _score_out(result, vacancy_id, ags, effective, stored.computed_at)
+    computed_at = session.scalar(
+        select(VacancyScore.computed_at).where(VacancyScore.vacancy_id == vacancy_id))
+    return _score_out(result, vacancy_id, ags, effective, computed_at)
 
 
 def _score_out(result: rules.Score, vacancy_id: int, ags: str, effective: EffectiveProfile,
