@@ -21,6 +21,9 @@ from app.accounts import service as accounts
 from app.accounts.models import Role, User
 from app.municipalities import importer
 from app.municipalities.models import Municipality
+from app.scoring import places
+from app.scoring import service as scoring
+from app.scoring.models import Place
 from app.vacancies.lifecycle import VacancyStatus
 from app.vacancies.models import Condition, Floor, Vacancy, VacancyHistory, Willingness
 
@@ -106,6 +109,32 @@ def _vacancy(rng: random.Random, town: Municipality, point: shapely.Point, index
     )
 
 
+# fictional active uses per town, so the location criteria of the scoring have something to count
+DEMO_PLACES = {"retail": ("Fiktiver Laden", 24), "gastronomy": ("Fiktives Café", 10),
+               "culture": ("Fiktiver Kulturort", 4)}
+
+
+def _context_layers(session: Session, towns: dict[str, Municipality]) -> list[str]:
+    """Real stations and Jena tram stops, a clearly fictional set of shops, cafés and cultural
+    venues around each demo town centre, then the scores of the demo towns."""
+    reports = places.import_defaults(session=session, rescore=False)
+    session.execute(delete(Place).where(Place.source == "demo"))
+    for ags, town in towns.items():
+        rng = random.Random(int(ags) + 1)
+        centre, boundary = to_shape(town.centre), to_shape(town.boundary)
+        for category, (name, count) in DEMO_PLACES.items():
+            session.add_all(
+                Place(category=category, name=f"{name} {i + 1} (Demo)", source="demo",
+                      geom=f"SRID=4326;{point.wkt}", attribution="Fiktive Demo-Daten")
+                for i, point in enumerate(_points(rng, centre, boundary, count))
+            )
+    result = scoring.rescore(session=session, municipality_ids=[t.id for t in towns.values()])
+    lines = [f"Kontext: {r.imported} Orte ({r.category}) aus {r.source}" for r in reports]
+    lines.append("Kontext: fiktive Läden, Cafés und Kulturorte (Demo) um die Stadtzentren")
+    lines.append(f"Bewertung: {result.scored} Leerstände bewertet ({result.seconds:.2f} s)")
+    return lines
+
+
 def load(*, session: Session, password: str) -> list[str]:
     if not session.scalar(select(func.count()).select_from(Municipality)):
         importer.import_boundaries(session=session)
@@ -141,6 +170,7 @@ def load(*, session: Session, password: str) -> list[str]:
             for v in vacancies
         )
         lines.append(f"  {town.name} ({ags}): {len(vacancies)} Leerstände, Innenstadtbereich gesetzt")
+    lines += _context_layers(session, towns)
     lines.append("Demo-Zugänge (Passwort wie angegeben, nur für die Demo!):")
     lines += _demo_accounts(session, password, towns)
     return lines

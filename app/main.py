@@ -25,6 +25,7 @@ from app.municipalities.router import router as municipalities_router
 from app.proposals.router import pages as proposal_pages
 from app.proposals.router import router as proposals_router
 from app.review.router import router as review_router
+from app.scoring.router import router as scoring_router
 from app.statistics.router import router as statistics_router
 from app.templating import render
 from app.vacancies.reports_router import router as reports_router
@@ -137,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
                    reports_router, proposals_router, matching_router, review_router,
-                   proposal_pages, statistics_router):
+                   proposal_pages, statistics_router, scoring_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
     return app

@@ -6,11 +6,12 @@ from app.database import Base
 from app.matching.models import Match
 from app.municipalities.models import Municipality
 from app.proposals.models import Proposal, ProposalContact, ProposalFlag, ProposalSupport
+from app.scoring.models import Place, ScoringProfile, VacancyScore
 from app.vacancies.models import Vacancy, VacancyHistory
 from app.vacancies.report_models import ReportContact, VacancyReport
 
 __all__ = [
-    "ApiToken", "Base", "Match", "Municipality", "Proposal", "ProposalContact", "ProposalFlag",
-    "ProposalSupport", "RateLimitWindow", "ReportContact", "User", "Vacancy", "VacancyHistory",
-    "VacancyReport",
+    "ApiToken", "Base", "Match", "Municipality", "Place", "Proposal", "ProposalContact",
+    "ProposalFlag", "ProposalSupport", "RateLimitWindow", "ReportContact", "ScoringProfile", "User",
+    "Vacancy", "VacancyHistory", "VacancyReport", "VacancyScore",
 ]

@@ -55,6 +55,9 @@ def list_vacancies(
     status: Annotated[str | None, Query(description="status, or several comma-separated")] = None,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS84)")] = None,
     updated_since: datetime | None = None,
+    min_interim: Annotated[int | None, Query(ge=0, le=100, description="interim score ≥")] = None,
+    min_permanent: Annotated[int | None, Query(ge=0, le=100, description="permanent score ≥")] = None,
+    sort: Annotated[str, Query(description="id, interim, -interim, permanent or -permanent")] = "id",
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Response:
@@ -67,10 +70,12 @@ def list_vacancies(
     except ValueError as exc:
         allowed = ", ".join(s.value for s in VacancyStatus)
         raise InvalidInput(f"unknown status; allowed: {allowed}", field="status") from exc
+    if sort not in service.SORTS:
+        raise InvalidInput(f"unknown sort; allowed: {', '.join(service.SORTS)}", field="sort")
     filters = service.ListFilters(
         municipalities=agss, statuses=statuses or None,
         bbox=geo.parse_bbox(bbox) if bbox else None, updated_since=updated_since,
-        limit=limit, offset=offset,
+        min_interim=min_interim, min_permanent=min_permanent, sort=sort, limit=limit, offset=offset,
     )
     return raw_geojson(service.list_geojson(session=session, principal=principal, filters=filters))
 

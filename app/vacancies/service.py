@@ -30,6 +30,7 @@ from app.errors import (
     StaleVersion,
 )
 from app.municipalities.models import Municipality
+from app.scoring import service as scoring_service
 from app.vacancies.lifecycle import INITIAL_STATUSES, PUBLIC_STATUSES, VacancyStatus, can_transition
 from app.vacancies.models import Vacancy, VacancyHistory
 from app.vacancies.schemas import (
@@ -58,7 +59,12 @@ FEATURE_SQL = f"""
             'verified_at', v.verified_at,
             'stale', v.verified_at IS NULL
                      OR v.verified_at < now() - make_interval(days => m.stale_after_days),
-            'created_at', v.created_at, 'updated_at', v.updated_at, 'version', v.version
+            'created_at', v.created_at, 'updated_at', v.updated_at, 'version', v.version,
+            'scores', (SELECT jsonb_build_object(
+                'interim', s.interim, 'permanent', s.permanent,
+                'recommendation', s.recommendation, 'confidence', s.confidence,
+                'profile_version', s.profile_version)
+                FROM vacancy_score s WHERE s.vacancy_id = v.id)
         ) || CASE WHEN :priv_all OR v.municipality_id = ANY(:priv_ids)
                   THEN jsonb_build_object({_PRIVATE_PROPS}) ELSE '{{}}'::jsonb END
     )
@@ -84,8 +90,19 @@ class ListFilters:
     statuses: list[VacancyStatus] | None = None
     bbox: tuple[float, float, float, float] | None = None
     updated_since: datetime | None = None
+    min_interim: int | None = None
+    min_permanent: int | None = None
+    sort: str = "id"
     limit: int = 100
     offset: int = 0
+
+
+# list order: the key, then id; unscored vacancies come last either way
+SORTS = {
+    "id": "v.id", "interim": "s.interim ASC NULLS LAST, v.id",
+    "-interim": "s.interim DESC NULLS LAST, v.id", "permanent": "s.permanent ASC NULLS LAST, v.id",
+    "-permanent": "s.permanent DESC NULLS LAST, v.id",
+}
 
 
 def _filter_sql(filters: ListFilters) -> tuple[str, dict[str, Any]]:
@@ -102,6 +119,12 @@ def _filter_sql(filters: ListFilters) -> tuple[str, dict[str, Any]]:
     if filters.updated_since:
         clauses.append("v.updated_at >= :updated_since")
         params["updated_since"] = filters.updated_since
+    if filters.min_interim is not None:
+        clauses.append("s.interim >= :min_interim")
+        params["min_interim"] = filters.min_interim
+    if filters.min_permanent is not None:
+        clauses.append("s.permanent >= :min_permanent")
+        params["min_permanent"] = filters.min_permanent
     return " AND ".join(clauses), params
 
 
@@ -109,12 +132,14 @@ def list_geojson(*, session: Session, principal: Principal, filters: ListFilters
     """A page of vacancies as a GeoJSON FeatureCollection string, built by PostgreSQL."""
     where, params = _filter_sql(filters)
     params.update(_visibility_params(principal), limit=filters.limit, offset=filters.offset)
-    base = f"FROM vacancy v JOIN municipality m ON m.id = v.municipality_id WHERE {where}"
+    base = (f"FROM vacancy v JOIN municipality m ON m.id = v.municipality_id "
+            f"LEFT JOIN vacancy_score s ON s.vacancy_id = v.id WHERE {where}")
     matched = session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
     features, returned = session.execute(text(f"""
-        SELECT coalesce(jsonb_agg(page.feature ORDER BY page.id), '[]'::jsonb)::text, count(*)
-        FROM (SELECT v.id, {FEATURE_SQL} AS feature {base}
-              ORDER BY v.id LIMIT :limit OFFSET :offset) page
+        SELECT coalesce(jsonb_agg(page.feature ORDER BY page.n), '[]'::jsonb)::text, count(*)
+        FROM (SELECT row_number() OVER (ORDER BY {SORTS[filters.sort]}) AS n,
+                     {FEATURE_SQL} AS feature {base}
+              ORDER BY {SORTS[filters.sort]} LIMIT :limit OFFSET :offset) page
     """), params).one()
     return (
         f'{{"type":"FeatureCollection","numberMatched":{matched},'
@@ -242,6 +267,7 @@ def create_vacancy(
         vacancy_id=vacancy.id, version=1, actor_id=actor.user_id, field="created",
         old_value=None, new_value={"status": vacancy.status.value},
     ))
+    scoring_service.rescore_near(session=session, vacancy_id=vacancy.id)
     return vacancy
 
 
@@ -305,6 +331,8 @@ def update_vacancy(
             _check_footprint(session=session, municipality=municipality, point=point,
                              footprint=footprint)
 
+    old_location = (session.scalar(select(func.ST_AsEWKT(vacancy.location)))
+                    if "location" in new_geometries else None)
     history: list[tuple[str, Any, Any]] = []
     for name, new in given.items():
         old = getattr(vacancy, name)
@@ -330,6 +358,8 @@ def update_vacancy(
         for name, old, new in history
     )
     session.flush()
+    # the score of this vacancy and of its neighbours (old and new place) follows the change
+    scoring_service.rescore_near(session=session, vacancy_id=vacancy.id, also_near=old_location)
     return vacancy
 
 

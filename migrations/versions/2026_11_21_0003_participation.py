@@ -1,7 +1,7 @@
 """participation: citizen reports, proposals, supports, flags, matches, rate limits
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-21 18:10:47.038422
 """
 from alembic import op
@@ -10,7 +10,7 @@ import geoalchemy2
 from geoalchemy2 import Geometry
 
 revision = '0003'
-down_revision = '0001'
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
