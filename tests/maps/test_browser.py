@@ -276,13 +276,20 @@ def test_overview_choropleth_with_legend_and_links(live_server, users, page, gua
     guard.assert_clean()
 
 
-def test_popup_score_section_follows_the_scoring_contract(live_server, users, page, guard):
-    """Issue 3 adds properties.scores; until then the popup shows nothing about scores."""
-    Api(live_server.url, users.token("staff", SCHMOELLN)).create(feature(SCHMOELLN, street="Markt"))
+def test_popup_shows_the_vacancys_scores(live_server, users, page, guard):
+    """The popup shows the stored scores of the register (properties.scores, issue 3)."""
+    created = Api(live_server.url, users.token("staff", SCHMOELLN)).create(
+        feature(SCHMOELLN, street="Markt"))
+    scores = created["properties"]["scores"]
+    assert scores is not None, "a new vacancy is scored on write"
     page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
     page.locator("#vacancy-list button").first.click()
-    expect(page.locator(".leaflet-popup-content")).to_contain_text("Markt")
-    assert page.locator(".leaflet-popup-content .scores").count() == 0
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Markt")
+    expect(popup.locator(".scores")).to_contain_text(
+        f"Eignung Zwischennutzung: {scores['interim']} von 100")
+    expect(popup.locator(".scores")).to_contain_text(
+        f"Eignung Nachnutzung: {scores['permanent']} von 100")
 
     render = """(scores) => {
         const props = {street: "Markt", status: "vacant"};
