@@ -18,6 +18,7 @@ from app.accounts.router import router as accounts_router
 from app.config import PROJECT_DIR, Settings, get_settings
 from app.database import make_engine
 from app.errors import DomainError, status_for
+from app.exports.router import router as exports_router
 from app.maps.router import router as pages_router
 from app.middleware import BodyGuardMiddleware
 from app.municipalities.router import router as municipalities_router
@@ -123,7 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
-    for router in (vacancies_router, municipalities_router, accounts_router, pages_router):
+    for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
+                   exports_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
     return app
