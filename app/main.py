@@ -18,6 +18,7 @@ from app.accounts.router import router as accounts_router
 from app.config import PROJECT_DIR, Settings, get_settings
 from app.database import make_engine
 from app.errors import DomainError, status_for
+from app.exports.ogc_router import router as ogc_router
 from app.exports.router import router as exports_router
 from app.maps.router import router as pages_router
 from app.middleware import BodyGuardMiddleware
@@ -26,7 +27,7 @@ from app.templating import render
 from app.vacancies.router import router as vacancies_router
 
 log = logging.getLogger(__name__)
-API_PREFIXES = ("/api/",)
+API_PREFIXES = ("/api/", "/ogc")  # /ogc: OGC clients get JSON exception bodies
 GERMAN_TITLES = {
     401: "Anmeldung erforderlich", 403: "Kein Zugriff", 404: "Seite nicht gefunden",
     405: "Nicht erlaubt", 413: "Anfrage zu groß", 422: "Ungültige Eingabe",
@@ -125,7 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
-                   exports_router):
+                   exports_router, ogc_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
     return app

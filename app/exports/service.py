@@ -74,6 +74,7 @@ class Filters:
     updated_since: datetime | None = None
     updated_until: datetime | None = None
     bbox: tuple[float, float, float, float] | None = None  # in WGS84
+    ids: list[int] | None = None
     limit: int | None = None
     offset: int = 0
 
@@ -103,6 +104,9 @@ def _where(scope: Scope, filters: Filters, principal: Principal) -> tuple[str, d
     if filters.updated_until:
         clauses.append("v.updated_at <= :updated_until")
         params["updated_until"] = filters.updated_until
+    if filters.ids is not None:
+        clauses.append("v.id = ANY(:ids)")
+        params["ids"] = filters.ids
     if filters.bbox:
         clauses.append("v.location && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
         params.update(zip(("minx", "miny", "maxx", "maxy"), filters.bbox, strict=True))

@@ -1,8 +1,7 @@
 def test_smoke(client, register, staff, working_group):
-    for fmt in ("geojson", "csv", "gpkg"):
-        for h in ({}, staff, working_group):
-            r = client.get(f"/api/v1/export/vacancies.{fmt}", headers=h)
-            print(fmt, r.status_code, r.headers.get("content-type"), len(r.content))
-            if fmt != "gpkg":
-                print(r.text[:1500])
+    for url in ["/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/collections/vacancies", "/ogc/collections/vacancies/items?limit=2",
+                "/ogc/collections/vacancies/items?crs=EPSG:25832&f=html", "/ogc/collections/municipalities/items?limit=1&crs=http://www.opengis.net/def/crs/EPSG/0/25832",
+                "/ogc/collections/vacancies/items/1", "/ogc/collections/vacancies/items/3", "/ogc/collections/x/items", "/ogc/collections/vacancies/items?limit=0", "/ogc?f=html"]:
+        r = client.get(url, headers={"Accept": "application/json"})
+        print(url, r.status_code, r.headers.get("content-type"), r.headers.get("content-crs"), r.text[:600])
     assert 0
