@@ -156,7 +156,7 @@ def add_command(parent, name: str, func: Callable, help_text: str) -> argparse.A
 
 
 # domain packages that contribute commands: each has ``add_commands(subparsers)``
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("app.exports.cli",)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from app.config import PROJECT_DIR, Settings, get_settings
 from app.database import make_engine
 from app.errors import DomainError, status_for
 from app.exports.ogc_router import router as ogc_router
+from app.exports.router import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, import_router
 from app.exports.router import router as exports_router
 from app.maps.router import router as pages_router
 from app.middleware import BodyGuardMiddleware
@@ -111,7 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
 
     install_error_handlers(app)
-    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    # file uploads may exceed the JSON limit, but are still cut off while streaming in
+    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes,
+                       limits={UPLOAD_PREFIX: MAX_UPLOAD_BYTES}, uploads=(UPLOAD_PREFIX,))
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="leerstand_session",
         max_age=settings.session_max_age_s, same_site="lax", https_only=settings.cookie_secure,
@@ -126,7 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
-                   exports_router, ogc_router):
+                   exports_router, import_router, ogc_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
     return app

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
-from app.accounts.deps import PrincipalDep
+from app.accounts.deps import PrincipalDep, UserDep
 from app.accounts.principal import Principal
 from app.database import SessionDep
-from app.exports import fields, service
+from app.exports import fields, import_service, service
 from app.municipalities.models import Municipality
 from app.responses import GEOJSON_MEDIA_TYPE
 
 router = APIRouter(prefix="/api/v1/export", tags=["export"])
+import_router = APIRouter(prefix="/api/v1/import", tags=["import"])
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # a 100,000-row GeoJSON is ~70 MB
+UPLOAD_PREFIX = "/api/v1/import/"
 MunicipalityQuery = Annotated[
     str | None, Query(description="AGS, or several comma-separated (staff: only their own)")]
 StatusQuery = Annotated[str | None, Query(description="status, or several comma-separated")]
@@ -86,3 +92,22 @@ def export_gpkg(
     return FileResponse(path, media_type="application/geopackage+sqlite3",
                         headers=_attachment("leerstand-vacancies.gpkg"),
                         background=BackgroundTask(os.unlink, path))
+
+
+@import_router.post("/vacancies", summary="Import vacancies from a file (staff of the town)")
+def import_vacancies(
+    session: SessionDep, principal: UserDep, file: UploadFile,
+    municipality: Annotated[str, Query(pattern=r"^[0-9]{8}$", description="AGS of the town")],
+    dry_run: Annotated[bool, Query(description="validate only and report per row")] = False,
+    crs: Annotated[str | None, Query(description="CSV only: CRS of lon/lat or x/y columns")] = None,
+) -> dict:
+    """multipart/form-data with `file` (.geojson, .csv, .gpkg or .zip with a Shapefile, up to
+    MAX_UPLOAD_BYTES). All rows or none; rows with a known external_id are updated."""
+    suffix = Path(file.filename or "upload").suffix.lower()[:10]
+    with tempfile.NamedTemporaryFile(prefix="leerstand-import-", suffix=suffix) as handle:
+        shutil.copyfileobj(file.file, handle)
+        handle.flush()
+        report = import_service.import_file(
+            session=session, path=Path(handle.name), ags=municipality, actor=principal,
+            dry_run=dry_run, filename=Path(file.filename or f"upload{suffix}").name, crs=crs)
+    return report.as_dict()
