@@ -16,6 +16,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import shapely
+from geoalchemy2.shape import to_shape
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -81,7 +84,18 @@ class Report:
 
 def _outside(session: Session, municipality: Municipality,
              rows: list[importer.Row]) -> list[importer.Problem]:
+    """Rows whose point is not in the town: tested in one vectorised call against the
+    prepared boundary; only the few outside rows go back to PostGIS for a hint."""
     if not rows:
+        return []
+    boundary = to_shape(municipality.boundary)
+    shapely.prepare(boundary)
+    xs = np.fromiter((r.lon for r in rows), dtype=float, count=len(rows))
+    ys = np.fromiter((r.lat for r in rows), dtype=float, count=len(rows))
+    # contains_xy leaves out points exactly on the boundary: PostGIS re-checks those below
+    candidates = np.flatnonzero(~shapely.contains_xy(boundary, xs, ys))
+    outside = [rows[i] for i in candidates]
+    if not outside:
         return []
     found = session.execute(text("""
         SELECT t.n, t.x, t.y, ST_Covers(m.boundary, ST_SetSRID(ST_MakePoint(t.y, t.x), 4326)),
@@ -91,8 +105,8 @@ def _outside(session: Session, municipality: Municipality,
              unnest(CAST(:ns AS int[]), CAST(:xs AS float8[]), CAST(:ys AS float8[])) AS t(n, x, y)
         WHERE m.id = :id AND NOT ST_Covers(m.boundary, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326))
         ORDER BY t.n
-    """), {"ns": [r.row for r in rows], "xs": [r.lon for r in rows], "ys": [r.lat for r in rows],
-           "id": municipality.id}).all()
+    """), {"ns": [r.row for r in outside], "xs": [r.lon for r in outside],
+           "ys": [r.lat for r in outside], "id": municipality.id}).all()
     problems = []
     for number, x, y, swapped, containing in found:
         hint = (" (longitude and latitude look swapped)" if swapped
@@ -155,28 +169,35 @@ def _json(value: Any) -> str:
 
 def _insert(session: Session, municipality_id: int, columns: list[str],
             rows: list[importer.Row], actor: Principal, source: str) -> None:
+    """COPY into an index-free temporary table, then one INSERT … SELECT that also writes the
+    'created' history entries (ids come back through RETURNING, no round trip per row)."""
     if not rows:
         return
-    ids = session.execute(text("SELECT nextval('vacancy_id_seq') FROM generate_series(1, :n)"),
-                          {"n": len(rows)}).scalars().all()
-    cols = ["id", "municipality_id", "location", "external_id", "source", "created_by_id",
-            *[c for c in columns if c != "status"], "status"]
+    fields = [c for c in columns if c != "status"]
+    session.execute(text(f"""
+        CREATE TEMP TABLE import_new ON COMMIT DROP AS
+        SELECT location::text AS location, external_id, status{''.join(', ' + c for c in fields)}
+        FROM vacancy WITH NO DATA
+    """))
+    cols = ["location", "external_id", *fields, "status"]
     raw = session.connection().connection.dbapi_connection
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY vacancy ({', '.join(cols)}) FROM STDIN") as copy:
-            for vid, row in zip(ids, rows, strict=True):
-                copy.write_row([
-                    vid, municipality_id, f"SRID=4326;POINT({row.lon!r} {row.lat!r})",
-                    row.external_id, source, actor.user_id,
-                    *[_copy_value(row.values.get(c)) for c in cols[6:-1]],
-                    _copy_value(row.values.get("status") or "vacant"),
-                ])
-        with cursor.copy("COPY vacancy_history (vacancy_id, version, actor_id, field, new_value) "
-                         "FROM STDIN") as copy:
-            for vid, row in zip(ids, rows, strict=True):
-                copy.write_row([vid, 1, actor.user_id, "created", _json(
-                    {"status": _copy_value(row.values.get("status") or "vacant"), "source": source,
-                     "external_id": row.external_id})])
+    with raw.cursor() as cursor, cursor.copy(f"COPY import_new ({', '.join(cols)}) FROM STDIN") as copy:
+        for row in rows:
+            values = row.values
+            copy.write_row((f"SRID=4326;POINT({row.lon!r} {row.lat!r})", row.external_id,
+                            *[values.get(c) for c in fields], values.get("status") or "vacant"))
+    target = ", ".join(["municipality_id", "location", "source", "created_by_id", *cols[1:]])
+    session.execute(text(f"""
+        WITH created AS (
+            INSERT INTO vacancy ({target})
+            SELECT :mid, location::geometry, :source, :actor, {', '.join(cols[1:])} FROM import_new
+            RETURNING id, status, external_id)
+        INSERT INTO vacancy_history (vacancy_id, version, actor_id, field, new_value)
+        SELECT id, 1, :actor, 'created',
+               jsonb_build_object('status', status, 'source', :source, 'external_id', external_id)
+        FROM created
+    """), {"mid": municipality_id, "source": source, "actor": actor.user_id})
+    session.execute(text("DROP TABLE import_new"))
 
 
 def _update(session: Session, columns: list[str],

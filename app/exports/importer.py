@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pydantic import ValidationError
+from pydantic import ConfigDict, ValidationError
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -351,28 +351,42 @@ def _plain(value: Any) -> Any:
 
 # --- validation -----------------------------------------------------------------------------
 
+class ImportFields(VacancyFields):
+    """The register's own field rules; enum values as plain strings, ready for COPY."""
+
+    model_config = ConfigDict(**VacancyFields.model_config, use_enum_values=True)
+
+
+def _kinds(word: str) -> frozenset[str]:
+    return frozenset(name for name, info in VacancyFields.model_fields.items()
+                     if word in str(info.annotation))
+
+
+BOOL_FIELDS, FLOAT_FIELDS, DATE_FIELDS = _kinds("bool"), _kinds("float"), _kinds("date")
+
+
 def _clean(name: str, value: Any) -> Any:
     """Spreadsheet habits → JSON values: empty cells, German booleans, dates and decimals."""
-    if isinstance(value, str):
-        value = value.strip()
-        if value == "":
-            return None
-        kind = VacancyFields.model_fields[name].annotation
-        text = str(kind)
-        if "bool" in text and value.lower() in _TRUE | _FALSE:
-            return value.lower() in _TRUE
-        if "float" in text and _DECIMAL_COMMA.match(value):
-            return value.replace(",", ".")
-        if "date" in text:
-            match = _GERMAN_DATE.match(value)
-            if match:
-                day, month, year = (int(g) for g in match.groups())
-                try:
-                    return date(year, month, day).isoformat()
-                except ValueError:
-                    return value
-        return _FORMULA_GUARD.sub("", value)
-    return value
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    if value == "":
+        return None
+    if name in BOOL_FIELDS:
+        lowered = value.lower()
+        return lowered in _TRUE if lowered in _TRUE or lowered in _FALSE else value
+    if name in FLOAT_FIELDS:
+        return value.replace(",", ".") if _DECIMAL_COMMA.match(value) else value
+    if name in DATE_FIELDS:
+        match = _GERMAN_DATE.match(value)
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            try:
+                return date(year, month, day).isoformat()
+            except ValueError:
+                return value
+        return value
+    return _FORMULA_GUARD.sub("", value) if value[0] == "'" else value
 
 
 def _validate_props(raw: _Raw, expected_ags: str) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -391,13 +405,13 @@ def _validate_props(raw: _Raw, expected_ags: str) -> tuple[dict[str, Any] | None
     if external_id is not None and len(external_id) > 100:
         problems.append(Problem(raw.row, "external_id", "longer than 100 characters"))
     try:
-        checked = VacancyFields.model_validate(values).model_dump(exclude={"footprint"})
+        model = ImportFields.model_validate(values)
     except ValidationError as exc:
         for error in exc.errors():
             name = ".".join(str(p) for p in error["loc"]) or "properties"
             problems.append(Problem(raw.row, name, error["msg"]))
         return None, problems
-    checked = {name: checked[name] for name in values}
+    checked = {name: getattr(model, name) for name in values}
     if checked.get("status") in NOT_IMPORTABLE_STATUSES:
         problems.append(Problem(raw.row, "status", "'reported' is reserved for citizen reports"))
     if "status" in checked and checked["status"] is None:
