@@ -389,7 +389,15 @@ def _clean(name: str, value: Any) -> Any:
     return _FORMULA_GUARD.sub("", value) if value[0] == "'" else value
 
 
-def _validate_props(raw: _Raw, expected_ags: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+@dataclass
+class _Prepared:
+    values: dict[str, Any]
+    external_id: str | None
+    problems: list[Problem]
+
+
+def _prepare(raw: _Raw, expected_ags: str) -> _Prepared:
+    """Column names and spreadsheet values normalised; the checks that need no model."""
     problems = []
     props = {str(k).strip().lower(): v for k, v in raw.props.items()}
     ags = props.get("municipality")
@@ -400,25 +408,30 @@ def _validate_props(raw: _Raw, expected_ags: str) -> tuple[dict[str, Any] | None
     external_id = props.get("external_id")
     if isinstance(external_id, float) and external_id.is_integer():
         external_id = int(external_id)  # spreadsheets turn "17" into 17.0
-    external_id = None if external_id in (None, "") else _FORMULA_GUARD.sub("", str(external_id)
-                                                                              .strip())
+    external_id = None if external_id in (None, "") else _FORMULA_GUARD.sub(
+        "", str(external_id).strip())
     if external_id is not None and len(external_id) > 100:
         problems.append(Problem(raw.row, "external_id", "longer than 100 characters"))
+    return _Prepared(values, external_id, problems)
+
+
+def _validate_props(raw: _Raw, prepared: _Prepared) -> tuple[dict[str, Any] | None, list[Problem]]:
+    problems = prepared.problems
     try:
-        model = ImportFields.model_validate(values)
+        model = ImportFields.model_validate(prepared.values)
     except ValidationError as exc:
         for error in exc.errors():
             name = ".".join(str(p) for p in error["loc"]) or "properties"
             problems.append(Problem(raw.row, name, error["msg"]))
         return None, problems
-    checked = {name: getattr(model, name) for name in values}
+    checked = {name: getattr(model, name) for name in prepared.values}
     if checked.get("status") in NOT_IMPORTABLE_STATUSES:
         problems.append(Problem(raw.row, "status", "'reported' is reserved for citizen reports"))
     if "status" in checked and checked["status"] is None:
         problems.append(Problem(raw.row, "status", "status cannot be empty"))
     if "owner_interim_willing" in checked and checked["owner_interim_willing"] is None:
         checked["owner_interim_willing"] = "unknown"
-    checked["external_id"] = external_id
+    checked["external_id"] = prepared.external_id
     return (None if problems else checked), problems
 
 
@@ -446,7 +459,7 @@ def validate(epsg: int, raws: list[_Raw], expected_ags: str) -> tuple[list[Row],
             row_problems.append(Problem(raw.row, "geometry",
                                         f"coordinates [{raw.x}, {raw.y}] are out of range for "
                                         f"EPSG:{epsg}"))
-        values, prop_problems = _validate_props(raw, expected_ags)
+        values, prop_problems = _validate_props(raw, _prepare(raw, expected_ags))
         row_problems += prop_problems
         external_id = values.get("external_id") if values else None
         if external_id is not None:
