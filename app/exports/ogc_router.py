@@ -46,7 +46,7 @@ def landing(request: Request) -> Response:
             _link(base, "self", JSON, "this document"),
             _link(f"{base}?f=html", "alternate", HTML, "this document as HTML"),
             _link(f"{root}/openapi.json", "service-desc",
-                  "application/vnd.oai.openapi+json;version=3.0", "the API definition"),
+                  "application/vnd.oai.openapi+json;version=3.1", "the API definition"),
             _link(f"{root}/docs", "service-doc", HTML, "the API documentation"),
             _link(f"{base}/conformance", "conformance", JSON, "conformance classes"),
             _link(f"{base}/collections", "data", JSON, "the collections"),
@@ -56,7 +56,7 @@ def landing(request: Request) -> Response:
 
 @router.get("/conformance", summary="Conformance declaration")
 def conformance(request: Request) -> Response:
-    """Part 1 core, GeoJSON, HTML, OpenAPI 3.0; Part 2 CRS by reference."""
+    """Part 1 core, GeoJSON, HTML; Part 2 CRS by reference."""
     return _document(request, {"conformsTo": ogc.CONFORMANCE}, "Konformität")
 
 

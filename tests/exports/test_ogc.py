@@ -200,3 +200,14 @@ def test_gdal_reads_the_layer_in_epsg_25832(live_server, register):
     result = json.loads(out.strip().splitlines()[-1])
     assert result["crs"] == "EPSG:25832" and len(result["x"]) == 3
     assert all(600_000 < x < 800_000 for x in result["x"])  # UTM eastings, not degrees
+
+
+def test_ogrinfo_attribute_filter_finds_the_api_definition(live_server, register):
+    """With -where GDAL reads the landing page and follows service-desc to the OpenAPI document;
+    without that link it would probe /api and print HTTP 404 errors."""
+    result = subprocess.run(["ogrinfo", "-ro", "-al", "-geom=NO", "-where", "status = 'threatened'",
+                             f"OAPIF:{live_server.url}/ogc", "vacancies"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "404" not in result.stderr
+    assert result.stdout.count("OGRFeature(vacancies)") == 1 and "S-2" in result.stdout
