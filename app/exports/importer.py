@@ -46,6 +46,10 @@ _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _EWKT = re.compile(r"^\s*SRID=(\d+);(.*)$", re.IGNORECASE | re.DOTALL)
 _FORMULA_GUARD = re.compile(r"^'(?=[=+\-@])")
+_NUMBER = (int, float)  # exact types: JSON true/false are bools, not coordinates
+_IMPORTABLE = frozenset(IMPORTABLE)
+# names already in canonical form need no renaming (the common case: our own exports)
+_KNOWN_KEYS = _IMPORTABLE | EXPORT_ONLY | {"external_id"}
 SHAPEFILE_NAMES = {name[:10]: name for name in (*IMPORTABLE, "external_id", "municipality",
                                                  "municipality_name") if len(name) > 10}
 
@@ -197,8 +201,8 @@ def _geojson_raw(number: int, feature: Any) -> _Raw:
     if not isinstance(geometry, dict):
         return _Raw(number, props, None, None, "no geometry")
     coords = geometry.get("coordinates")
-    if geometry.get("type") == "Point" and isinstance(coords, list) and len(coords) in (2, 3) \
-            and all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords):
+    if geometry.get("type") == "Point" and type(coords) is list and len(coords) in (2, 3) \
+            and type(coords[0]) in _NUMBER and type(coords[1]) in _NUMBER:
         x, y = float(coords[0]), float(coords[1])
         if math.isfinite(x) and math.isfinite(y):
             return _Raw(number, props, x, y)
@@ -399,12 +403,14 @@ class _Prepared:
 def _prepare(raw: _Raw, expected_ags: str) -> _Prepared:
     """Column names and spreadsheet values normalised; the checks that need no model."""
     problems = []
-    props = {str(k).strip().lower(): v for k, v in raw.props.items()}
+    props = raw.props
+    if not all(type(key) is str and key in _KNOWN_KEYS for key in props):
+        props = {str(k).strip().lower(): v for k, v in props.items()}
     ags = props.get("municipality")
     if ags not in (None, "") and str(ags).strip() != expected_ags:
         problems.append(Problem(raw.row, "municipality",
                                 f"belongs to AGS {ags}, this import is for {expected_ags}"))
-    values = {name: _clean(name, props[name]) for name in IMPORTABLE if name in props}
+    values = {name: _clean(name, value) for name, value in props.items() if name in _IMPORTABLE}
     external_id = props.get("external_id")
     if isinstance(external_id, float) and external_id.is_integer():
         external_id = int(external_id)  # spreadsheets turn "17" into 17.0

@@ -28,8 +28,16 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/ogc"
 
 
+def _query(request: Request) -> dict[str, str]:
+    """The query parameters; a browser (HTML first in Accept) without ``f`` gets HTML."""
+    query = dict(request.query_params)
+    if "f" not in query and request.headers.get("accept", "").startswith("text/html"):
+        query["f"] = "html"
+    return query
+
+
 def _document(request: Request, body: dict[str, Any], title: str) -> Response:
-    if ogc.parse_format(dict(request.query_params)):
+    if ogc.parse_format(_query(request)):
         return render(request, "ogc.html", title=title, doc=body, features=None)
     return JSONResponse(body)
 
@@ -132,7 +140,7 @@ def items(collection_id: str, request: Request, session: SessionDep,
     """bbox, bbox-crs, crs, limit (1–10,000, default 100), offset, datetime (last update),
     status and municipality (vacancies), f=json|html. Anonymous: public data only."""
     _check_collection(collection_id)
-    params = ogc.parse_items(dict(request.query_params), collection_id)
+    params = ogc.parse_items(_query(request), collection_id)
     if collection_id == "vacancies":
         matched, returned, features = ogc.vacancy_page(session=session, principal=principal,
                                                        params=params)
@@ -155,7 +163,7 @@ def items(collection_id: str, request: Request, session: SessionDep,
 def item(collection_id: str, fid: str, request: Request, session: SessionDep,
          principal: PrincipalDep) -> Response:
     _check_collection(collection_id)
-    query = dict(request.query_params)
+    query = _query(request)
     epsg = ogc.parse_crs(query["crs"]) if "crs" in query else 4326
     html = ogc.parse_format(query)
     if collection_id == "vacancies":

@@ -394,3 +394,17 @@ def test_upload_of_file_without_extension(client, staff):
                            files={"file": ("liste", io.BytesIO(b"abc"))}, headers=staff)
     assert response.status_code == 200
     assert "unsupported file type" in response.json()["errors"][0]["reason"]
+
+
+def test_report_and_logs_never_echo_private_values(client, staff, session, caplog):
+    secret = "Frau Geheim 0365 999 "
+    body = json.dumps(fc([feat(0, owner_contact=secret * 100, internal_notes=secret),
+                          feat(1, owner_contact=secret, floor_area_m2="viel")])).encode()
+    with caplog.at_level("DEBUG"):
+        response = client.post(URL, params={"municipality": SCHMOELLN}, headers=staff,
+                               files={"file": ("l.geojson", body)})
+    assert response.status_code == 422
+    assert {(e["row"], e["field"]) for e in response.json()["report"]["errors"]} == {
+        (1, "owner_contact"), (2, "floor_area_m2")}
+    assert "Geheim" not in response.text and "Geheim" not in caplog.text
+    assert count(session) == 0

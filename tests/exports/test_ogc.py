@@ -211,3 +211,9 @@ def test_ogrinfo_attribute_filter_finds_the_api_definition(live_server, register
     assert result.returncode == 0, result.stderr
     assert "404" not in result.stderr
     assert result.stdout.count("OGRFeature(vacancies)") == 1 and "S-2" in result.stdout
+
+
+def test_browsers_get_html_without_f(client, register):
+    page = client.get(ITEMS, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.headers["content-type"].startswith("text/html")
+    assert client.get(ITEMS).headers["content-type"] == "application/geo+json"  # httpx: */*
