@@ -151,7 +151,10 @@ def viewport_urls() -> dict[str, str]:
 
 def parse_wrk(out: str) -> dict[str, float]:
     def ms(value: str) -> float:
-        number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+        match = re.match(r"([\d.]+)(us|ms|s|m)$", value)
+        if not match:  # e.g. -nan when no request completed
+            return float("nan")
+        number, unit = match.groups()
         return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
@@ -173,6 +176,7 @@ def bench_viewport(seconds: int) -> list[str]:
             out = subprocess.run(["wrk", f"-t{min(conc, 2)}", f"-c{conc}", f"-d{seconds}s",
                                   "--timeout", "30s", "--latency", url], capture_output=True, text=True,
                                  check=True).stdout
+            (DATA / f"wrk-{name.split()[0]}-c{conc}.txt").write_text(out)  # raw, for checking
             r = parse_wrk(out)
             lines.append(f"| {name} | {count} | {size} | {conc} | {r['rps']:.1f} | "
                          f"{r['p50']:.1f} | {r['p99']:.1f} |" + (" errors!" if r["errors"] else ""))
