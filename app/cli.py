@@ -159,7 +159,7 @@ def add_command(parent, name: str, func: Callable, help_text: str) -> argparse.A
 
 
 # domain packages that contribute commands: each has ``add_commands(subparsers)``
-COMMAND_MODULES: tuple[str, ...] = ("app.proposals.cli", "app.scoring.cli")
+COMMAND_MODULES: tuple[str, ...] = ("app.proposals.cli", "app.scoring.cli", "app.exports.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,9 @@ from app.accounts.router import router as accounts_router
 from app.config import PROJECT_DIR, Settings, get_settings
 from app.database import make_engine
 from app.errors import DomainError, status_for
+from app.exports.ogc_router import router as ogc_router
+from app.exports.router import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, import_router
+from app.exports.router import router as exports_router
 from app.maps.router import router as pages_router
 from app.matching.router import router as matching_router
 from app.middleware import BodyGuardMiddleware
@@ -32,7 +35,7 @@ from app.vacancies.reports_router import router as reports_router
 from app.vacancies.router import router as vacancies_router
 
 log = logging.getLogger(__name__)
-API_PREFIXES = ("/api/",)
+API_PREFIXES = ("/api/", "/ogc")  # /ogc: OGC clients get JSON exception bodies
 # anonymous writes get tighter body limits than the staff API (a proposal may carry a polygon)
 PUBLIC_BODY_LIMITS = {"/api/v1/reports": 16 * 1024, "/api/v1/proposals": 64 * 1024}
 GERMAN_TITLES = {
@@ -121,8 +124,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
 
     install_error_handlers(app)
+    # public writes get tight limits; file uploads may exceed the JSON limit, but are still cut
+    # off while streaming in
     app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes,
-                       limits=PUBLIC_BODY_LIMITS)
+                       limits={**PUBLIC_BODY_LIMITS, UPLOAD_PREFIX: MAX_UPLOAD_BYTES},
+                       uploads=(UPLOAD_PREFIX,))
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="leerstand_session",
         max_age=settings.session_max_age_s, same_site="lax", https_only=settings.cookie_secure,
@@ -138,7 +144,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
                    reports_router, proposals_router, matching_router, review_router,
-                   proposal_pages, statistics_router, scoring_router):
+                   proposal_pages, statistics_router, scoring_router, exports_router,
+                   import_router, ogc_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
     return app

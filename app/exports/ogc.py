@@ -1,0 +1,251 @@
+"""OGC API - Features (Part 1 core/GeoJSON/HTML, Part 2 CRS): parameters, documents, items.
+
+Parameter parsing is pure and raises OGC-style exceptions (``{"code", "description"}``); item
+pages reuse the export column list and SQL so OGC clients and exports see the same fields.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app import geo
+from app.accounts.principal import Principal
+from app.errors import BadRequest, DomainError, NotFound, UnsupportedCRS
+from app.exports import service
+from app.exports.fields import EXCHANGE_SCHEMA_VERSION
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+MAX_OFFSET = 10_000_000
+CRS_URIS = {4326: service.CRS84, 25832: service.EPSG25832}
+# no oas30 class: FastAPI's /openapi.json (the service-desc) is OpenAPI 3.1
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+]
+COLLECTIONS = {
+    "vacancies": ("Leerstände (vacancies)",
+                  "Vacant and soon-vacant shops; anonymous callers see published ones, public "
+                  f"fields only (field schema {EXCHANGE_SCHEMA_VERSION}, /api/v1/export/schema)."),
+    "municipalities": ("Gemeinden (municipalities)",
+                       "Thuringian municipalities (BKG VG250 boundaries), keyed by AGS."),
+}
+
+
+class OgcInvalidParameter(BadRequest):
+    code = "InvalidParameterValue"
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.code, "description": self.message,
+                **({"parameter": self.field} if self.field else {})}
+
+
+class OgcNotFound(NotFound):
+    code = "NotFound"
+
+    def body(self) -> dict[str, Any]:
+        return {"code": self.code, "description": self.message}
+
+
+@dataclass
+class ItemParams:
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    bbox: tuple[float, float, float, float] | None = None  # WGS84
+    epsg: int = 4326
+    datetime_from: datetime | None = None
+    datetime_to: datetime | None = None
+    status: str | None = None
+    municipality: str | None = None
+    html: bool = False
+
+
+def _int(value: str, name: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise OgcInvalidParameter(f"{name} must be an integer, got {value!r}", field=name) from exc
+    if not low <= number <= high:
+        raise OgcInvalidParameter(f"{name} must be between {low} and {high}, got {number}",
+                                  field=name)
+    return number
+
+
+def parse_crs(value: str, name: str = "crs") -> int:
+    """CRS84 or EPSG:25832 (URI, URN or short form); EPSG:4326 itself is lat/lon and not offered."""
+    if value.strip().lower() in geo.CRS84_URIS:
+        return 4326
+    try:
+        epsg = geo.parse_crs(value)
+    except UnsupportedCRS:
+        epsg = None
+    if epsg != 25832:
+        raise OgcInvalidParameter(
+            f"unsupported {name} {value!r}; offered: {', '.join(CRS_URIS.values())}", field=name)
+    return epsg
+
+
+def parse_bbox(value: str, epsg: int) -> tuple[float, float, float, float]:
+    try:
+        parts = [float(part) for part in value.split(",")]
+    except ValueError as exc:
+        raise OgcInvalidParameter("bbox must be four numbers minx,miny,maxx,maxy",
+                                  field="bbox") from exc
+    if len(parts) != 4 or not all(math.isfinite(v) for v in parts):
+        raise OgcInvalidParameter("bbox must be four finite numbers minx,miny,maxx,maxy",
+                                  field="bbox")
+    minx, miny, maxx, maxy = parts
+    if minx > maxx or miny > maxy:
+        raise OgcInvalidParameter("bbox is inverted: min must not exceed max", field="bbox")
+    if epsg == 4326:
+        if not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
+            raise OgcInvalidParameter("bbox is outside lon -180..180 / lat -90..90", field="bbox")
+        return minx, miny, maxx, maxy
+    transformer = geo._transformer(epsg, 4326)
+    bounds = transformer.transform_bounds(minx, miny, maxx, maxy)
+    if not all(math.isfinite(v) for v in bounds):
+        raise OgcInvalidParameter(f"bbox is outside the area of EPSG:{epsg}", field="bbox")
+    return bounds
+
+
+def _instant(value: str) -> datetime | None:
+    if value in ("", ".."):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise OgcInvalidParameter(f"datetime {value!r} is not RFC 3339", field="datetime") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_datetime(value: str) -> tuple[datetime | None, datetime | None]:
+    """An instant or an interval ``a/b`` (``..`` open) on the last update time."""
+    if "/" in value:
+        start, _, end = value.partition("/")
+        lower, upper = _instant(start), _instant(end)
+        if lower and upper and lower > upper:
+            raise OgcInvalidParameter("datetime interval is inverted", field="datetime")
+        return lower, upper
+    moment = _instant(value)
+    if moment is None:
+        raise OgcInvalidParameter("datetime needs an instant or an interval", field="datetime")
+    return moment, moment
+
+
+def parse_items(query: dict[str, str], collection: str) -> ItemParams:
+    params = ItemParams()
+    if "limit" in query:
+        params.limit = _int(query["limit"], "limit", 1, MAX_LIMIT)
+    if "offset" in query:
+        params.offset = _int(query["offset"], "offset", 0, MAX_OFFSET)
+    if "crs" in query:
+        params.epsg = parse_crs(query["crs"])
+    bbox_epsg = parse_crs(query["bbox-crs"], "bbox-crs") if "bbox-crs" in query else 4326
+    if "bbox" in query:
+        params.bbox = parse_bbox(query["bbox"], bbox_epsg)
+    params.html = parse_format(query)
+    if collection == "vacancies":
+        if "datetime" in query:
+            params.datetime_from, params.datetime_to = parse_datetime(query["datetime"])
+        params.status = query.get("status")
+        params.municipality = query.get("municipality")
+    else:
+        for name in ("datetime", "status", "municipality"):
+            if name in query:
+                raise OgcInvalidParameter(f"{name} is not a filter of {collection}", field=name)
+    return params
+
+
+def parse_format(query: dict[str, str]) -> bool:
+    value = query.get("f", "json")
+    if value not in ("json", "html", "geojson"):
+        raise OgcInvalidParameter(f"f must be json or html, got {value!r}", field="f")
+    return value == "html"
+
+
+def vacancy_filters(params: ItemParams) -> service.Filters:
+    try:
+        statuses = service.parse_statuses(params.status)
+        agss = service.parse_municipalities(params.municipality)
+    except DomainError as exc:  # the export's 422 becomes OGC's 400 with the same message
+        raise OgcInvalidParameter(exc.message, field=exc.field) from exc
+    return service.Filters(municipalities=agss, statuses=statuses,
+                           updated_since=params.datetime_from, updated_until=params.datetime_to,
+                           bbox=params.bbox, limit=params.limit, offset=params.offset)
+
+
+def vacancy_page(*, session: Session, principal: Principal,
+                 params: ItemParams) -> tuple[int, int, str]:
+    """(numberMatched, numberReturned, the features joined by commas, without brackets)."""
+    query = service.Query.build(principal, service.read_scope(principal), vacancy_filters(params))
+    conn = session.connection()
+    conn.execute(text("SET LOCAL TimeZone = 'UTC'"))
+    matched = query.count(conn)
+    returned, features = conn.execute(text(
+        f"SELECT count(*), coalesce(string_agg(f, ','), '') "
+        f"FROM ({query.features_sql(params.epsg)}) t(f)"), query.params).one()
+    return matched, returned, features
+
+
+def vacancy_item(*, session: Session, principal: Principal, fid: str, epsg: int) -> str:
+    if not fid.isdigit() or len(fid) > 12:
+        raise OgcNotFound(f"no feature {fid!r} in vacancies")
+    query = service.Query.build(principal, service.read_scope(principal),
+                                service.Filters(ids=[int(fid)], limit=1))
+    session.execute(text("SET LOCAL TimeZone = 'UTC'"))
+    body = session.execute(text(query.features_sql(epsg)), query.params).scalar()
+    if body is None:
+        raise OgcNotFound(f"no feature {fid!r} in vacancies")
+    return body
+
+
+def _municipality_sql(epsg: int, where: str, page: str) -> str:
+    geom = "m.boundary" if epsg == 4326 else f"ST_Transform(m.boundary, {epsg})"
+    return f"""
+        SELECT json_build_object('type', 'Feature', 'id', m.ags,
+            'geometry', ST_AsGeoJSON({geom}, {service.PRECISION[epsg]})::json,
+            'properties', json_build_object('ags', m.ags, 'name', m.name,
+                'population', m.population, 'has_core_area', m.core_area IS NOT NULL,
+                'stale_after_days', m.stale_after_days))::text
+        FROM municipality m WHERE {where} ORDER BY m.ags {page}"""
+
+
+def _municipality_where(params: ItemParams) -> tuple[str, dict[str, Any]]:
+    if params.bbox is None:
+        return "TRUE", {}
+    return ("m.boundary && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)",
+            dict(zip(("minx", "miny", "maxx", "maxy"), params.bbox, strict=True)))
+
+
+def municipality_page(*, session: Session, params: ItemParams) -> tuple[int, int, str]:
+    where, values = _municipality_where(params)
+    matched = session.execute(text(f"SELECT count(*) FROM municipality m WHERE {where}"),
+                              values).scalar_one()
+    sql = _municipality_sql(params.epsg, where, "LIMIT :limit OFFSET :offset")
+    returned, features = session.execute(
+        text(f"SELECT count(*), coalesce(string_agg(f, ','), '') FROM ({sql}) t(f)"),
+        {**values, "limit": params.limit, "offset": params.offset}).one()
+    return matched, returned, features
+
+
+def municipality_item(*, session: Session, fid: str, epsg: int) -> str:
+    body = session.execute(text(_municipality_sql(epsg, "m.ags = :ags", "")), {"ags": fid}).scalar()
+    if body is None:
+        raise OgcNotFound(f"no feature {fid!r} in municipalities")
+    return body
+
+
+def extent(*, session: Session) -> list[float]:
+    """The spatial extent (CRS84) of all municipalities in the register."""
+    row = session.execute(text(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+        "FROM (SELECT ST_Extent(boundary) AS e FROM municipality) t")).one()
+    return [round(v, 6) for v in row] if row[0] is not None else [-180, -90, 180, 90]

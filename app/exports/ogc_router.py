@@ -1,0 +1,176 @@
+"""OGC API - Features at /ogc for QGIS and GDAL: thin routes over app.exports.ogc."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from app.accounts.deps import PrincipalDep
+from app.database import SessionDep
+from app.exports import ogc
+from app.responses import GEOJSON_MEDIA_TYPE
+from app.templating import render
+
+router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
+JSON = "application/json"
+HTML = "text/html"
+
+
+def _link(href: str, rel: str, type_: str, title: str | None = None) -> dict[str, str]:
+    return {"href": href, "rel": rel, "type": type_, **({"title": title} if title else {})}
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/ogc"
+
+
+def _query(request: Request) -> dict[str, str]:
+    """The query parameters; a browser (HTML first in Accept) without ``f`` gets HTML."""
+    query = dict(request.query_params)
+    if "f" not in query and request.headers.get("accept", "").startswith("text/html"):
+        query["f"] = "html"
+    return query
+
+
+def _document(request: Request, body: dict[str, Any], title: str) -> Response:
+    if ogc.parse_format(_query(request)):
+        return render(request, "ogc.html", title=title, doc=body, features=None)
+    return JSONResponse(body)
+
+
+@router.get("", summary="Landing page")
+def landing(request: Request) -> Response:
+    """Links to the API definition, the conformance declaration and the collections."""
+    base = _base(request)
+    root = str(request.base_url).rstrip("/")
+    return _document(request, {
+        "title": "Leerstandsregister – OGC API - Features",
+        "description": "Vacant inner-city shops of Thuringian towns, for QGIS and other GIS.",
+        "links": [
+            _link(base, "self", JSON, "this document"),
+            _link(f"{base}?f=html", "alternate", HTML, "this document as HTML"),
+            _link(f"{root}/openapi.json", "service-desc",
+                  "application/vnd.oai.openapi+json;version=3.1", "the API definition"),
+            _link(f"{root}/docs", "service-doc", HTML, "the API documentation"),
+            _link(f"{base}/conformance", "conformance", JSON, "conformance classes"),
+            _link(f"{base}/collections", "data", JSON, "the collections"),
+        ],
+    }, "OGC API - Features")
+
+
+@router.get("/conformance", summary="Conformance declaration")
+def conformance(request: Request) -> Response:
+    """Part 1 core, GeoJSON, HTML; Part 2 CRS by reference."""
+    return _document(request, {"conformsTo": ogc.CONFORMANCE}, "Konformität")
+
+
+def _collection(request: Request, collection_id: str, bbox: list[float]) -> dict[str, Any]:
+    base = f"{_base(request)}/collections/{collection_id}"
+    title, description = ogc.COLLECTIONS[collection_id]
+    return {
+        "id": collection_id, "title": title, "description": description, "itemType": "feature",
+        "extent": {"spatial": {"bbox": [bbox], "crs": ogc.CRS_URIS[4326]}},
+        "crs": list(ogc.CRS_URIS.values()), "storageCrs": ogc.CRS_URIS[4326],
+        "links": [
+            _link(base, "self", JSON, title),
+            _link(f"{base}/items", "items", GEOJSON_MEDIA_TYPE, f"{title} as GeoJSON"),
+            _link(f"{base}/items?f=html", "items", HTML, f"{title} as HTML"),
+        ],
+    }
+
+
+def _check_collection(collection_id: str) -> None:
+    if collection_id not in ogc.COLLECTIONS:
+        raise ogc.OgcNotFound(
+            f"no collection {collection_id!r}; offered: {', '.join(ogc.COLLECTIONS)}")
+
+
+@router.get("/collections", summary="The feature collections")
+def collections(request: Request, session: SessionDep) -> Response:
+    """vacancies and municipalities (published proposals follow when that domain lands)."""
+    bbox = ogc.extent(session=session)
+    base = f"{_base(request)}/collections"
+    return _document(request, {
+        "links": [_link(base, "self", JSON), _link(f"{base}?f=html", "alternate", HTML)],
+        "collections": [_collection(request, cid, bbox) for cid in ogc.COLLECTIONS],
+    }, "Sammlungen")
+
+
+@router.get("/collections/{collection_id}", summary="One feature collection")
+def collection(collection_id: str, request: Request, session: SessionDep) -> Response:
+    _check_collection(collection_id)
+    body = _collection(request, collection_id, ogc.extent(session=session))
+    return _document(request, body, body["title"])
+
+
+def _page_links(request: Request, params: ogc.ItemParams, matched: int,
+                returned: int) -> list[dict[str, str]]:
+    media = HTML if params.html else GEOJSON_MEDIA_TYPE
+    url = request.url
+    links = [_link(str(url), "self", media),
+             _link(str(url.include_query_params(f="html" if not params.html else "json")),
+                   "alternate", GEOJSON_MEDIA_TYPE if params.html else HTML)]
+    if params.offset + returned < matched:
+        links.append(_link(str(url.include_query_params(
+            offset=params.offset + params.limit, limit=params.limit)), "next", media, "next page"))
+    if params.offset > 0:
+        links.append(_link(str(url.include_query_params(
+            offset=max(0, params.offset - params.limit), limit=params.limit)), "prev", media))
+    return links
+
+
+def _crs_headers(epsg: int) -> dict[str, str]:
+    return {"Content-Crs": f"<{ogc.CRS_URIS[epsg]}>"}
+
+
+def _html(request: Request, title: str, doc: dict[str, Any], features: list[dict[str, Any]],
+          epsg: int) -> Response:
+    response = render(request, "ogc.html", title=title, doc=doc, features=features)
+    response.headers.update(_crs_headers(epsg))
+    return response
+
+
+@router.get("/collections/{collection_id}/items", summary="Features of a collection")
+def items(collection_id: str, request: Request, session: SessionDep,
+          principal: PrincipalDep) -> Response:
+    """bbox, bbox-crs, crs, limit (1–10,000, default 100), offset, datetime (last update),
+    status and municipality (vacancies), f=json|html. Anonymous: public data only."""
+    _check_collection(collection_id)
+    params = ogc.parse_items(_query(request), collection_id)
+    if collection_id == "vacancies":
+        matched, returned, features = ogc.vacancy_page(session=session, principal=principal,
+                                                       params=params)
+    else:
+        matched, returned, features = ogc.municipality_page(session=session, params=params)
+    links = _page_links(request, params, matched, returned)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if params.html:
+        title = ogc.COLLECTIONS[collection_id][0]
+        return _html(request, title, {"title": title, "links": links, "numberMatched": matched,
+                                      "numberReturned": returned},
+                     json.loads(f"[{features}]"), params.epsg)
+    body = (f'{{"type":"FeatureCollection","numberMatched":{matched},'
+            f'"numberReturned":{returned},"timeStamp":"{stamp}",'
+            f'"links":{json.dumps(links)},"features":[{features}]}}')
+    return Response(body, media_type=GEOJSON_MEDIA_TYPE, headers=_crs_headers(params.epsg))
+
+
+@router.get("/collections/{collection_id}/items/{fid}", summary="One feature")
+def item(collection_id: str, fid: str, request: Request, session: SessionDep,
+         principal: PrincipalDep) -> Response:
+    _check_collection(collection_id)
+    query = _query(request)
+    epsg = ogc.parse_crs(query["crs"]) if "crs" in query else 4326
+    html = ogc.parse_format(query)
+    if collection_id == "vacancies":
+        body = ogc.vacancy_item(session=session, principal=principal, fid=fid, epsg=epsg)
+    else:
+        body = ogc.municipality_item(session=session, fid=fid, epsg=epsg)
+    if html:
+        title = f"{ogc.COLLECTIONS[collection_id][0]} {fid}"
+        return _html(request, title, {"title": title, "links": []}, [json.loads(body)], epsg)
+    return Response(body, media_type=GEOJSON_MEDIA_TYPE, headers=_crs_headers(epsg))

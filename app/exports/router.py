@@ -1,0 +1,113 @@
+"""HTTP for exports (GeoJSON, CSV, GeoPackage) and the field schema: thin routes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi.responses import FileResponse, StreamingResponse
+from starlette.background import BackgroundTask
+
+from app.accounts.deps import PrincipalDep, UserDep
+from app.accounts.principal import Principal
+from app.database import SessionDep
+from app.exports import fields, import_service, service
+from app.municipalities.models import Municipality
+from app.responses import GEOJSON_MEDIA_TYPE
+
+router = APIRouter(prefix="/api/v1/export", tags=["export"])
+import_router = APIRouter(prefix="/api/v1/import", tags=["import"])
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # a 100,000-row GeoJSON is ~70 MB
+UPLOAD_PREFIX = "/api/v1/import/"
+MunicipalityQuery = Annotated[
+    str | None, Query(description="AGS, or several comma-separated (staff: only their own)")]
+StatusQuery = Annotated[str | None, Query(description="status, or several comma-separated")]
+SinceQuery = Annotated[datetime | None, Query(description="only vacancies updated at or after")]
+PrivateQuery = Annotated[bool, Query(
+    description="staff of the town only: also export owner_contact (personal data)")]
+
+
+def _query(session, principal: Principal, municipality: str | None, status: str | None,
+           updated_since: datetime | None, include_private: bool) -> service.Query:
+    scope = service.export_scope(principal, include_private=include_private)
+    filters = service.Filters(
+        municipalities=service.parse_municipalities(municipality),
+        statuses=service.parse_statuses(status), updated_since=updated_since,
+    )
+    own = session.get(Municipality, principal.municipality_id) if principal.municipality_id else None
+    return service.Query.build(principal, scope, filters, own_ags=own.ags if own else None)
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"',
+            "X-Schema-Version": fields.EXCHANGE_SCHEMA_VERSION}
+
+
+@router.get("/schema", summary="The versioned field schema of all exports")
+def export_schema() -> dict:
+    """Field names, types and which are private; `schema_version` changes with any of them."""
+    return fields.schema_document()
+
+
+@router.get("/vacancies.geojson", summary="Vacancies as RFC 7946 GeoJSON (streamed)")
+def export_geojson(
+    request: Request, session: SessionDep, principal: PrincipalDep,
+    municipality: MunicipalityQuery = None, status: StatusQuery = None,
+    updated_since: SinceQuery = None, include_private: PrivateQuery = False,
+) -> StreamingResponse:
+    """WGS84 lon/lat, no `crs` member; built by PostgreSQL and streamed in chunks."""
+    query = _query(session, principal, municipality, status, updated_since, include_private)
+    return StreamingResponse(service.stream_geojson(request.app.state.engine, query),
+                             media_type=GEOJSON_MEDIA_TYPE,
+                             headers=_attachment("leerstand-vacancies.geojson"))
+
+
+@router.get("/vacancies.csv", summary="Vacancies as CSV with lon, lat and WKT (streamed)")
+def export_csv(
+    request: Request, session: SessionDep, principal: PrincipalDep,
+    municipality: MunicipalityQuery = None, status: StatusQuery = None,
+    updated_since: SinceQuery = None, include_private: PrivateQuery = False,
+) -> StreamingResponse:
+    """Comma-separated, UTF-8, header row; timestamps in UTC."""
+    query = _query(session, principal, municipality, status, updated_since, include_private)
+    return StreamingResponse(service.stream_csv(request.app.state.engine, query),
+                             media_type="text/csv; charset=utf-8",
+                             headers=_attachment("leerstand-vacancies.csv"))
+
+
+@router.get("/vacancies.gpkg", summary="Vacancies as GeoPackage 1.3 (layer `vacancies`)")
+def export_gpkg(
+    request: Request, session: SessionDep, principal: PrincipalDep,
+    municipality: MunicipalityQuery = None, status: StatusQuery = None,
+    updated_since: SinceQuery = None, include_private: PrivateQuery = False,
+) -> FileResponse:
+    """EPSG:4326 points; GeoPackage 1.3 so that older QGIS/GDAL open it without warnings."""
+    query = _query(session, principal, municipality, status, updated_since, include_private)
+    path = service.gpkg_file(request.app.state.engine, query)
+    return FileResponse(path, media_type="application/geopackage+sqlite3",
+                        headers=_attachment("leerstand-vacancies.gpkg"),
+                        background=BackgroundTask(os.unlink, path))
+
+
+@import_router.post("/vacancies", summary="Import vacancies from a file (staff of the town)")
+def import_vacancies(
+    session: SessionDep, principal: UserDep, file: UploadFile,
+    municipality: Annotated[str, Query(pattern=r"^[0-9]{8}$", description="AGS of the town")],
+    dry_run: Annotated[bool, Query(description="validate only and report per row")] = False,
+    crs: Annotated[str | None, Query(description="CSV only: CRS of lon/lat or x/y columns")] = None,
+) -> dict:
+    """multipart/form-data with `file` (.geojson, .csv, .gpkg or .zip with a Shapefile, up to
+    MAX_UPLOAD_BYTES). All rows or none; rows with a known external_id are updated."""
+    suffix = Path(file.filename or "upload").suffix.lower()[:10]
+    with tempfile.NamedTemporaryFile(prefix="leerstand-import-", suffix=suffix) as handle:
+        shutil.copyfileobj(file.file, handle)
+        handle.flush()
+        report = import_service.import_file(
+            session=session, path=Path(handle.name), ags=municipality, actor=principal,
+            dry_run=dry_run, filename=Path(file.filename or f"upload{suffix}").name, crs=crs)
+    return report.as_dict()
