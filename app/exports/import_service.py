@@ -125,6 +125,9 @@ def _comparable(value: Any) -> Any:
         return float(value)
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, datetime):
+        # GeoPackage and many spreadsheets keep milliseconds only: finer is not a change
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
     return value
 
 
