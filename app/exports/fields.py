@@ -14,7 +14,8 @@ from typing import Literal
 from app.vacancies.schemas import PRIVATE_FIELDS, PUBLIC_FIELDS, SCHEMA_VERSION
 
 Kind = Literal["int", "str", "float", "bool", "date", "datetime"]
-EXCHANGE_SCHEMA_VERSION = f"{SCHEMA_VERSION}.0"
+# 1.1: score_interim, score_permanent, score_recommendation, score_profile_version added
+EXCHANGE_SCHEMA_VERSION = f"{SCHEMA_VERSION}.1"
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,17 @@ PRIVATE_COLUMNS: dict[str, Column] = {
     name: Column(name, f"v.{name}", FIELD_KINDS[name], "private") for name in PRIVATE_FIELDS
 }
 
-# Scores (the scoring helper's vacancy_score table) are one change here once merged:
-#   SCORE_JOIN = "LEFT JOIN vacancy_score s ON s.vacancy_id = v.id"
-#   SCORE_COLUMNS = (Column("score_interim", "s.interim", "int"),
-#                    Column("score_permanent", "s.permanent", "int"),
-#                    Column("score_recommendation", "s.recommendation", "str"))
-# CSV and GeoPackage carry them flat; GeoJSON and OGC items carry them flat as well (QGIS
-# reads nested objects only as JSON strings).
-SCORE_JOIN = ""
-SCORE_COLUMNS: tuple[Column, ...] = ()
+# Scores (app.scoring) travel flat in every format: QGIS reads nested objects only as JSON text.
+# Unscored vacancies (reused, withdrawn, …) have empty score columns.
+SCORE_JOIN = "LEFT JOIN vacancy_score s ON s.vacancy_id = v.id"
+SCORE_COLUMNS: tuple[Column, ...] = (
+    Column("score_interim", "s.interim", "int", "suitability for an interim use, 0–100"),
+    Column("score_permanent", "s.permanent", "int", "suitability for a permanent reuse, 0–100"),
+    Column("score_recommendation", "s.recommendation", "str",
+           "interim / permanent / conversion / insufficient_data"),
+    Column("score_profile_version", "s.profile_version", "int",
+           "version of the scoring profile that produced the scores"),
+)
 
 # free-text columns a spreadsheet could take for a formula; exports neutralise a leading
 # = + - @ with an apostrophe (OWASP "CSV injection") and imports strip it again

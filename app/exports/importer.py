@@ -36,7 +36,8 @@ IMPORTABLE = tuple(name for name in VacancyFields.model_fields if name != "footp
 # columns an export writes that an import ignores (so exported files import unchanged)
 EXPORT_ONLY = {"id", "fid", "municipality", "municipality_name", "stale", "created_at",
                "updated_at", "version", "lon", "lat", "wkt", "x", "y", "geometry", "geom",
-               "score_interim", "score_permanent", "score_recommendation", "scores"}
+               "score_interim", "score_permanent", "score_recommendation", "score_profile_version",
+               "scores"}
 LON_NAMES, LAT_NAMES = ("lon", "lng", "longitude", "x"), ("lat", "latitude", "y")
 WKT_NAMES = ("wkt", "geometry", "geom")
 NOT_IMPORTABLE_STATUSES = {VacancyStatus.reported.value}  # reserved for citizen reports

@@ -219,3 +219,27 @@ def test_cli_export_and_import(settings, register, tmp_path, monkeypatch, capsys
         assert "row 1: municipality: belongs to AGS 16077043" in printed
     finally:
         cli.get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg"])
+def test_scores_travel_flat_in_every_format(client, register, working_group, tmp_path, fmt):
+    """The working group compares towns by score in QGIS: the stored scores are in every export,
+    equal to what the register serves; unscored (withdrawn) records have empty score columns."""
+    api = {f["id"]: f["properties"]["scores"] for f in client.get(
+        "/api/v1/vacancies", params={"limit": 100}, headers=working_group).json()["features"]}
+    path = tmp_path / f"scores.{fmt}"
+    path.write_bytes(client.get(f"{URL}.{fmt}", headers=working_group).content)
+    meta, fids, _, values = read(path, return_fids=True)
+    field = dict(zip(meta["fields"], values, strict=True))
+    # GDAL turns a GeoJSON Feature's "id" into the feature id
+    for row, vid in enumerate(field["id"] if "id" in field else fids):
+        expected = api[int(vid)]
+        interim, recommendation = field["score_interim"][row], field["score_recommendation"][row]
+        if expected is None:
+            assert recommendation in (None, "")
+        else:
+            assert int(interim) == expected["interim"]
+            assert int(field["score_permanent"][row]) == expected["permanent"]
+            assert recommendation == expected["recommendation"]
+            assert int(field["score_profile_version"][row]) == expected["profile_version"]
+    assert any(s is not None for s in api.values()) and any(s is None for s in api.values())
