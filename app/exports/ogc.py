@@ -19,6 +19,8 @@ from app.accounts.principal import Principal
 from app.errors import BadRequest, DomainError, NotFound, UnsupportedCRS
 from app.exports import service
 from app.exports.fields import EXCHANGE_SCHEMA_VERSION
+from app.proposals import service as proposals_service
+from app.vacancies.lifecycle import PUBLIC_STATUSES
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -37,6 +39,15 @@ COLLECTIONS = {
                   f"fields only (field schema {EXCHANGE_SCHEMA_VERSION}, /api/v1/export/schema)."),
     "municipalities": ("Gemeinden (municipalities)",
                        "Thuringian municipalities (BKG VG250 boundaries), keyed by AGS."),
+    "proposals": ("Nutzungsideen (published proposals)",
+                  "Citizens' published ideas for a use: the proposed area, point or pinned "
+                  "vacancy as geometry; never the proposer's e-mail."),
+}
+# which simple filters each collection takes (anything else is an InvalidParameterValue)
+FILTERS = {
+    "vacancies": ("datetime", "status", "municipality"),
+    "municipalities": (),
+    "proposals": ("municipality",),
 }
 
 
@@ -152,15 +163,13 @@ def parse_items(query: dict[str, str], collection: str) -> ItemParams:
     if "bbox" in query:
         params.bbox = parse_bbox(query["bbox"], bbox_epsg)
     params.html = parse_format(query)
-    if collection == "vacancies":
-        if "datetime" in query:
-            params.datetime_from, params.datetime_to = parse_datetime(query["datetime"])
-        params.status = query.get("status")
-        params.municipality = query.get("municipality")
-    else:
-        for name in ("datetime", "status", "municipality"):
-            if name in query:
-                raise OgcInvalidParameter(f"{name} is not a filter of {collection}", field=name)
+    for name in ("datetime", "status", "municipality"):
+        if name in query and name not in FILTERS[collection]:
+            raise OgcInvalidParameter(f"{name} is not a filter of {collection}", field=name)
+    if "datetime" in query:
+        params.datetime_from, params.datetime_to = parse_datetime(query["datetime"])
+    params.status = query.get("status")
+    params.municipality = query.get("municipality")
     return params
 
 
@@ -207,39 +216,94 @@ def vacancy_item(*, session: Session, principal: Principal, fid: str, epsg: int)
     return body
 
 
+def _geometry(column: str, epsg: int) -> str:
+    geom = column if epsg == 4326 else f"ST_Transform({column}, {epsg})"
+    return f"ST_AsGeoJSON({geom}, {service.PRECISION[epsg]})::json"
+
+
 def _municipality_sql(epsg: int, where: str, page: str) -> str:
-    geom = "m.boundary" if epsg == 4326 else f"ST_Transform(m.boundary, {epsg})"
     return f"""
         SELECT json_build_object('type', 'Feature', 'id', m.ags,
-            'geometry', ST_AsGeoJSON({geom}, {service.PRECISION[epsg]})::json,
+            'geometry', {_geometry("m.boundary", epsg)},
             'properties', json_build_object('ags', m.ags, 'name', m.name,
                 'population', m.population, 'has_core_area', m.core_area IS NOT NULL,
                 'stale_after_days', m.stale_after_days))::text
         FROM municipality m WHERE {where} ORDER BY m.ags {page}"""
 
 
-def _municipality_where(params: ItemParams) -> tuple[str, dict[str, Any]]:
+PROPOSAL_PROPERTIES = (
+    "title", "description", "category", "min_area_m2", "max_area_m2", "needs_ground_floor",
+    "needs_shop_window", "needs_step_free", "duration", "max_rent_eur_m2", "vacancy_id",
+    "radius_m", "display_name", "support_count", "published_at",
+)
+# a proposal is placed by its area, else its point, else its pinned vacancy while that is public
+_PROPOSAL_GEOMETRY = "COALESCE(p.area, p.location, v.location)"
+_PROPOSAL_FROM = f"""
+    FROM proposal p JOIN municipality m ON m.id = p.municipality_id
+    LEFT JOIN vacancy v ON v.id = p.vacancy_id
+        AND v.status IN ({", ".join(f"'{s.value}'" for s in sorted(PUBLIC_STATUSES))})
+    WHERE {proposals_service.PUBLIC_SQL}"""
+
+
+def _proposal_sql(epsg: int, where: str, page: str) -> str:
+    properties = ", ".join(f"'{name}', p.{name}" for name in PROPOSAL_PROPERTIES)
+    return f"""
+        SELECT json_build_object('type', 'Feature', 'id', p.id,
+            'geometry', {_geometry(_PROPOSAL_GEOMETRY, epsg)},
+            'properties', json_build_object('municipality', m.ags, {properties}))::text
+        {_PROPOSAL_FROM} AND {where} ORDER BY p.id {page}"""
+
+
+def _bbox_where(column: str, params: ItemParams) -> tuple[str, dict[str, Any]]:
     if params.bbox is None:
         return "TRUE", {}
-    return ("m.boundary && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)",
+    return (f"{column} && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)",
             dict(zip(("minx", "miny", "maxx", "maxy"), params.bbox, strict=True)))
 
 
-def municipality_page(*, session: Session, params: ItemParams) -> tuple[int, int, str]:
-    where, values = _municipality_where(params)
-    matched = session.execute(text(f"SELECT count(*) FROM municipality m WHERE {where}"),
-                              values).scalar_one()
-    sql = _municipality_sql(params.epsg, where, "LIMIT :limit OFFSET :offset")
+def _proposal_where(params: ItemParams) -> tuple[str, dict[str, Any]]:
+    where, values = _bbox_where(_PROPOSAL_GEOMETRY, params)
+    if params.municipality:
+        try:
+            agss = service.parse_municipalities(params.municipality)
+        except DomainError as exc:
+            raise OgcInvalidParameter(exc.message, field="municipality") from exc
+        where, values = f"{where} AND m.ags = ANY(:agss)", {**values, "agss": agss}
+    return where, values
+
+
+# collection id → (SQL builder, WHERE builder, FROM clause for counting)
+_SIMPLE = {
+    "municipalities": (_municipality_sql, lambda p: _bbox_where("m.boundary", p),
+                       "FROM municipality m WHERE TRUE"),
+    "proposals": (_proposal_sql, _proposal_where, _PROPOSAL_FROM),
+}
+
+
+def simple_page(*, session: Session, collection: str,
+                params: ItemParams) -> tuple[int, int, str]:
+    """A page of municipalities or published proposals (the same for every caller)."""
+    build, build_where, from_sql = _SIMPLE[collection]
+    where, values = build_where(params)
+    matched = session.execute(text(f"SELECT count(*) {from_sql} AND {where}"), values).scalar_one()
+    sql = build(params.epsg, where, "LIMIT :limit OFFSET :offset")
     returned, features = session.execute(
         text(f"SELECT count(*), coalesce(string_agg(f, ','), '') FROM ({sql}) t(f)"),
         {**values, "limit": params.limit, "offset": params.offset}).one()
     return matched, returned, features
 
 
-def municipality_item(*, session: Session, fid: str, epsg: int) -> str:
-    body = session.execute(text(_municipality_sql(epsg, "m.ags = :ags", "")), {"ags": fid}).scalar()
+def simple_item(*, session: Session, collection: str, fid: str, epsg: int) -> str:
+    build, _, _ = _SIMPLE[collection]
+    if collection == "proposals":
+        if not fid.isdigit() or len(fid) > 12:
+            raise OgcNotFound(f"no feature {fid!r} in proposals")
+        where, value = "p.id = :fid", int(fid)
+    else:
+        where, value = "m.ags = :fid", fid
+    body = session.execute(text(build(epsg, where, "")), {"fid": value}).scalar()
     if body is None:
-        raise OgcNotFound(f"no feature {fid!r} in municipalities")
+        raise OgcNotFound(f"no feature {fid!r} in {collection}")
     return body
 
 

@@ -91,7 +91,7 @@ def _check_collection(collection_id: str) -> None:
 
 @router.get("/collections", summary="The feature collections")
 def collections(request: Request, session: SessionDep) -> Response:
-    """vacancies and municipalities (published proposals follow when that domain lands)."""
+    """vacancies, municipalities and published proposals."""
     bbox = ogc.extent(session=session)
     base = f"{_base(request)}/collections"
     return _document(request, {
@@ -138,14 +138,16 @@ def _html(request: Request, title: str, doc: dict[str, Any], features: list[dict
 def items(collection_id: str, request: Request, session: SessionDep,
           principal: PrincipalDep) -> Response:
     """bbox, bbox-crs, crs, limit (1–10,000, default 100), offset, datetime (last update),
-    status and municipality (vacancies), f=json|html. Anonymous: public data only."""
+    status and municipality (vacancies), municipality (proposals), f=json|html.
+    Anonymous: public data only; proposals are the published ones for everybody."""
     _check_collection(collection_id)
     params = ogc.parse_items(_query(request), collection_id)
     if collection_id == "vacancies":
         matched, returned, features = ogc.vacancy_page(session=session, principal=principal,
                                                        params=params)
     else:
-        matched, returned, features = ogc.municipality_page(session=session, params=params)
+        matched, returned, features = ogc.simple_page(session=session,
+                                                      collection=collection_id, params=params)
     links = _page_links(request, params, matched, returned)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if params.html:
@@ -169,7 +171,7 @@ def item(collection_id: str, fid: str, request: Request, session: SessionDep,
     if collection_id == "vacancies":
         body = ogc.vacancy_item(session=session, principal=principal, fid=fid, epsg=epsg)
     else:
-        body = ogc.municipality_item(session=session, fid=fid, epsg=epsg)
+        body = ogc.simple_item(session=session, collection=collection_id, fid=fid, epsg=epsg)
     if html:
         title = f"{ogc.COLLECTIONS[collection_id][0]} {fid}"
         return _html(request, title, {"title": title, "links": []}, [json.loads(body)], epsg)

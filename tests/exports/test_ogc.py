@@ -39,7 +39,7 @@ def test_landing_links_service_desc_and_conformance(client):
 def test_collections_offer_crs84_and_utm(client):
     body = get(client, "/ogc/collections").json()
     by_id = {c["id"]: c for c in body["collections"]}
-    assert set(by_id) == {"vacancies", "municipalities"}
+    assert set(by_id) == {"vacancies", "municipalities", "proposals"}
     vacancies = by_id["vacancies"]
     assert vacancies["crs"] == [ogc.CRS_URIS[4326], ogc.CRS_URIS[25832]]
     minx, miny, maxx, maxy = vacancies["extent"]["spatial"]["bbox"][0]
@@ -116,7 +116,8 @@ def test_filters_of_another_collection_are_refused(client):
 
 
 @pytest.mark.parametrize("url", [
-    "/ogc/collections/proposals", "/ogc/collections/nope/items", f"{ITEMS}/999999",
+    "/ogc/collections/nope", "/ogc/collections/nope/items", f"{ITEMS}/999999",
+    "/ogc/collections/proposals/items/999999", "/ogc/collections/proposals/items/x",
     f"{ITEMS}/abc", "/ogc/collections/municipalities/items/99999999",
 ])
 def test_not_found_gives_ogc_exception(client, url):
