@@ -18,7 +18,7 @@ Leerstand.publicMap = function (map, config) {
         icon: Leerstand.statusIcon(p.status), title: Leerstand.address(p),
         alt: Leerstand.address(p) + ", " + (statusLabels[p.status] || p.status), keyboard: true,
       });
-      marker.bindPopup(() => Leerstand.popupContent(feature, context), {maxWidth: 320});
+      marker.bindPopup(() => Leerstand.popupContent(feature, context), {maxWidth: 380, maxHeight: 440});
       return marker;
     },
     onChange(what, error) {
