@@ -180,7 +180,7 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
       fill("review-flagged", queue.flagged_proposals.map(flaggedItem), "Keine gemeldeten Vorschläge.");
       fill("review-published", published.proposals.map(publishedItem), "Noch keine veröffentlichten Vorschläge.");
       $("review-count").textContent = (queue.reports.length + queue.pending_proposals.length +
-        queue.flagged_proposals.length) + " offene Einträge";
+        queue.flagged_proposals.length) + " offen";
     } catch (error) {
       say("Die Prüfliste konnte nicht geladen werden: " + germanOf(error));
     }
