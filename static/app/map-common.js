@@ -351,6 +351,20 @@ window.Leerstand = (function () {
       if (gone.length) this.group.removeLayers(gone);
     }
 
+    /** Build every marker again (after the caller changed what makeMarker draws). */
+    rebuild() {
+      const markers = [...this.markers.values()];
+      this.group.clearLayers();
+      const fresh = markers.map((old) => {
+        const marker = this.makeMarker(old.feature);
+        marker.feature = old.feature;
+        this.markers.set(old.feature.id, marker);
+        return marker;
+      });
+      this.group.addLayers(fresh);
+      this.onChange("page");
+    }
+
     /** Replace one feature after an edit (new version, maybe new position or status). */
     upsert(feature) {
       const old = this.markers.get(feature.id);

@@ -73,4 +73,5 @@
   Leerstand.popupSections.push(scoreSection);
   Leerstand.scoreSection = scoreSection;
   Leerstand.scoreBreakdown = breakdown;
+  Leerstand.recommendationLabels = RECOMMENDATION;
 })();

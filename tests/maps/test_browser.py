@@ -552,3 +552,22 @@ def test_citizen_text_is_shown_as_text_on_the_public_map_and_in_the_review_queue
     assert review.locator("img, script").count() == 0
     page.wait_for_timeout(300)  # give an injected handler the chance to fire
     guard.assert_clean()
+
+
+def test_markers_can_be_coloured_by_the_recommendation(live_server, users, page, guard):
+    created = Api(live_server.url, users.token("staff", SCHMOELLN)).create(
+        feature(SCHMOELLN, street="Farbweg", floor_area_m2=60, floor="ground"))
+    recommendation = created["properties"]["scores"]["recommendation"]
+    page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    marker = page.locator('.vac-marker').first
+    expect(marker).to_have_class(re.compile(r"\bvac-vacant\b"))
+    page.get_by_label("Empfehlung der Bewertung").check()
+    expect(page.locator('.vac-marker').first).to_have_class(
+        re.compile(rf"\bvac-rec-{recommendation}\b"))
+    legend = page.locator(".map-legend")
+    expect(legend).to_contain_text("Empfehlung der Bewertung")
+    expect(legend).to_contain_text("nicht bewertet")
+    page.get_by_label("Stand des Leerstands").check()
+    expect(page.locator('.vac-marker').first).to_have_class(re.compile(r"\bvac-vacant\b"))
+    expect(legend).to_contain_text("drohender Leerstand")
+    guard.assert_clean()
