@@ -515,6 +515,10 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
 
     queue = staff.http.get("/api/v1/review", params={"municipality": SCHMOELLN}).json()
     assert queue["reports"] == [] and queue["pending_proposals"] == []
+    # the answers the forms may get without a field: rate limit (429) in German
+    limited = page.evaluate("""() => Leerstand.fieldErrors(new Leerstand.ApiError(429,
+        {detail: "too many", code: "rate_limited", retry_after: 60}), null)[0].message""")
+    assert limited.startswith("Von Ihrem Anschluss kamen in der letzten Stunde zu viele Einsendungen.")
     guard.assert_clean()
 
 
