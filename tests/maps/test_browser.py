@@ -462,7 +462,11 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
     staff = Api(live_server.url, users.token("staff", SCHMOELLN))
     lon, lat = CENTRES[SCHMOELLN]
     page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    expect(page.locator("#report-form")).to_be_hidden()  # forms open on demand only
+    expect(page.locator("#proposal-form")).to_be_hidden()
+    expect(page.locator("#r-website")).not_to_be_in_viewport()  # honeypot off-screen
     page.click("#report-start")
+    expect(page.locator("#proposal-form")).to_be_hidden()
     page.fill("#r-email", "ohne-einwilligung@example.org")
     page.locator("#report-form button[type=submit]").click()
     for name in ("location", "address", "description"):
