@@ -19,13 +19,19 @@ from sqlalchemy.orm import Session
 from app import geo
 from app.accounts import service as accounts
 from app.accounts.models import Role, User
+from app.accounts.principal import Principal
 from app.municipalities import importer
 from app.municipalities.models import Municipality
+from app.proposals import service as proposals
+from app.proposals.models import Proposal, ProposalStatus
+from app.proposals.schemas import ProposalCreate
 from app.scoring import places
 from app.scoring import service as scoring
 from app.scoring.models import Place
+from app.vacancies import reports
 from app.vacancies.lifecycle import VacancyStatus
 from app.vacancies.models import Condition, Floor, Vacancy, VacancyHistory, Willingness
+from app.vacancies.report_schemas import ReportCreate
 
 DEMO_TOWNS = {"16077043": "schmoelln", "16066063": "schmalkalden", "16053000": "jena"}
 PER_TOWN = 30
@@ -145,6 +151,7 @@ def load(*, session: Session, password: str) -> list[str]:
     if missing:
         raise RuntimeError(f"demo towns missing from the register: {sorted(missing)}")
 
+    _drop_demo_participation(session, towns)
     session.execute(delete(Vacancy).where(Vacancy.source == "demo"))
     lines = ["Demo geladen (fiktive Leerstände, reale Gemeindegrenzen):"]
     for ags, town in towns.items():
@@ -173,4 +180,73 @@ def load(*, session: Session, password: str) -> list[str]:
     lines += _context_layers(session, towns)
     lines.append("Demo-Zugänge (Passwort wie angegeben, nur für die Demo!):")
     lines += _demo_accounts(session, password, towns)
+    lines += _participation(session, towns)
     return lines
+
+
+# ---- participation: fictional proposals and one citizen report ------------------------------
+DEMO_MARK = "(Demo)"
+DEMO_PROPOSALS = (
+    # (town, title, category, duration, where, published)
+    ("16077043", "Repair-Café", "social", "interim", "pinned", True),
+    ("16077043", "Atelierhaus auf Zeit", "creative", "interim", "radius", True),
+    ("16066063", "Pop-up-Laden für Produkte aus der Region", "retail_popup", "either", "area", True),
+    ("16053000", "Kinder-Bastelwerkstatt", "education", "interim", "radius", True),
+    ("16053000", "Lesecafé mit Tauschregal", "gastronomy", "permanent", "pinned", False),
+)
+
+
+def _drop_demo_participation(session: Session, towns: dict[str, Municipality]) -> None:
+    """Earlier demo proposals and the demo citizen report go (they carry the demo mark)."""
+    ids = [t.id for t in towns.values()]
+    session.execute(delete(Proposal).where(Proposal.municipality_id.in_(ids),
+                                           Proposal.title.endswith(DEMO_MARK)))
+    session.execute(delete(Vacancy).where(Vacancy.municipality_id.in_(ids), Vacancy.source == "report",
+                                          Vacancy.street.endswith(DEMO_MARK)))
+
+
+def _offset(town: Municipality, east_m: float, north_m: float) -> shapely.Point:
+    centre = to_shape(town.centre)
+    return shapely.Point(centre.x + east_m / (111_320 * math.cos(math.radians(centre.y))),
+                         centre.y + north_m / 111_320)
+
+
+def _participation(session: Session, towns: dict[str, Municipality]) -> list[str]:
+    """Through the participation services, as citizens and staff would: proposals submitted
+    and (most) published by the demo admin, one report left open for the review queue."""
+    admin = session.scalar(select(User).where(User.email == "admin@demo.invalid"))
+    actor = Principal(user_id=admin.id, email=admin.email, role=Role.admin)
+    published = pending = 0
+    for ags, title, category, duration, where, publish in DEMO_PROPOSALS:
+        town = towns[ags]
+        body = {"title": f"{title} {DEMO_MARK}", "category": category, "duration": duration,
+                "description": f"Fiktiver Beispielvorschlag für die Demo: {title}. {LABEL}",
+                "display_name": f"Beispielverein {DEMO_MARK}", "municipality": ags,
+                "min_area_m2": 30, "max_area_m2": 250}
+        if where == "pinned":
+            body["vacancy_id"] = session.scalar(select(Vacancy.id).where(
+                Vacancy.municipality_id == town.id, Vacancy.source == "demo",
+                Vacancy.status == VacancyStatus.vacant).order_by(Vacancy.id))
+        elif where == "radius":
+            body |= {"location": shapely.geometry.mapping(_offset(town, 120, 80)), "radius_m": 350}
+        else:
+            centre = geo.transform(_offset(town, -100, 0), geo.WGS84, geo.UTM32)
+            area = geo.transform(centre.buffer(300, quad_segs=4), geo.UTM32, geo.WGS84)
+            body["area"] = shapely.geometry.mapping(area)
+        data = ProposalCreate.model_validate(body)
+        proposal, _token = proposals.submit_proposal(session=session, data=data)
+        if publish:
+            proposals.decide(session=session, proposal_id=proposal.id, target=ProposalStatus.published,
+                             actor=actor)
+            published += 1
+        else:
+            pending += 1
+    jena = towns["16053000"]
+    point = _offset(jena, -60, 140)
+    report, _town, _near = reports.submit_report(session=session, report=ReportCreate.model_validate({
+        "location": {"type": "Point", "coordinates": [point.x, point.y]}, "municipality": jena.ags,
+        "address": f"Beispielgasse 99 {DEMO_MARK}",
+        "description": f"Schaufenster seit Wochen zugeklebt. {LABEL}"}))
+    scoring.rescore_near(session=session, vacancy_id=report.id)
+    return [f"Beteiligung: {published} veröffentlichte und {pending} offener Nutzungsvorschlag, "
+            "1 ungeprüfte Meldung (Jena) – alles fiktiv"]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import text
 
-from app.accounts.deps import PrincipalDep
+from app.accounts.deps import PrincipalDep, csrf_token
 from app.database import SessionDep
 from app.errors import Forbidden, NotFound
 from app.maps import offline
@@ -68,7 +68,9 @@ def public_map(ags: str, request: Request, session: SessionDep) -> Response:
     town = _town(session, ags)
     parts = _map_parts(request, town["bounds"])
     config = {"ags": ags, "name": town["name"], "statuses": _statuses(PUBLIC_STATUSES),
-              "bounds": parts.bounds}
+              "bounds": parts.bounds,
+              # a logged-in staff member's cookie session makes the API check CSRF on public POSTs
+              "csrf": csrf_token(request)}
     return render(request, "map_public.html", town=town, map=parts, config=config)
 
 

@@ -84,6 +84,16 @@ window.Leerstand = (function () {
     return box;
   }
 
+  /** Re-measure the open popup after its content grew (e.g. a loaded score breakdown). */
+  function refreshPopup() {
+    const map = window.leerstandLayer && window.leerstandLayer.map;
+    const popup = map && map._popup;
+    if (!popup || !popup.isOpen()) return;
+    // update() would call a content function again (a fresh node); keep the grown node instead
+    const node = popup.getElement().querySelector(".leaflet-popup-content").firstChild;
+    if (node) popup.setContent(node);
+  }
+
   // ---- API ------------------------------------------------------------------------------
   class ApiError extends Error {
     constructor(status, body) {
@@ -146,6 +156,16 @@ window.Leerstand = (function () {
     payload_too_large: "Die Eingabe ist zu groß.",
     conflict: "Das widerspricht gespeicherten Daten.",
     bad_request: "Die Anfrage war fehlerhaft.",
+    rate_limited: "Von Ihrem Anschluss kamen in der letzten Stunde zu viele Einsendungen. " +
+      "Bitte versuchen Sie es später noch einmal.",
+    already_supported: "Sie unterstützen diesen Vorschlag bereits – jede Stimme zählt nur einmal.",
+    duplicate_hint: "Ist es einer dieser Einträge? Dann ist der Laden schon bekannt und Sie müssen " +
+      "nichts weiter tun. Wenn nicht, melden Sie ihn einfach weiter unten.",
+    value_error: "Ungültige Eingabe.",
+    json_invalid: "Die Anfrage war fehlerhaft.",
+    model_type: "Ungültige Eingabe.",
+    bool_type: "Bitte ja oder nein wählen.",
+    int_type: "Bitte eine ganze Zahl eingeben.",
   };
   // server messages of custom validators, by their English text
   const VALUE_ERRORS = [
@@ -154,6 +174,13 @@ window.Leerstand = (function () {
     [/longitude and latitude look swapped/, "Länge und Breite scheinen vertauscht."],
     [/must lie inside the boundary/, "Der Innenstadtbereich muss innerhalb der Gemeindegrenze liegen."],
     [/self-intersect|not valid/i, "Die Fläche ist ungültig (z. B. überschneidet sich der Umriss)."],
+    [/area range is inverted/, "Die größte Fläche darf nicht kleiner als die kleinste sein."],
+    [/location and radius_m go together/, "Bitte einen Umkreis in Metern angeben."],
+    [/exactly one of vacancy_id, area, or location/, "Bitte einen Laden oder einen Ort mit Umkreis wählen."],
+    [/only stored with consent/, "Die E-Mail-Adresse speichern wir nur mit Ihrer Einwilligung."],
+    [/outside every municipality/, "Der Punkt liegt in keiner Gemeinde des Registers."],
+    [/ is outside .*\(AGS/, "Der Punkt liegt außerhalb dieser Gemeinde."],
+    [/no published vacancy/, "Diesen Laden gibt es nicht (mehr) in der öffentlichen Karte."],
   ];
 
   function germanMessage(code, englishText, input) {
@@ -175,7 +202,9 @@ window.Leerstand = (function () {
     const input = (name) => (form && name ? form.elements.namedItem(name) : null);
     if (Array.isArray(body.errors) && body.code === "validation_error") {
       return body.errors.map((e) => {
-        const name = fieldName(e.loc);
+        // checks across fields (model validators) name their field at the start of the message
+        const named = /^(?:Value error, )?([a-z_0-9]+): /.exec(e.msg || "");
+        const name = fieldName(e.loc) || (named ? named[1] : null);
         return {field: name, message: germanMessage(e.type, e.msg, input(name))};
       });
     }
@@ -322,6 +351,20 @@ window.Leerstand = (function () {
       if (gone.length) this.group.removeLayers(gone);
     }
 
+    /** Build every marker again (after the caller changed what makeMarker draws). */
+    rebuild() {
+      const markers = [...this.markers.values()];
+      this.group.clearLayers();
+      const fresh = markers.map((old) => {
+        const marker = this.makeMarker(old.feature);
+        marker.feature = old.feature;
+        this.markers.set(old.feature.id, marker);
+        return marker;
+      });
+      this.group.addLayers(fresh);
+      this.onChange("page");
+    }
+
     /** Replace one feature after an edit (new version, maybe new position or status). */
     upsert(feature) {
       const old = this.markers.get(feature.id);
@@ -383,7 +426,7 @@ window.Leerstand = (function () {
     if (bounds) map.fitBounds(bounds, {animate: false});
   }
 
-  return {fitInitial, el, api, ApiError, address, formatDate, popupContent, popupSections, statusIcon, legend,
+  return {fitInitial, refreshPopup, el, api, ApiError, address, formatDate, popupContent, popupSections, statusIcon, legend,
           VacancyLayer, renderList, townLayers, showErrors, clearErrors, fieldErrors,
           germanMessage, labels: {FLOOR, CONDITION, WILLING}, number};
 })();

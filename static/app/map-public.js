@@ -10,15 +10,23 @@ Leerstand.publicMap = function (map, config) {
   const count = document.getElementById("vacancy-count");
   const status = document.getElementById("map-status");
 
+  // colour by status (default) or by the scoring's recommendation (issue 3)
+  let colourBy = "status";
+  const recommendations = () => [
+    ...Object.entries(Leerstand.recommendationLabels || {}).map(([value, label]) => ({value: "rec-" + value, label})),
+    {value: "rec-none", label: "nicht bewertet"}];
+  const markerClass = (p) => colourBy === "status" ? p.status :
+    "rec-" + (p.scores && p.scores.recommendation ? p.scores.recommendation : "none");
+
   const layer = new Leerstand.VacancyLayer(map, {
     ags: config.ags,
     makeMarker(feature) {
       const p = feature.properties;
       const marker = L.marker([feature.geometry.coordinates[1], feature.geometry.coordinates[0]], {
-        icon: Leerstand.statusIcon(p.status), title: Leerstand.address(p),
+        icon: Leerstand.statusIcon(markerClass(p)), title: Leerstand.address(p),
         alt: Leerstand.address(p) + ", " + (statusLabels[p.status] || p.status), keyboard: true,
       });
-      marker.bindPopup(() => Leerstand.popupContent(feature, context), {maxWidth: 320});
+      marker.bindPopup(() => Leerstand.popupContent(feature, context), {maxWidth: 380, maxHeight: 440});
       return marker;
     },
     onChange(what, error) {
@@ -30,7 +38,14 @@ Leerstand.publicMap = function (map, config) {
       });
     },
   });
-  Leerstand.legend(config.statuses).addTo(map);
+  let legend = Leerstand.legend(config.statuses).addTo(map);
+  document.querySelectorAll("input[name=colour-by]").forEach((input) => input.addEventListener("change", () => {
+    colourBy = input.value;
+    map.removeControl(legend);
+    legend = (colourBy === "status" ? Leerstand.legend(config.statuses) :
+      Leerstand.legend(recommendations(), "Empfehlung der Bewertung")).addTo(map);
+    layer.rebuild();
+  }));
   Leerstand.townLayers(map, config.ags).catch(() => {
     status.textContent = "Die Gemeindegrenze konnte nicht geladen werden.";
   });

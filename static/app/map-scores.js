@@ -17,6 +17,46 @@
       el("meter", {min: 0, max: 100, value: pct, "aria-hidden": "true"}));
   }
 
+  const pointsText = (part) => part ? number.format(part.points) + " Punkte × Gewicht " +
+    number.format(part.weight) : "–";
+
+  /** The explained score from GET /api/v1/vacancies/{id}/score, as German text nodes. */
+  function breakdown(data) {
+    const rows = data.criteria.filter((c) => !c.missing).map((c) => el("tr", {},
+      el("th", {scope: "row"}, c.label), el("td", {}, c.display == null ? "" : String(c.display)),
+      el("td", {}, pointsText(c.interim)), el("td", {}, pointsText(c.permanent))));
+    const missing = data.missing_facts || [];
+    return el("div", {className: "score-breakdown"},
+      el("p", {className: "recommendation"}, data.recommendation_label || ""),
+      el("p", {}, data.reason || ""),
+      el("table", {className: "breakdown-table"},
+        el("caption", {}, "So kommt die Bewertung zustande"),
+        el("thead", {}, el("tr", {}, el("th", {scope: "col"}, "Kriterium"), el("th", {scope: "col"}, "Angabe"),
+          el("th", {scope: "col"}, "Zwischennutzung"), el("th", {scope: "col"}, "Nachnutzung"))),
+        el("tbody", {}, rows)),
+      missing.length ? el("p", {className: "missing-facts"}, "Fehlende Angaben (nicht mitgerechnet): " +
+        missing.map((m) => m.label).join(", ") + ".") : null);
+  }
+
+  function detailsButton(feature) {
+    const target = el("div", {className: "score-details", "aria-live": "polite"});
+    const button = el("button", {type: "button", className: "score-more"}, "Bewertung im Detail");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      target.textContent = "Wird geladen …";
+      try {
+        const {data} = await Leerstand.api("/api/v1/vacancies/" + encodeURIComponent(feature.id) + "/score");
+        target.replaceChildren(breakdown(data));
+        button.hidden = true;
+        Leerstand.refreshPopup();
+      } catch (error) {
+        target.textContent = Leerstand.fieldErrors(error, null).map((e) => e.message).join(" ");
+        button.disabled = false;
+      }
+    });
+    return [button, target];
+  }
+
   function scoreSection(feature) {
     const p = feature.properties;
     if (!("scores" in p)) return null;  // register without scoring
@@ -26,9 +66,12 @@
       el("p", {className: "recommendation"}, RECOMMENDATION[s.recommendation] || String(s.recommendation)),
       bar("Eignung Zwischennutzung", s.interim), bar("Eignung Nachnutzung", s.permanent),
       el("p", {className: "muted"}, "Verlässlichkeit " + number.format(Math.round((s.confidence || 0) * 100)) +
-        " % (Bewertungsprofil " + s.profile_version + ")"));
+        " % (Bewertungsprofil " + s.profile_version + ")"),
+      detailsButton(feature));
   }
 
   Leerstand.popupSections.push(scoreSection);
   Leerstand.scoreSection = scoreSection;
+  Leerstand.scoreBreakdown = breakdown;
+  Leerstand.recommendationLabels = RECOMMENDATION;
 })();

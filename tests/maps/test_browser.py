@@ -308,3 +308,274 @@ def test_popup_shows_the_vacancys_scores(live_server, users, page, guard):
                                  "recommendation": "<img src=x onerror=alert(1)>"})
     assert "<img src=x onerror=alert(1)>" in odd
     guard.assert_clean()
+
+
+# ---- phase 2: score breakdown, participation forms, review queue --------------------------------
+
+def _click_map_at(page, lat: float, lon: float, dx: float = 0, dy: float = 0) -> None:
+    """Click into the map at a coordinate (plus a pixel offset)."""
+    point = page.evaluate("([lat, lon]) => { const p = window.leerstandLayer.map"
+                          ".latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }", [lat, lon])
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + point[0] + dx, box["y"] + point[1] + dy)
+
+
+def _anonymous_page(browser, guard):
+    from tests.maps.conftest import _open_page
+
+    return _open_page(browser, guard, viewport={"width": 1280, "height": 900})
+
+
+def test_popup_loads_the_score_breakdown_in_german(live_server, users, page, guard):
+    api = Api(live_server.url, users.token("staff", SCHMOELLN))
+    created = api.create(feature(SCHMOELLN, street="Markt", house_number="2", floor_area_m2=85,
+                                 floor="ground"))
+    expected = api.http.get(f"/api/v1/vacancies/{created['id']}/score").json()
+    page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    page.locator("#vacancy-list button").first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.get_by_role("button", name="Bewertung im Detail").click()
+    details = popup.locator(".score-breakdown")
+    expect(details).to_contain_text(expected["recommendation_label"])
+    expect(details).to_contain_text(expected["reason"])
+    row = details.locator("tr", has_text="Nutzfläche")
+    expect(row).to_contain_text("85 m²")
+    floor = next(c for c in expected["criteria"] if c["criterion"] == "floor_area")
+    expect(row).to_contain_text(f"{floor['interim']['points']:g} Punkte × Gewicht 3")
+    missing = [m["label"] for m in expected["missing_facts"]]
+    assert missing, "the test vacancy lacks facts"
+    expect(details.locator(".missing-facts")).to_contain_text(missing[0])
+    assert "Fehlende Angaben" in details.inner_text()
+    screenshot(page, "score-breakdown")
+    guard.assert_clean()
+
+
+def test_citizen_report_with_duplicate_hint_is_confirmed_on_the_staff_map(
+        live_server, users, page, browser, guard):
+    users.token("staff", SCHMOELLN, email="review@example.org", password=PASSWORD)
+    staff = Api(live_server.url, users.token("staff", SCHMOELLN))
+    lon, lat = CENTRES[SCHMOELLN]
+    staff.create(feature(SCHMOELLN, lon, lat, street="Bekanntgasse", house_number="1"))
+
+    page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    _markers_drawn(page)
+    page.click("#report-start")
+    _set_view(page, lat, lon, 18)
+    _click_map_at(page, lat, lon, dx=30)  # ~12 m east of the known vacancy
+    hint = page.locator("#report-duplicates")
+    expect(hint).to_contain_text("Ist es einer dieser Einträge?")
+    expect(hint).to_contain_text("Bekanntgasse 1")
+    page.fill("#r-address", "Bekanntgasse 3")
+    page.fill("#r-description", "Nebenan ist auch leer")
+    page.fill("#r-email", "melderin@example.org")
+    page.check("#r-consent")
+    screenshot(page, "public-report-form")
+    page.locator("#report-form button[type=submit]").click()
+    expect(page.locator("#participate-status")).to_contain_text("Danke! Ihre Meldung ist eingegangen.")
+    assert "melderin@example.org" not in page.content()
+    queue = staff.http.get("/api/v1/review", params={"municipality": SCHMOELLN}).json()
+    [report] = queue["reports"]
+    assert report["address"] == "Bekanntgasse 3" and report["duplicates"]
+    assert len(staff.list(SCHMOELLN)) == 2
+
+    login(page, live_server.url, SCHMOELLN, "review@example.org")
+    item = page.locator("#review-reports form", has_text="Bekanntgasse 3")
+    expect(item).to_contain_text("Nebenan ist auch leer")
+    expect(item).to_contain_text("melderin@example.org")  # staff only
+    expect(item).to_contain_text("Mögliche Doppelung")
+    screenshot(page, "staff-review")
+    item.get_by_role("button", name="Als leer bestätigen").click()
+    expect(page.locator("#review-status")).to_contain_text("Meldung bestätigt: Bekanntgasse 3")
+    expect(page.locator("#review-reports")).to_contain_text("Keine offenen Meldungen.")
+    assert staff.get(report["id"])["properties"]["status"] == "vacant"
+
+    context, public = _anonymous_page(browser, guard)
+    public.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    expect(public.locator("#vacancy-list")).to_contain_text("Bekanntgasse 3")
+    assert "melderin@example.org" not in public.content()
+    context.close()
+    guard.assert_clean()
+
+
+def test_proposal_from_the_public_form_is_published_matched_and_supported(
+        live_server, users, page, browser, guard):
+    users.token("staff", SCHMOELLN, email="ideas@example.org", password=PASSWORD)
+    staff = Api(live_server.url, users.token("staff", SCHMOELLN))
+    shop = staff.create(feature(SCHMOELLN, street="Ideengasse", house_number="5", floor_area_m2=80))
+
+    page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    page.locator("#vacancy-list button").first.click()
+    page.get_by_role("button", name="Idee für diesen Laden vorschlagen").click()
+    expect(page.locator("#p-vacancy_id")).to_have_value("Ideengasse 5")
+    page.fill("#p-title", "Repair-Café")
+    page.fill("#p-description", "Wir reparieren gemeinsam Dinge.")
+    page.select_option("#p-category", "social")
+    page.fill("#p-display_name", "Nachbarschaftsverein")
+    page.fill("#p-email", "verein@example.org")
+    page.locator("#proposal-form button[type=submit]").click()
+    link = page.locator("#proposal-status-link")
+    expect(link).to_contain_text("/vorschlaege/status/")
+    status_page = link.get_attribute("href")
+    queue = staff.http.get("/api/v1/review", params={"municipality": SCHMOELLN}).json()
+    [pending] = queue["pending_proposals"]
+    assert (pending["title"], pending["vacancy_id"]) == ("Repair-Café", shop["id"])
+
+    login(page, live_server.url, SCHMOELLN, "ideas@example.org")
+    item = page.locator("#review-pending form", has_text="Repair-Café")
+    expect(item).to_contain_text("verein@example.org")
+    item.get_by_role("button", name="Veröffentlichen").click()
+    expect(page.locator("#review-status")).to_contain_text("Vorschlag veröffentlicht: Repair-Café")
+    # match review: suggested -> contacted
+    published = page.locator("#review-published form", has_text="Repair-Café")
+    published.get_by_role("button", name="Passende Leerstände").click()
+    match = published.locator(".match", has_text="Ideengasse 5")
+    expect(match).to_contain_text("vorgeschlagen")
+    expect(match).to_contain_text("im Vorschlag ausgewählt")
+    match.get_by_role("button", name="Als angesprochen markieren").click()
+    expect(published.locator(".match", has_text="Ideengasse 5")).to_contain_text("Eigentümer angesprochen")
+    matches = staff.http.get(f"/api/v1/proposals/{pending['id']}/matches").json()["matches"]
+    assert matches[0]["state"] == "contacted"
+
+    context, public = _anonymous_page(browser, guard)
+    public.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    card = public.locator("#proposal-list .proposal-card", has_text="Repair-Café")
+    expect(card).to_contain_text("passt zu 1 Leerstand")
+    expect(card).to_contain_text("Nachbarschaftsverein")
+    expect(card).to_contain_text("Für den Laden Ideengasse 5")
+    expect(card.locator(".support-count")).to_have_text("0")
+    assert "verein@example.org" not in public.content()
+    card.get_by_role("button", name="Unterstützen").click()
+    expect(card.locator(".support-count")).to_have_text("1")
+    expect(card).to_contain_text("Danke für Ihre Unterstützung!")
+    screenshot(public, "public-proposals")
+    card.get_by_role("button", name="Unterstützen").click()
+    expect(card).to_contain_text("Sie unterstützen diesen Vorschlag bereits")
+    expect(card.locator(".support-count")).to_have_text("1")
+    assert staff.http.get(f"/api/v1/proposals/{pending['id']}").json()["support_count"] == 1
+    public.goto(live_server.url + status_page)
+    expect(public.locator("body")).to_contain_text("Repair-Café")
+    context.close()
+    guard.assert_clean()
+
+
+def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_server, users, page, guard):
+    staff = Api(live_server.url, users.token("staff", SCHMOELLN))
+    lon, lat = CENTRES[SCHMOELLN]
+    page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    expect(page.locator("#report-form")).to_be_hidden()  # forms open on demand only
+    expect(page.locator("#proposal-form")).to_be_hidden()
+    expect(page.locator("#r-website")).not_to_be_in_viewport()  # honeypot off-screen
+    page.click("#report-start")
+    expect(page.locator("#proposal-form")).to_be_hidden()
+    page.fill("#r-email", "ohne-einwilligung@example.org")
+    page.locator("#report-form button[type=submit]").click()
+    for name in ("location", "address", "description"):
+        expect(page.locator(f"#r-{name}-error")).to_have_text("Bitte ausfüllen.")
+        expect(page.locator(f"#r-{name}")).to_have_attribute("aria-invalid", "true")
+    # the cross-field check (e-mail only with consent) names its field
+    _set_view(page, lat, lon, 16)
+    _click_map_at(page, lat, lon, dx=40)
+    page.fill("#r-address", "Markt 9")
+    page.fill("#r-description", "leer")
+    page.locator("#report-form button[type=submit]").click()
+    expect(page.locator("#r-consent-error")).to_have_text(
+        "Die E-Mail-Adresse speichern wir nur mit Ihrer Einwilligung.")
+    # out of the town
+    _set_view(page, 50.98, 11.03, 14)  # Erfurt
+    _click_map_at(page, 50.98, 11.03)
+    page.check("#r-consent")
+    page.locator("#report-form button[type=submit]").click()
+    expect(page.locator("#r-location-error")).to_have_text("Der Punkt liegt außerhalb dieser Gemeinde.")
+
+    page.click("#proposal-start")
+    page.fill("#p-title", "ab")
+    page.fill("#p-min_area_m2", "-3")
+    page.fill("#p-max_rent_eur_m2", "5000")
+    page.locator("#proposal-form button[type=submit]").click()
+    expected = {"title": "Der Text ist zu kurz.", "description": "Bitte ausfüllen.",
+                "category": "Bitte ausfüllen.",
+                "min_area_m2": "Der Wert muss größer als 0 sein.",
+                "max_rent_eur_m2": "Der Wert ist zu groß (höchstens 1000)."}
+    for name, message in expected.items():
+        expect(page.locator(f"#p-{name}-error")).to_have_text(message)
+    page.fill("#p-title", "Atelier")
+    page.fill("#p-description", "Malen")
+    page.select_option("#p-category", "creative")
+    page.fill("#p-min_area_m2", "100")
+    page.fill("#p-max_area_m2", "50")
+    page.fill("#p-max_rent_eur_m2", "")
+    page.locator("#proposal-form button[type=submit]").click()
+    expect(page.locator("#p-max_area_m2-error")).to_have_text(
+        "Die größte Fläche darf nicht kleiner als die kleinste sein.")
+    page.fill("#p-max_area_m2", "")
+    page.locator("#proposal-form button[type=submit]").click()
+    expect(page.locator("#proposal-form .form-alert")).to_have_text(
+        "Bitte einen Laden oder einen Ort mit Umkreis wählen.")
+    _set_view(page, lat, lon, 16)
+    _click_map_at(page, lat, lon)
+    page.fill("#p-radius_m", "20000")
+    page.locator("#proposal-form button[type=submit]").click()
+    expect(page.locator("#p-radius_m-error")).to_have_text("Der Wert ist zu groß (höchstens 10000).")
+
+    queue = staff.http.get("/api/v1/review", params={"municipality": SCHMOELLN}).json()
+    assert queue["reports"] == [] and queue["pending_proposals"] == []
+    # the answers the forms may get without a field: rate limit (429) in German
+    limited = page.evaluate("""() => Leerstand.fieldErrors(new Leerstand.ApiError(429,
+        {detail: "too many", code: "rate_limited", retry_after: 60}), null)[0].message""")
+    assert limited.startswith("Von Ihrem Anschluss kamen in der letzten Stunde zu viele Einsendungen.")
+    guard.assert_clean()
+
+
+def test_citizen_text_is_shown_as_text_on_the_public_map_and_in_the_review_queue(
+        live_server, users, page, guard):
+    users.token("staff", SCHMOELLN, email="xss-review@example.org", password=PASSWORD)
+    staff = Api(live_server.url, users.token("staff", SCHMOELLN))
+    anonymous = Api(live_server.url)
+    lon, lat = CENTRES[SCHMOELLN]
+    report = anonymous.http.post("/api/v1/reports", json={
+        "location": {"type": "Point", "coordinates": [lon, lat]}, "address": XSS["street"],
+        "description": XSS["description"], "hint": XSS["former_use"]})
+    assert report.status_code == 201, report.text
+    proposal = {"description": XSS["description"], "category": "culture", "display_name": XSS["former_use"],
+                "location": {"type": "Point", "coordinates": [lon, lat]}, "radius_m": 200}
+    published = anonymous.http.post("/api/v1/proposals", json={**proposal, "title": XSS["street"]}).json()
+    assert staff.http.post(f"/api/v1/proposals/{published['id']}/publish").status_code == 200
+    anonymous.http.post("/api/v1/proposals", json={**proposal, "title": "${alert('pending')} `x`"})
+
+    page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    card = page.locator("#proposal-list .proposal-card").first
+    expect(card).to_contain_text(XSS["street"])
+    expect(card).to_contain_text(XSS["description"])
+    expect(card).to_contain_text(XSS["former_use"])
+    assert page.locator("#proposal-list img, #proposal-list script").count() == 0
+    page.locator("path.leaflet-interactive").last.click(force=True)  # the proposal's circle
+    expect(page.locator(".leaflet-popup-content")).to_contain_text(XSS["street"])
+
+    login(page, live_server.url, SCHMOELLN, "xss-review@example.org")
+    review = page.locator("#review")
+    expect(review.locator("#review-reports")).to_contain_text(XSS["street"])
+    expect(review.locator("#review-reports")).to_contain_text(XSS["former_use"])
+    expect(review.locator("#review-pending")).to_contain_text("${alert('pending')} `x`")
+    expect(review.locator("#review-published")).to_contain_text(XSS["street"])
+    assert review.locator("img, script").count() == 0
+    page.wait_for_timeout(300)  # give an injected handler the chance to fire
+    guard.assert_clean()
+
+
+def test_markers_can_be_coloured_by_the_recommendation(live_server, users, page, guard):
+    created = Api(live_server.url, users.token("staff", SCHMOELLN)).create(
+        feature(SCHMOELLN, street="Farbweg", floor_area_m2=60, floor="ground"))
+    recommendation = created["properties"]["scores"]["recommendation"]
+    page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    marker = page.locator('.vac-marker').first
+    expect(marker).to_have_class(re.compile(r"\bvac-vacant\b"))
+    page.get_by_label("Empfehlung der Bewertung").check()
+    expect(page.locator('.vac-marker').first).to_have_class(
+        re.compile(rf"\bvac-rec-{recommendation}\b"))
+    legend = page.locator(".map-legend")
+    expect(legend).to_contain_text("Empfehlung der Bewertung")
+    expect(legend).to_contain_text("nicht bewertet")
+    page.get_by_label("Stand des Leerstands").check()
+    expect(page.locator('.vac-marker').first).to_have_class(re.compile(r"\bvac-vacant\b"))
+    expect(legend).to_contain_text("drohender Leerstand")
+    guard.assert_clean()

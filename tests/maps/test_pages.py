@@ -126,3 +126,42 @@ def test_overview_page_and_start_page_link_the_maps(client, users):
     start = client.get("/").text
     assert 'href="/uebersicht"' in start
     assert f'href="/karte/{SCHMOELLN}"' in start and f'href="/verwaltung/{SCHMOELLN}"' in start
+
+
+def test_public_map_has_the_participation_forms_with_a_hidden_honeypot(client):
+    html = client.get(f"/karte/{SCHMOELLN}").text
+    assert "participation.js" in html and 'id="report-form"' in html and 'id="proposal-form"' in html
+    for form in ("r", "p"):
+        honeypot = re.search(rf'<div class="hp" aria-hidden="true">.*?<input id="{form}-website"[^>]*>',
+                             html, re.S).group(0)
+        assert 'name="website"' in honeypot and 'tabindex="-1"' in honeypot
+        assert 'autocomplete="off"' in honeypot
+    # every input the API names has its name (the field errors find their place by it)
+    for name in ("location", "address", "description", "hint", "email", "consent", "title", "category",
+                 "min_area_m2", "max_area_m2", "max_rent_eur_m2", "vacancy_id", "radius_m", "display_name"):
+        assert f'name="{name}"' in html, name
+
+
+def test_public_map_hands_the_csrf_token_to_a_logged_in_staff_members_posts(client, users):
+    """A staff member browsing the public map sends the session cookie: the page's config
+    carries the session's CSRF token (the staff map's), which the page sends with every POST."""
+    users.token("staff", SCHMOELLN, email="browsing@example.org", password=PASSWORD)
+    login(client, "browsing@example.org")
+    html = client.get(f"/karte/{SCHMOELLN}").text
+    csrf = re.search(r'"csrf": "([^"]+)"', html).group(1)
+    report = {"location": {"type": "Point", "coordinates": [12.354, 50.895]}, "address": "Markt 1",
+              "description": "leer"}
+    staff_page = client.get(f"/verwaltung/{SCHMOELLN}").text
+    assert re.search(r'Leerstand\.staffMap\(map_\w+, .*, "([^"]+)"\);', staff_page).group(1) == csrf
+    response = client.post("/api/v1/reports", json=report, headers={"X-CSRF-Token": csrf})
+    assert response.status_code == 201, response.text
+    assert "browsing@example.org" not in html.split("<main", 1)[1].split("participation.js")[0]
+
+
+def test_staff_map_has_the_review_queue(client, users):
+    users.token("staff", SCHMOELLN, email="queue@example.org", password=PASSWORD)
+    login(client, "queue@example.org")
+    html = client.get(f"/verwaltung/{SCHMOELLN}").text
+    assert "map-review.js" in html and "Leerstand.reviewQueue(" in html
+    for list_id in ("review-reports", "review-pending", "review-flagged", "review-published"):
+        assert f'id="{list_id}"' in html

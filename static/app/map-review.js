@@ -1,0 +1,191 @@
+/* Staff review on /verwaltung/{ags}: citizens' reports (confirm/reject), pending and flagged
+ * proposals (publish/reject), and the matches of published proposals
+ * (suggested → contacted → agreed/declined). API: docs/participation.md. Writes carry the
+ * X-CSRF-Token header; user text only through textContent (Leerstand.el). */
+"use strict";
+
+Leerstand.reviewQueue = function (map, config, csrf, layer) {
+  const {el, api} = Leerstand;
+  const $ = (id) => document.getElementById(id);
+  const statusNode = $("review-status");
+  const say = (text) => { statusNode.textContent = text; };
+  const germanOf = (error) => Leerstand.fieldErrors(error, null).map((e) => e.message).join(" ");
+  const CATEGORY = {culture: "Kultur", creative: "Kreativwirtschaft", social: "Soziales",
+                    education: "Bildung", gastronomy: "Gastronomie", retail_popup: "Pop-up-Laden",
+                    co_working: "Co-Working", other: "Sonstiges"};
+  const FLAG = {spam: "Werbung/Spam", offensive: "beleidigend", personal_data: "persönliche Daten"};
+  const STATE = {suggested: "vorgeschlagen", contacted: "Eigentümer angesprochen",
+                 agreed: "vereinbart", declined: "passt nicht / abgesagt"};
+  const NEXT = {suggested: ["contacted", "declined"], contacted: ["agreed", "declined"],
+                declined: ["suggested"], agreed: []};
+  const NEXT_LABEL = {contacted: "Als angesprochen markieren", agreed: "Vereinbart", declined: "Absagen",
+                      suggested: "Wieder öffnen"};
+  let seq = 0;
+
+  function facts(rows) {
+    return el("dl", {}, rows.filter(([, v]) => v !== null && v !== undefined && v !== "")
+      .map(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
+  }
+
+  function button(label, onClick, className) {
+    const b = el("button", {type: "button", className}, label);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  /** An item as a form: its reason field and alert box get the German field errors. */
+  function item(kind, id, children, actions, rejectLabel, onReject) {
+    const n = ++seq;
+    const form = el("form", {className: "review-item edit-form", noValidate: true,
+                             dataset: {kind, id: String(id)}},
+      el("p", {className: "form-alert", role: "alert", hidden: true}), children);
+    if (onReject) {
+      form.append(el("label", {for: "reason-" + n}, "Begründung (für eine Ablehnung)"),
+        el("input", {id: "reason-" + n, name: "reason", maxLength: 1000, autocomplete: "off"}));
+    }
+    const bar = el("div", {className: "actions"}, actions);
+    if (onReject) bar.append(el("button", {type: "submit", className: "reject"}, rejectLabel));
+    form.append(bar);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!onReject) return;
+      const reason = form.elements.reason.value.trim();
+      await act(form, () => onReject(reason || undefined));
+    });
+    return form;
+  }
+
+  async function act(form, call, done) {
+    try {
+      Leerstand.clearErrors(form);
+      await call();
+      if (done) say(done);
+      await load();
+    } catch (error) {
+      Leerstand.showErrors(form, error);
+    }
+  }
+
+  // ---- reports ------------------------------------------------------------------------------
+  function reportItem(r) {
+    const form = item("report", r.id, [
+      el("strong", {className: "review-title"}, r.address || "ohne Adresse"),
+      el("p", {className: "description"}, r.description || ""),
+      facts([["Hinweis", r.hint], ["E-Mail", r.email && r.consent ? r.email : null],
+             ["Eingegangen", Leerstand.formatDate(r.created_at)],
+             ["Mögliche Doppelung", r.duplicates && r.duplicates.length ?
+               r.duplicates.map((d) => Leerstand.address(d) + " (" + Math.round(d.distance_m) + " m)").join("; ") : null]]),
+    ], [
+      button("Als leer bestätigen", () => confirm(form, r, "vacant"), "confirm"),
+      button("Als drohend bestätigen", () => confirm(form, r, "threatened")),
+      button("In der Karte zeigen", () => {
+        const [lon, lat] = r.location.coordinates;
+        map.setView([lat, lon], Math.max(map.getZoom(), 17));
+      }),
+    ], "Ablehnen", (reason) => api("/api/v1/reports/" + r.id + "/reject",
+                                   {method: "POST", csrf, body: {reason}}).then(() => {
+      say("Meldung abgelehnt: " + (r.address || r.id) + ".");
+    }));
+    return el("li", {}, form);
+  }
+
+  async function confirm(form, r, status) {
+    await act(form, () => api("/api/v1/reports/" + r.id + "/confirm", {method: "POST", csrf, body: {status}}),
+              "Meldung bestätigt: " + (r.address || r.id) + ". Sie ist jetzt auf der öffentlichen Karte.");
+    layer.load();  // the confirmed report has a new version and status
+  }
+
+  // ---- proposals ----------------------------------------------------------------------------
+  function proposalFacts(p) {
+    return [
+      el("strong", {className: "review-title"}, p.title),
+      el("p", {className: "description"}, p.description),
+      facts([["Art", CATEGORY[p.category] || p.category], ["Name (öffentlich)", p.display_name],
+             ["E-Mail", p.email], ["Für Laden", p.vacancy_id ? "Nr. " + p.vacancy_id : null],
+             ["Umkreis", p.radius_m ? p.radius_m + " m" : null], ["Passt zu", p.fits_count + " Leerständen"],
+             ["Eingegangen", Leerstand.formatDate(p.created_at)]]),
+    ];
+  }
+
+  const decide = (p, what, body) => api("/api/v1/proposals/" + p.id + "/" + what, {method: "POST", csrf, body});
+
+  function pendingItem(p) {
+    let form;
+    form = item("proposal", p.id, proposalFacts(p), [
+      button("Veröffentlichen", () => act(form, () => decide(p, "publish"),
+                                          "Vorschlag veröffentlicht: " + p.title + "."), "publish"),
+    ], "Ablehnen", (reason) => decide(p, "reject", {reason}).then(() => say("Vorschlag abgelehnt.")));
+    return el("li", {}, form);
+  }
+
+  function flaggedItem(p) {
+    let form;
+    const flags = el("ul", {className: "flags"}, (p.flags || []).map((f) =>
+      el("li", {}, (FLAG[f.reason] || f.reason) + (f.comment ? ": " + f.comment : ""))));
+    form = item("flagged", p.id, [...proposalFacts(p), el("p", {}, "Gemeldet als:"), flags], [
+      button("Behalten (veröffentlicht lassen)", () => act(form, () => decide(p, "publish"),
+                                                       "Vorschlag bleibt veröffentlicht."), "publish"),
+    ], "Ablehnen", (reason) => decide(p, "reject", {reason}).then(() => say("Vorschlag abgelehnt.")));
+    return el("li", {}, form);
+  }
+
+  // ---- matches ------------------------------------------------------------------------------
+  function publishedItem(p) {
+    const box = el("div", {className: "matches"});
+    const form = item("published", p.id, [
+      el("strong", {className: "review-title"}, p.title),
+      el("p", {className: "muted"}, (CATEGORY[p.category] || p.category) + " · " + p.support_count +
+        " Unterstützer·innen · passt zu " + p.fits_count + " Leerständen"), box,
+    ], [button("Passende Leerstände", () => showMatches(p, box, form), "show-matches")]);
+    return el("li", {}, form);
+  }
+
+  async function showMatches(p, box, form) {
+    try {
+      const {data} = await api("/api/v1/proposals/" + p.id + "/matches?limit=20");
+      const rows = (data.matches || []).map((m) => el("li", {className: "match", dataset: {vacancyId: m.vacancy_id}},
+        el("strong", {}, Leerstand.address(m.vacancy || {})), " – " + m.score + " Punkte – ",
+        el("span", {className: "match-state"}, STATE[m.state] || m.state),
+        el("p", {className: "muted"}, m.reasons.map((r) => r.de + (r.points ? " (+" + r.points + ")" : "")).join("; ")),
+        el("div", {className: "actions"}, NEXT[m.state].map((state) => button(NEXT_LABEL[state], async () => {
+          try {
+            await api("/api/v1/matches", {method: "POST", csrf,
+                                          body: {proposal_id: p.id, vacancy_id: m.vacancy_id, state}});
+            say("Stand gespeichert: " + Leerstand.address(m.vacancy || {}) + " – " + STATE[state] + ".");
+            await showMatches(p, box, form);
+          } catch (error) {
+            Leerstand.showErrors(form, error);
+          }
+        }, "match-" + state)))));
+      box.replaceChildren(rows.length ? el("ul", {className: "review-list"}, rows) :
+        el("p", {className: "muted"}, "Kein Leerstand passt zu diesem Vorschlag."));
+    } catch (error) {
+      Leerstand.showErrors(form, error);
+    }
+  }
+
+  // ---- loading ------------------------------------------------------------------------------
+  function fill(listId, items, empty) {
+    $(listId).replaceChildren(...(items.length ? items : [el("li", {className: "muted"}, empty)]));
+  }
+
+  async function load() {
+    try {
+      const ags = encodeURIComponent(config.ags);
+      const [{data: queue}, {data: published}] = await Promise.all([
+        api("/api/v1/review?municipality=" + ags),
+        api("/api/v1/proposals?status=published&limit=100&municipality=" + ags)]);
+      fill("review-reports", queue.reports.map(reportItem), "Keine offenen Meldungen.");
+      fill("review-pending", queue.pending_proposals.map(pendingItem), "Keine neuen Vorschläge.");
+      fill("review-flagged", queue.flagged_proposals.map(flaggedItem), "Keine gemeldeten Vorschläge.");
+      fill("review-published", published.proposals.map(publishedItem), "Noch keine veröffentlichten Vorschläge.");
+      $("review-count").textContent = (queue.reports.length + queue.pending_proposals.length +
+        queue.flagged_proposals.length) + " offen";
+    } catch (error) {
+      say("Die Prüfliste konnte nicht geladen werden: " + germanOf(error));
+    }
+  }
+
+  load();
+  return {load};
+};
