@@ -16,6 +16,7 @@ from app import geo
 from app.accounts.principal import Principal
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, OutsideMunicipality
 from app.municipalities.models import Municipality
+from app.scoring import service as scoring_service
 from app.vacancies import service as vacancy_service
 from app.vacancies.lifecycle import PUBLIC_STATUSES, VacancyStatus
 from app.vacancies.models import Vacancy, VacancyHistory
@@ -97,7 +98,9 @@ def submit_report(
     ])
     if report.email:
         session.add(ReportContact(vacancy_id=vacancy.id, email=report.email, consent=report.consent))
-    session.flush()
+    # scores follow the register: the reported unit gets its own at once (it counts as an empty
+    # neighbour of others only once staff confirm it)
+    scoring_service.rescore_near(session=session, vacancy_id=vacancy.id)
     return vacancy, municipality, duplicates
 
 

@@ -227,3 +227,24 @@ def test_reporter_email_never_leaves_staff_of_the_town(client, users, caplog):
                        headers=bearer(staff)).json()
     assert [r["email"] for r in queue["reports"]] == [SECRET_EMAIL]
     assert queue["reports"][0]["id"] == report.json()["id"]
+
+
+def test_a_report_is_scored_and_counts_for_neighbours_once_confirmed(client, users):
+    """Scores follow the register: a reported unit is scored at once; unverified it does not
+    count as an empty neighbour, confirmed it does."""
+    staff = users.token("staff", SCHMOELLN)
+    neighbour = new_vacancy(client, staff, dlon=0.0010, dlat=0.0)
+
+    def vacancies_nearby() -> int:
+        score = client.get(f"/api/v1/vacancies/{neighbour}/score").json()
+        return next(c["value"] for c in score["criteria"] if c["fact"] == "vacancies_150m")
+
+    before = vacancies_nearby()
+    report = client.post("/api/v1/reports", json=report_body(dlon=0.0011, dlat=0.0)).json()
+    seen = client.get(f"/api/v1/vacancies/{report['id']}", headers=bearer(staff)).json()
+    assert seen["properties"]["scores"] is not None
+    assert vacancies_nearby() == before
+    confirmed = client.post(f"/api/v1/reports/{report['id']}/confirm", json={"status": "vacant"},
+                            headers=bearer(staff))
+    assert confirmed.status_code == 200, confirmed.text
+    assert vacancies_nearby() == before + 1
