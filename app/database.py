@@ -1,11 +1,12 @@
 """Engine, session dependency and the declarative base with a naming convention."""
 
 from collections.abc import Iterator
+from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import Enum, MetaData, create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -20,6 +21,12 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def str_enum(cls: type[StrEnum], name: str) -> Enum:
+    """A lifecycle/choice column: VARCHAR with a CHECK constraint (no PostgreSQL ENUM type, so
+    adding a value is a plain constraint change in a migration)."""
+    return Enum(cls, native_enum=False, create_constraint=True, length=20, name=name)
 
 
 @lru_cache(maxsize=8)

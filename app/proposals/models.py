@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import Base
+from app.database import Base, str_enum
 
 
 class Category(StrEnum):
@@ -53,9 +52,6 @@ class FlagReason(StrEnum):
     personal_data = "personal_data"
 
 
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, native_enum=False, create_constraint=True, length=20, name=name)
-
 
 class Proposal(Base):
     __tablename__ = "proposal"
@@ -73,13 +69,13 @@ class Proposal(Base):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="RESTRICT"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
-    category: Mapped[Category] = mapped_column(_enum(Category, "category"))
+    category: Mapped[Category] = mapped_column(str_enum(Category, "category"))
     min_area_m2: Mapped[Decimal | None] = mapped_column(Numeric(9, 1))
     max_area_m2: Mapped[Decimal | None] = mapped_column(Numeric(9, 1))
     needs_ground_floor: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     needs_shop_window: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     needs_step_free: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
-    duration: Mapped[Duration] = mapped_column(_enum(Duration, "duration"))
+    duration: Mapped[Duration] = mapped_column(str_enum(Duration, "duration"))
     max_rent_eur_m2: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     # the wish: one specific vacancy, or an area (polygon, or point + radius)
     vacancy_id: Mapped[int | None] = mapped_column(
@@ -89,7 +85,7 @@ class Proposal(Base):
     location: Mapped[WKBElement | None] = mapped_column(Geometry("POINT", srid=4326))
     radius_m: Mapped[int | None] = mapped_column(Integer)
     display_name: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus, "proposal_status"))
+    status: Mapped[ProposalStatus] = mapped_column(str_enum(ProposalStatus, "proposal_status"))
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     # sha256 of the author's private status link token; the token itself is never stored
     status_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -133,7 +129,7 @@ class ProposalFlag(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
-    reason: Mapped[FlagReason] = mapped_column(_enum(FlagReason, "flag_reason"))
+    reason: Mapped[FlagReason] = mapped_column(str_enum(FlagReason, "flag_reason"))
     comment: Mapped[str | None] = mapped_column(Text)
     client_hash: Mapped[str | None] = mapped_column(String(64))  # cleared after retention
     created_at: Mapped[datetime] = mapped_column(

@@ -9,7 +9,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import Base
+from app.database import Base, str_enum
 from app.vacancies.lifecycle import VacancyStatus
 
 
@@ -43,9 +42,6 @@ class Willingness(StrEnum):
     no = "no"
     unknown = "unknown"
 
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, native_enum=False, create_constraint=True, length=20, name=name)
 
 
 class Vacancy(Base):
@@ -71,17 +67,17 @@ class Vacancy(Base):
     house_number: Mapped[str | None] = mapped_column(String(20))
     postcode: Mapped[str | None] = mapped_column(String(5))
     floor_area_m2: Mapped[Decimal | None] = mapped_column(Numeric(9, 1))
-    floor: Mapped[Floor | None] = mapped_column(_enum(Floor, "floor"))
+    floor: Mapped[Floor | None] = mapped_column(str_enum(Floor, "floor"))
     shop_window_m: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
-    condition: Mapped[Condition | None] = mapped_column(_enum(Condition, "condition"))
+    condition: Mapped[Condition | None] = mapped_column(str_enum(Condition, "condition"))
     has_wc: Mapped[bool | None] = mapped_column(Boolean)
     has_heating: Mapped[bool | None] = mapped_column(Boolean)
     step_free: Mapped[bool | None] = mapped_column(Boolean)
     former_use: Mapped[str | None] = mapped_column(String(200))
     vacant_since: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[VacancyStatus] = mapped_column(_enum(VacancyStatus, "status"), index=True)
+    status: Mapped[VacancyStatus] = mapped_column(str_enum(VacancyStatus, "status"), index=True)
     owner_interim_willing: Mapped[Willingness] = mapped_column(
-        _enum(Willingness, "owner_interim_willing"), default=Willingness.unknown,
+        str_enum(Willingness, "owner_interim_willing"), default=Willingness.unknown,
         server_default=Willingness.unknown.value,
     )
     asking_rent_eur_m2: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
