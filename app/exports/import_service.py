@@ -192,8 +192,12 @@ def _insert(session: Session, municipality_id: int, columns: list[str],
     every check constraint, foreign key and index of the table like an INSERT does."""
     if not rows:
         return
-    ids = session.scalars(text("SELECT nextval(pg_get_serial_sequence('vacancy', 'id')) "
-                               "FROM generate_series(1, :n)"), {"n": len(rows)}).all()
+    # one array, the sequence looked up once (per row it cost ~0.5 s for 100,000 ids)
+    ids = session.scalar(text("""
+        SELECT array_agg(nextval(q.seq)) FROM
+            (SELECT CAST(pg_get_serial_sequence('vacancy', 'id') AS regclass) AS seq) q,
+            generate_series(1, :n)
+    """), {"n": len(rows)})
     fields = [c for c in columns if c != "status"]
     cols = ["id", "municipality_id", "location", "source", "created_by_id", "external_id",
             *fields, "status"]
