@@ -187,36 +187,38 @@ def _json(value: Any) -> str:
 
 def _insert(session: Session, municipality_id: int, columns: list[str],
             rows: list[importer.Row], actor: Principal, source: str) -> None:
-    """COPY straight into ``vacancy`` (ids taken from its sequence in one query) and COPY the
-    'created' history entries: two streams, no staging table, no per-row statement. COPY runs
-    every check constraint, foreign key and index of the table like an INSERT does."""
+    """COPY into an index-free temporary table, then one INSERT … SELECT that also writes the
+    'created' history entries (ids come back through RETURNING, no round trip per row).
+    Measured against COPY straight into ``vacancy`` plus a second COPY for the history (ids
+    taken from the sequence first): no faster, as the time is PostgreSQL's index, constraint and
+    foreign-key work either way, and twice the rows to format in Python."""
     if not rows:
         return
-    # one array, the sequence looked up once (per row it cost ~0.5 s for 100,000 ids)
-    ids = session.scalar(text("""
-        SELECT array_agg(nextval(q.seq)) FROM
-            (SELECT CAST(pg_get_serial_sequence('vacancy', 'id') AS regclass) AS seq) q,
-            generate_series(1, :n)
-    """), {"n": len(rows)})
     fields = [c for c in columns if c != "status"]
-    cols = ["id", "municipality_id", "location", "source", "created_by_id", "external_id",
-            *fields, "status"]
+    session.execute(text(f"""
+        CREATE TEMP TABLE import_new ON COMMIT DROP AS
+        SELECT location::text AS location, external_id, status{''.join(', ' + c for c in fields)}
+        FROM vacancy WITH NO DATA
+    """))
+    cols = ["location", "external_id", *fields, "status"]
     raw = session.connection().connection.dbapi_connection
-    user = actor.user_id
-    with raw.cursor() as cursor:
-        with cursor.copy(f"COPY vacancy ({', '.join(cols)}) FROM STDIN") as copy:
-            for vacancy_id, row in zip(ids, rows, strict=True):
-                values = row.values
-                copy.write_row((vacancy_id, municipality_id,
-                                f"SRID=4326;POINT({row.lon!r} {row.lat!r})", source, user,
-                                row.external_id, *[values.get(c) for c in fields],
-                                values.get("status") or "vacant"))
-        with cursor.copy("COPY vacancy_history (vacancy_id, version, actor_id, field, new_value) "
-                         "FROM STDIN") as copy:
-            for vacancy_id, row in zip(ids, rows, strict=True):
-                copy.write_row((vacancy_id, 1, user, "created", json.dumps(
-                    {"status": row.values.get("status") or "vacant", "source": source,
-                     "external_id": row.external_id})))
+    with raw.cursor() as cursor, cursor.copy(f"COPY import_new ({', '.join(cols)}) FROM STDIN") as copy:
+        for row in rows:
+            values = row.values
+            copy.write_row((f"SRID=4326;POINT({row.lon!r} {row.lat!r})", row.external_id,
+                            *[values.get(c) for c in fields], values.get("status") or "vacant"))
+    target = ", ".join(["municipality_id", "location", "source", "created_by_id", *cols[1:]])
+    session.execute(text(f"""
+        WITH created AS (
+            INSERT INTO vacancy ({target})
+            SELECT :mid, location::geometry, :source, :actor, {', '.join(cols[1:])} FROM import_new
+            RETURNING id, status, external_id)
+        INSERT INTO vacancy_history (vacancy_id, version, actor_id, field, new_value)
+        SELECT id, 1, :actor, 'created',
+               jsonb_build_object('status', status, 'source', :source, 'external_id', external_id)
+        FROM created
+    """), {"mid": municipality_id, "source": source, "actor": actor.user_id})
+    session.execute(text("DROP TABLE import_new"))
 
 
 def _update(session: Session, columns: list[str],
