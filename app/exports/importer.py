@@ -410,7 +410,7 @@ def _prepare(raw: _Raw, expected_ags: str) -> _Prepared:
     if ags not in (None, "") and str(ags).strip() != expected_ags:
         problems.append(Problem(raw.row, "municipality",
                                 f"belongs to AGS {ags}, this import is for {expected_ags}"))
-    values = {name: _clean(name, value) if type(value) is str else value
+    values = {name: _clean(name, value) if isinstance(value, str) else value
               for name, value in props.items() if name in _IMPORTABLE}
     external_id = props.get("external_id")
     if isinstance(external_id, float) and external_id.is_integer():
