@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pydantic import ConfigDict, ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -405,13 +405,14 @@ def _prepare(raw: _Raw, expected_ags: str) -> _Prepared:
     """Column names and spreadsheet values normalised; the checks that need no model."""
     problems = []
     props = raw.props
-    if not all(type(key) is str and key in _KNOWN_KEYS for key in props):
+    if not _KNOWN_KEYS.issuperset(props):
         props = {str(k).strip().lower(): v for k, v in props.items()}
     ags = props.get("municipality")
     if ags not in (None, "") and str(ags).strip() != expected_ags:
         problems.append(Problem(raw.row, "municipality",
                                 f"belongs to AGS {ags}, this import is for {expected_ags}"))
-    values = {name: _clean(name, value) for name, value in props.items() if name in _IMPORTABLE}
+    values = {name: _clean(name, value) if isinstance(value, str) else value
+              for name, value in props.items() if name in _IMPORTABLE}
     external_id = props.get("external_id")
     if isinstance(external_id, float) and external_id.is_integer():
         external_id = int(external_id)  # spreadsheets turn "17" into 17.0
@@ -422,15 +423,18 @@ def _prepare(raw: _Raw, expected_ags: str) -> _Prepared:
     return _Prepared(values, external_id, problems)
 
 
-def _validate_props(raw: _Raw, prepared: _Prepared) -> tuple[dict[str, Any] | None, list[Problem]]:
+def _validate_props(raw: _Raw, prepared: _Prepared,
+                    model: ImportFields | None = None) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The register's field rules for one row; ``model`` when the batch already validated it."""
     problems = prepared.problems
-    try:
-        model = ImportFields.model_validate(prepared.values)
-    except ValidationError as exc:
-        for error in exc.errors():
-            name = ".".join(str(p) for p in error["loc"]) or "properties"
-            problems.append(Problem(raw.row, name, error["msg"]))
-        return None, problems
+    if model is None:
+        try:
+            model = ImportFields.model_validate(prepared.values)
+        except ValidationError as exc:
+            for error in exc.errors():
+                name = ".".join(str(p) for p in error["loc"]) or "properties"
+                problems.append(Problem(raw.row, name, error["msg"]))
+            return None, problems
     checked = {name: getattr(model, name) for name in prepared.values}
     if checked.get("status") in NOT_IMPORTABLE_STATUSES:
         problems.append(Problem(raw.row, "status", "'reported' is reserved for citizen reports"))
@@ -440,6 +444,19 @@ def _validate_props(raw: _Raw, prepared: _Prepared) -> tuple[dict[str, Any] | No
         checked["owner_interim_willing"] = "unknown"
     checked["external_id"] = prepared.external_id
     return (None if problems else checked), problems
+
+
+_BATCH = TypeAdapter(list[ImportFields])
+
+
+def _validate_batch(prepared: list[_Prepared]) -> list[ImportFields] | None:
+    """All rows through the field rules in ONE call into pydantic-core (the per-call overhead
+    of 100,000 separate calls was a third of the validation time). None if any row fails: then
+    each row is validated alone, so that every problem is reported with its own row."""
+    try:
+        return _BATCH.validate_python([p.values for p in prepared])
+    except ValidationError:
+        return None
 
 
 def _to_wgs84(raws: list[_Raw], epsg: int) -> list[tuple[float, float] | None]:
@@ -457,7 +474,9 @@ def validate(epsg: int, raws: list[_Raw], expected_ags: str) -> tuple[list[Row],
     problems: list[Problem] = []
     rows: list[Row] = []
     seen: dict[str, int] = {}
-    for raw, point in zip(raws, _to_wgs84(raws, epsg), strict=True):
+    prepared = [_prepare(raw, expected_ags) for raw in raws]
+    models = _validate_batch(prepared)
+    for i, (raw, point) in enumerate(zip(raws, _to_wgs84(raws, epsg), strict=True)):
         row_problems = []
         if raw.geometry_problem:
             row_problems.append(Problem(raw.row, "geometry", raw.geometry_problem))
@@ -466,7 +485,7 @@ def validate(epsg: int, raws: list[_Raw], expected_ags: str) -> tuple[list[Row],
             row_problems.append(Problem(raw.row, "geometry",
                                         f"coordinates [{raw.x}, {raw.y}] are out of range for "
                                         f"EPSG:{epsg}"))
-        values, prop_problems = _validate_props(raw, _prepare(raw, expected_ags))
+        values, prop_problems = _validate_props(raw, prepared[i], models[i] if models else None)
         row_problems += prop_problems
         external_id = values.get("external_id") if values else None
         if external_id is not None:
