@@ -46,4 +46,8 @@ def get_session(request: Request) -> Iterator[Session]:
             raise
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit happens when the route returns, BEFORE the response is sent.
+# (FastAPI's default "request" scope would commit after sending, so a client could act on a
+# 200 before the write is visible, or get a 200 for a commit that then fails.) Streaming
+# responses read through their own connection from the engine.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -201,14 +201,34 @@
       return el("p", {className: "support"}, button, " ", count, " Unterstützer·innen ", note);
     }
 
+    // addresses of pinned shops: from the loaded markers, else fetched by id (the shop may lie
+    // outside the view, or its page of the register may not have arrived yet)
+    const pinnedAddresses = new Map();
+
+    async function fetchPinned(proposals) {
+      const missing = [...new Set(proposals.map((p) => p.vacancy_id).filter(
+        (id) => id && !vacancies.markers.get(id) && !pinnedAddresses.has(id)))];
+      await Promise.all(missing.map(async (id) => {
+        try {
+          const {data} = await api("/api/v1/vacancies/" + id);
+          pinnedAddresses.set(id, Leerstand.address(data.properties));
+        } catch (error) { /* no longer public: the card names no shop */ }
+      }));
+    }
+
+    function pinnedAddress(id) {
+      const marker = id && vacancies.markers.get(id);
+      return marker ? Leerstand.address(marker.feature.properties) : pinnedAddresses.get(id);
+    }
+
     function proposalCard(p, heading = "h3") {
-      const pinned = p.vacancy_id && vacancies.markers.get(p.vacancy_id);
+      const pinned = p.vacancy_id && pinnedAddress(p.vacancy_id);
       return el("div", {className: "proposal-card", dataset: {proposalId: p.id}},
         el(heading, {className: "proposal-title"}, p.title),
         el("p", {className: "muted"}, (CATEGORY[p.category] || p.category) + ", " + (DURATION[p.duration] || "") +
           (p.display_name ? " – vorgeschlagen von " + p.display_name : "")),
         el("p", {className: "description"}, p.description),
-        pinned ? el("p", {}, "Für den Laden " + Leerstand.address(pinned.feature.properties)) : null,
+        pinned ? el("p", {}, "Für den Laden " + pinned) : null,
         el("p", {className: "fits"}, "passt zu " + p.fits_count + (p.fits_count === 1 ? " Leerstand" : " Leerständen")),
         supportBox(p),
         el("p", {}, el("a", {href: "/vorschlaege/" + p.id}, "Eigene Seite des Vorschlags")));
@@ -219,6 +239,7 @@
       try {
         const {data} = await api("/api/v1/proposals?status=published&limit=100&municipality=" +
                                  encodeURIComponent(config.ags));
+        await fetchPinned(data.proposals);
         proposalLayer.clearLayers();
         for (const p of data.proposals) {
           supports.set(p.id, p.support_count);
