@@ -52,7 +52,6 @@ class FlagReason(StrEnum):
     personal_data = "personal_data"
 
 
-
 class Proposal(Base):
     __tablename__ = "proposal"
     __table_args__ = (

@@ -43,7 +43,6 @@ class Willingness(StrEnum):
     unknown = "unknown"
 
 
-
 class Vacancy(Base):
     __tablename__ = "vacancy"
     __table_args__ = (
