@@ -9,12 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from app.accounts.deps import PrincipalDep, UserDep
-from app.accounts.principal import Principal
 from app.database import SessionDep
 from app.exports import fields, import_service, service
 from app.municipalities.models import Municipality
@@ -32,8 +31,12 @@ PrivateQuery = Annotated[bool, Query(
     description="staff of the town only: also export owner_contact (personal data)")]
 
 
-def _query(session, principal: Principal, municipality: str | None, status: str | None,
-           updated_since: datetime | None, include_private: bool) -> service.Query:
+def export_query(
+    session: SessionDep, principal: PrincipalDep, municipality: MunicipalityQuery = None,
+    status: StatusQuery = None, updated_since: SinceQuery = None,
+    include_private: PrivateQuery = False,
+) -> service.Query:
+    """The filters every export format takes, checked against the caller's role."""
     scope = service.export_scope(principal, include_private=include_private)
     filters = service.Filters(
         municipalities=service.parse_municipalities(municipality),
@@ -41,6 +44,9 @@ def _query(session, principal: Principal, municipality: str | None, status: str 
     )
     own = session.get(Municipality, principal.municipality_id) if principal.municipality_id else None
     return service.Query.build(principal, scope, filters, own_ags=own.ags if own else None)
+
+
+ExportQueryDep = Annotated[service.Query, Depends(export_query)]
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -55,39 +61,24 @@ def export_schema() -> dict:
 
 
 @router.get("/vacancies.geojson", summary="Vacancies as RFC 7946 GeoJSON (streamed)")
-def export_geojson(
-    request: Request, session: SessionDep, principal: PrincipalDep,
-    municipality: MunicipalityQuery = None, status: StatusQuery = None,
-    updated_since: SinceQuery = None, include_private: PrivateQuery = False,
-) -> StreamingResponse:
+def export_geojson(request: Request, query: ExportQueryDep) -> StreamingResponse:
     """WGS84 lon/lat, no `crs` member; built by PostgreSQL and streamed in chunks."""
-    query = _query(session, principal, municipality, status, updated_since, include_private)
     return StreamingResponse(service.stream_geojson(request.app.state.engine, query),
                              media_type=GEOJSON_MEDIA_TYPE,
                              headers=_attachment("leerstand-vacancies.geojson"))
 
 
 @router.get("/vacancies.csv", summary="Vacancies as CSV with lon, lat and WKT (streamed)")
-def export_csv(
-    request: Request, session: SessionDep, principal: PrincipalDep,
-    municipality: MunicipalityQuery = None, status: StatusQuery = None,
-    updated_since: SinceQuery = None, include_private: PrivateQuery = False,
-) -> StreamingResponse:
+def export_csv(request: Request, query: ExportQueryDep) -> StreamingResponse:
     """Comma-separated, UTF-8, header row; timestamps in UTC."""
-    query = _query(session, principal, municipality, status, updated_since, include_private)
     return StreamingResponse(service.stream_csv(request.app.state.engine, query),
                              media_type="text/csv; charset=utf-8",
                              headers=_attachment("leerstand-vacancies.csv"))
 
 
 @router.get("/vacancies.gpkg", summary="Vacancies as GeoPackage 1.3 (layer `vacancies`)")
-def export_gpkg(
-    request: Request, session: SessionDep, principal: PrincipalDep,
-    municipality: MunicipalityQuery = None, status: StatusQuery = None,
-    updated_since: SinceQuery = None, include_private: PrivateQuery = False,
-) -> FileResponse:
+def export_gpkg(request: Request, query: ExportQueryDep) -> FileResponse:
     """EPSG:4326 points; GeoPackage 1.3 so that older QGIS/GDAL open it without warnings."""
-    query = _query(session, principal, municipality, status, updated_since, include_private)
     path = service.gpkg_file(request.app.state.engine, query)
     return FileResponse(path, media_type="application/geopackage+sqlite3",
                         headers=_attachment("leerstand-vacancies.gpkg"),

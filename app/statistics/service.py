@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.principal import Principal
 from app.vacancies.lifecycle import ACTIVE_STATUSES
-from app.vacancies.service import VISIBLE_SQL, _visibility_params
+from app.vacancies.service import VISIBLE_SQL, visibility_params
 
 # boundaries for a choropleth of a whole Land: ~100 m detail is plenty and keeps it small
 SIMPLIFY_DEG = 0.001
@@ -17,7 +17,7 @@ def municipality_statistics(*, session: Session, principal: Principal, with_boun
     see: counts by status, active vacancies and active vacancies per 10,000 inhabitants."""
     geometry = (f"ST_AsGeoJSON(ST_SimplifyPreserveTopology(m.boundary, {SIMPLIFY_DEG}), 5)::jsonb"
                 if with_boundary else "NULL::jsonb")
-    params = {**_visibility_params(principal), "active": [s.value for s in ACTIVE_STATUSES]}
+    params = {**visibility_params(principal), "active": [s.value for s in ACTIVE_STATUSES]}
     return session.execute(text(f"""
         WITH counts AS (
             SELECT v.municipality_id, v.status, count(*) AS n

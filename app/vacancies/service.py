@@ -60,21 +60,24 @@ FEATURE_SQL = f"""
             'stale', v.verified_at IS NULL
                      OR v.verified_at < now() - make_interval(days => m.stale_after_days),
             'created_at', v.created_at, 'updated_at', v.updated_at, 'version', v.version,
-            'scores', (SELECT jsonb_build_object(
+            'scores', CASE WHEN s.vacancy_id IS NOT NULL THEN jsonb_build_object(
                 'interim', s.interim, 'permanent', s.permanent,
                 'recommendation', s.recommendation, 'confidence', s.confidence,
-                'profile_version', s.profile_version)
-                FROM vacancy_score s WHERE s.vacancy_id = v.id)
+                'profile_version', s.profile_version) END
         ) || CASE WHEN :priv_all OR v.municipality_id = ANY(:priv_ids)
                   THEN jsonb_build_object({_PRIVATE_PROPS}) ELSE '{{}}'::jsonb END
     )
 """
 
+# every query that builds FEATURE_SQL reads from this (the score join feeds `scores`)
+FROM_SQL = ("FROM vacancy v JOIN municipality m ON m.id = v.municipality_id "
+            "LEFT JOIN vacancy_score s ON s.vacancy_id = v.id")
+
 # what rows a principal may see at all
 VISIBLE_SQL = "(:reads_all OR v.status = ANY(:public_statuses) OR v.municipality_id = :own_id)"
 
 
-def _visibility_params(principal: Principal) -> dict[str, Any]:
+def visibility_params(principal: Principal) -> dict[str, Any]:
     priv_all, priv_ids = principal.private_scope
     return {
         "priv_all": priv_all, "priv_ids": priv_ids,
@@ -131,9 +134,8 @@ def _filter_sql(filters: ListFilters) -> tuple[str, dict[str, Any]]:
 def list_geojson(*, session: Session, principal: Principal, filters: ListFilters) -> str:
     """A page of vacancies as a GeoJSON FeatureCollection string, built by PostgreSQL."""
     where, params = _filter_sql(filters)
-    params.update(_visibility_params(principal), limit=filters.limit, offset=filters.offset)
-    base = (f"FROM vacancy v JOIN municipality m ON m.id = v.municipality_id "
-            f"LEFT JOIN vacancy_score s ON s.vacancy_id = v.id WHERE {where}")
+    params.update(visibility_params(principal), limit=filters.limit, offset=filters.offset)
+    base = f"{FROM_SQL} WHERE {where}"
     matched = session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
     features, returned = session.execute(text(f"""
         SELECT coalesce(jsonb_agg(page.feature ORDER BY page.n), '[]'::jsonb)::text, count(*)
@@ -149,10 +151,10 @@ def list_geojson(*, session: Session, principal: Principal, filters: ListFilters
 
 def get_geojson(*, session: Session, principal: Principal, vacancy_id: int) -> tuple[str, int]:
     """One vacancy Feature (string) and its version; 404 where the caller may not see it."""
-    params = {**_visibility_params(principal), "id": vacancy_id}
+    params = {**visibility_params(principal), "id": vacancy_id}
     row = session.execute(text(f"""
         SELECT ({FEATURE_SQL})::text, v.version
-        FROM vacancy v JOIN municipality m ON m.id = v.municipality_id
+        {FROM_SQL}
         WHERE v.id = :id AND {VISIBLE_SQL}
     """), params).first()
     if row is None:
