@@ -12,11 +12,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from app.config import Settings, get_settings
 from app.errors import DomainError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("leerstand")
 
@@ -57,6 +59,8 @@ def _embedded_secret(settings: Settings) -> str:
 
 @contextmanager
 def session_scope(url: str) -> Iterator[Session]:
+    from sqlalchemy.orm import Session
+
     from app.database import make_engine
 
     with Session(make_engine(url)) as session, session.begin():
@@ -158,7 +162,9 @@ def add_command(parent, name: str, func: Callable, help_text: str) -> argparse.A
     return p
 
 
-# domain packages that contribute commands: each has ``add_commands(subparsers)``
+# domain packages that contribute commands: each has ``add_commands(subparsers)``. Registering
+# must stay cheap (no services, models or ORM at module level; the handlers import them), as
+# every command, e.g. the benchmarked ``import``, first builds the whole parser.
 COMMAND_MODULES: tuple[str, ...] = ("app.proposals.cli", "app.scoring.cli", "app.exports.cli")
 
 

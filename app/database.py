@@ -1,14 +1,12 @@
-"""Engine, session dependency and the declarative base with a naming convention."""
+"""Engine and the declarative base with a naming convention (the request session dependency is
+in app.deps, so that this module loads no web framework)."""
 
-from collections.abc import Iterator
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated
 
-from fastapi import Depends, Request
 from sqlalchemy import Enum, MetaData, create_engine
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -32,22 +30,3 @@ def str_enum(cls: type[StrEnum], name: str) -> Enum:
 @lru_cache(maxsize=8)
 def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; the request boundary commits or rolls back."""
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    with factory() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
-# scope="function": the commit happens when the route returns, BEFORE the response is sent.
-# (FastAPI's default "request" scope would commit after sending, so a client could act on a
-# 200 before the write is visible, or get a 200 for a commit that then fails.) Streaming
-# responses read through their own connection from the engine.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]

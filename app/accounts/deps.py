@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from app.accounts import service
 from app.accounts.models import User
 from app.accounts.principal import ANONYMOUS, Principal
-from app.database import SessionDep
+from app.deps import SessionDep
 from app.errors import Forbidden, Unauthenticated
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

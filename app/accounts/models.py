@@ -1,5 +1,4 @@
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -11,14 +10,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.principal import Role
 from app.database import Base, str_enum
 from app.municipalities.models import Municipality
-
-
-class Role(StrEnum):
-    admin = "admin"
-    staff = "staff"  # Wirtschaftsförderung of one municipality
-    working_group = "working_group"  # AG Leerstandsbewältigung: reads all, no personal data
 
 
 class User(Base):

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from app.accounts.models import Role
+
+# here rather than in app.accounts.models, so that a Principal (e.g. the command line's operator)
+# needs no ORM; the models use it for the role column
+class Role(StrEnum):
+    admin = "admin"
+    staff = "staff"  # Wirtschaftsförderung of one municipality
+    working_group = "working_group"  # AG Leerstandsbewältigung: reads all, no personal data
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from app.abuse.http import rate_limit
 from app.accounts import service
 from app.accounts.deps import PrincipalDep, csrf_valid
-from app.database import SessionDep
+from app.deps import SessionDep
 from app.errors import Forbidden
 from app.templating import render
 

@@ -7,8 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from app.accounts.models import Role
-from app.accounts.principal import Principal
+from app.accounts.principal import Principal, Role
 from app.config import Settings
 
 # the operator at the console acts as an administrator without a user account

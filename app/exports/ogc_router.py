@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from app.accounts.deps import PrincipalDep
-from app.database import SessionDep
+from app.deps import SessionDep
 from app.exports import ogc
 from app.responses import GEOJSON_MEDIA_TYPE
 from app.templating import render

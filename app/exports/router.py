@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from app.accounts.deps import PrincipalDep, UserDep
-from app.database import SessionDep
+from app.deps import SessionDep
 from app.exports import fields, import_service, service
 from app.municipalities.models import Municipality
 from app.responses import GEOJSON_MEDIA_TYPE

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import text
 
 from app.accounts.deps import PrincipalDep, csrf_token
-from app.database import SessionDep
+from app.deps import SessionDep
 from app.errors import Forbidden, NotFound
 from app.maps import offline
 from app.maps.service import map_extent

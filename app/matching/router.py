@@ -7,7 +7,7 @@ from pydantic import Field
 
 from app.abuse.schemas import Strict
 from app.accounts.deps import PrincipalDep, UserDep
-from app.database import SessionDep
+from app.deps import SessionDep
 from app.matching import service
 from app.matching.models import MatchState
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app import geo
 from app.accounts.deps import UserDep
-from app.database import SessionDep
+from app.deps import SessionDep
 from app.municipalities import service
 from app.responses import GeoJSONResponse
 from app.vacancies.schemas import CRSMember

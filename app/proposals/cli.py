@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 
-from app.abuse import service as abuse
 from app.config import Settings
-from app.proposals import service
 
 
 def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+    from app.abuse import service as abuse
     from app.cli import database, session_scope
+    from app.proposals import service
 
     with database(settings) as url, session_scope(url) as session:
         hashes = service.purge_client_hashes(session=session,

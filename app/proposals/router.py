@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.abuse.http import client_key, rate_limit
 from app.accounts.deps import PrincipalDep, UserDep
-from app.database import SessionDep
+from app.deps import SessionDep
 from app.errors import InvalidInput
 from app.proposals import service
 from app.proposals.models import ProposalStatus

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.abuse.schemas import Email, Strict
 from app.accounts.deps import UserDep
-from app.database import SessionDep
+from app.deps import SessionDep
 from app.errors import Forbidden, NotFound
 from app.municipalities.models import Municipality
 from app.proposals import service as proposals

@@ -8,7 +8,7 @@ from pathlib import Path
 from app.cli import add_command, database, session_scope
 from app.config import Settings
 from app.errors import InvalidInput
-from app.scoring.models import PLACE_CATEGORIES
+from app.scoring.categories import PLACE_CATEGORIES
 
 
 def _where(value: str | None) -> tuple[str, str] | None:

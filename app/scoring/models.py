@@ -20,11 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import Base
-
-PLACE_CATEGORIES = (
-    "station", "tram_stop", "bus_stop", "culture", "retail", "gastronomy", "education",
-    "service", "other",
-)
+from app.scoring.categories import PLACE_CATEGORIES
 
 
 class Place(Base):

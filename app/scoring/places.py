@@ -23,7 +23,7 @@ from app import geo
 from app.config import PROJECT_DIR
 from app.errors import DomainError, InvalidInput
 from app.scoring import service
-from app.scoring.models import PLACE_CATEGORIES
+from app.scoring.categories import PLACE_CATEGORIES
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from app.accounts.deps import PrincipalDep, UserDep
-from app.database import SessionDep
+from app.deps import SessionDep
 from app.scoring import service
 from app.scoring.schemas import ProfileIn, ProfileOut, RescoreOut, ScoreOut
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.accounts.deps import PrincipalDep
-from app.database import SessionDep
+from app.deps import SessionDep
 from app.responses import raw_geojson
 from app.statistics import service
 

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from app.abuse.http import rate_limit
 from app.accounts.deps import UserDep
-from app.database import SessionDep
+from app.deps import SessionDep
 from app.vacancies import reports
 from app.vacancies.lifecycle import VacancyStatus
 from app.vacancies.report_schemas import (

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from app import geo
 from app.accounts.deps import PrincipalDep, UserDep
-from app.database import SessionDep
+from app.deps import SessionDep
 from app.errors import BadRequest, InvalidInput, PreconditionRequired
 from app.responses import raw_geojson
 from app.vacancies import service
