@@ -30,7 +30,7 @@ from app.scoring import service as scoring
 from app.scoring.models import Place
 from app.vacancies import reports
 from app.vacancies.lifecycle import VacancyStatus
-from app.vacancies.models import Condition, Floor, Vacancy, VacancyHistory, Willingness
+from app.vacancies.models import Condition, Floor, Vacancy, Willingness
 from app.vacancies.report_schemas import ReportCreate
 
 DEMO_TOWNS = {"16077043": "schmoelln", "16066063": "schmalkalden", "16053000": "jena"}
@@ -171,11 +171,6 @@ def load(*, session: Session, password: str) -> list[str]:
         ]
         session.add_all(vacancies)
         session.flush()
-        session.add_all(
-            VacancyHistory(vacancy_id=v.id, version=1, field="created", old_value=None,
-                           new_value={"status": v.status.value})
-            for v in vacancies
-        )
         lines.append(f"  {town.name} ({ags}): {len(vacancies)} Leerstände, Innenstadtbereich gesetzt")
     lines += _context_layers(session, towns)
     lines.append("Demo-Zugänge (Passwort wie angegeben, nur für die Demo!):")

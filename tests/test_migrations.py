@@ -55,3 +55,27 @@ def test_offline_sql_renders(empty_database_url, capsys):
     out = capsys.readouterr().out
     assert "CREATE EXTENSION IF NOT EXISTS postgis" in out
     assert "CREATE TABLE vacancy" in out
+
+
+def test_0004_moves_creation_entries_into_the_vacancy_row_and_back(empty_database_url):
+    """0004 drops the stored "created" history rows (the vacancy row records its creation);
+    its downgrade writes them back with the first status, taken from the first status change."""
+    migrate.upgrade(empty_database_url, "0003")
+    dsn = empty_database_url.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(dsn) as conn:
+        conn.execute("INSERT INTO municipality (id, ags, name, boundary) VALUES (1, '16077043', "
+                     "'Schmölln', ST_Multi(ST_MakeEnvelope(12.3, 50.8, 12.4, 50.9, 4326)))")
+        conn.execute("INSERT INTO vacancy (id, municipality_id, location, status, source) VALUES "
+                     "(7, 1, ST_SetSRID(ST_MakePoint(12.35, 50.85), 4326), 'interim_use', 'import')")
+        conn.execute("""INSERT INTO vacancy_history (vacancy_id, version, field, old_value, new_value)
+                        VALUES (7, 1, 'created', NULL, '{"status": "vacant"}'),
+                               (7, 2, 'status', '"vacant"', '"interim_use"')""")
+    migrate.upgrade(empty_database_url)
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT field FROM vacancy_history ORDER BY id").fetchall() == [
+            ("status",)]
+    migrate.downgrade(empty_database_url, "0003")
+    with psycopg.connect(dsn) as conn:
+        created = conn.execute("SELECT version, new_value FROM vacancy_history "
+                               "WHERE field = 'created'").fetchall()
+    assert created == [(1, {"status": "vacant", "source": "import"})]

@@ -1,8 +1,11 @@
-"""Importing a validated file into the register: one transaction, all rows or none.
+"""Importing a file into the register: one transaction, all rows or none.
 
-The caller's session holds the transaction (never committed here). Points are checked against
-the town's boundary in one SQL statement; new rows go in with COPY, changed rows with one bulk
-UPDATE from a temporary table, and every change is written to the vacancy history.
+The caller's session holds the transaction (never committed here). The file's rows are checked
+chunk by chunk and the new ones streamed into ``vacancy`` with COPY at once, so PostgreSQL
+writes one chunk (on the second core) while Python checks the next; the writes sit in a
+savepoint that is rolled back if any row has a problem. Points are tested against the town's
+boundary in Python (vectorised), PostGIS decides the few doubtful ones. Changed rows go in with
+one bulk UPDATE from a temporary table, and every change is written to the vacancy history.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import gc
 import json
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,17 +26,20 @@ from typing import Any
 import numpy as np
 import shapely
 from geoalchemy2.shape import to_shape
+from psycopg.errors import UniqueViolation
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app import geo
 from app.accounts.principal import Principal
-from app.errors import Forbidden, InvalidInput
+from app.errors import Conflict, Forbidden, InvalidInput
 from app.exports import importer
 from app.municipalities import service as municipalities
 from app.municipalities.models import Municipality
 from app.scoring import service as scoring
 
 MAX_REPORTED_PROBLEMS = 1000
+CHUNK_ROWS = 5_000  # rows checked per step: PostgreSQL writes one chunk while the next is checked
 SAME_POINT_DEGREES = 5e-7  # ~5 cm: exports round to 7 decimals, so a re-import is "unchanged"
 
 
@@ -95,20 +101,27 @@ class Report:
         return out
 
 
-def _outside(session: Session, municipality: Municipality,
-             rows: list[importer.Row]) -> list[importer.Problem]:
-    """Rows whose point is not in the town: tested in one vectorised call against the
-    prepared boundary; only the few outside rows go back to PostGIS for a hint."""
+def _locally_inside(boundary: shapely.Geometry, rows: list[importer.Row],
+                    held: list[importer.Row]) -> list[importer.Row]:
+    """The rows whose point is inside the town, in one vectorised call against the prepared
+    boundary; the others are appended to ``held`` for PostGIS (points exactly on the boundary
+    count as inside there)."""
     if not rows:
-        return []
-    boundary = to_shape(municipality.boundary)
-    shapely.prepare(boundary)
+        return rows
     xs = np.fromiter((r.lon for r in rows), dtype=float, count=len(rows))
     ys = np.fromiter((r.lat for r in rows), dtype=float, count=len(rows))
-    # contains_xy leaves out points exactly on the boundary: PostGIS re-checks those below
-    candidates = np.flatnonzero(~shapely.contains_xy(boundary, xs, ys))
-    outside = [rows[i] for i in candidates]
-    if not outside:
+    inside = shapely.contains_xy(boundary, xs, ys)
+    if inside.all():
+        return rows
+    held += [row for row, ok in zip(rows, inside, strict=True) if not ok]
+    return [row for row, ok in zip(rows, inside, strict=True) if ok]
+
+
+def _outside(session: Session, municipality: Municipality,
+             rows: list[importer.Row]) -> list[importer.Problem]:
+    """Problems for the rows that PostGIS, too, finds outside the town, with a hint where the
+    point lies (another town, or longitude and latitude swapped)."""
+    if not rows:
         return []
     found = session.execute(text("""
         SELECT t.n, t.x, t.y, ST_Covers(m.boundary, ST_SetSRID(ST_MakePoint(t.y, t.x), 4326)),
@@ -118,8 +131,8 @@ def _outside(session: Session, municipality: Municipality,
              unnest(CAST(:ns AS int[]), CAST(:xs AS float8[]), CAST(:ys AS float8[])) AS t(n, x, y)
         WHERE m.id = :id AND NOT ST_Covers(m.boundary, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326))
         ORDER BY t.n
-    """), {"ns": [r.row for r in outside], "xs": [r.lon for r in outside],
-           "ys": [r.lat for r in outside], "id": municipality.id}).all()
+    """), {"ns": [r.row for r in rows], "xs": [r.lon for r in rows],
+           "ys": [r.lat for r in rows], "id": municipality.id}).all()
     problems = []
     for number, x, y, swapped, containing in found:
         hint = (" (longitude and latitude look swapped)" if swapped
@@ -152,12 +165,25 @@ def _changes(row: importer.Row, current: dict[str, Any]) -> dict[str, tuple[Any,
 
 def _existing(session: Session, municipality_id: int, columns: list[str],
               external_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The town's vacancies that the file's external ids name, by external id. A town with
+    fewer such vacancies than the file has ids is read whole (one index range) instead of
+    sending every id of the file to the server."""
     if not external_ids:
         return {}
-    select_cols = ", ".join(f"v.{c}" for c in columns)
+    select_cols = "".join(f", v.{c}" for c in columns)
+    in_town = session.scalar(text("SELECT count(*) FROM vacancy WHERE municipality_id = :mid "
+                                  "AND external_id IS NOT NULL"), {"mid": municipality_id})
+    if in_town <= len(external_ids):
+        wanted = set(external_ids)
+        result = session.execute(text(f"""
+            SELECT v.external_id, v.id, v.version, ST_X(v.location) AS lon,
+                   ST_Y(v.location) AS lat{select_cols}
+            FROM vacancy v WHERE v.municipality_id = :mid AND v.external_id IS NOT NULL
+        """), {"mid": municipality_id}).mappings()
+        return {row["external_id"]: dict(row) for row in result if row["external_id"] in wanted}
     result = session.execute(text(f"""
-        SELECT v.external_id, v.id, v.version, ST_X(v.location) AS lon, ST_Y(v.location) AS lat
-               {', ' + select_cols if columns else ''}
+        SELECT v.external_id, v.id, v.version, ST_X(v.location) AS lon,
+               ST_Y(v.location) AS lat{select_cols}
         FROM vacancy v JOIN unnest(CAST(:ids AS text[])) AS f(external_id)
              ON v.external_id = f.external_id
         WHERE v.municipality_id = :mid
@@ -185,40 +211,59 @@ def _json(value: Any) -> str:
     return json.dumps(value, default=default)
 
 
-def _insert(session: Session, municipality_id: int, columns: list[str],
-            rows: list[importer.Row], actor: Principal, source: str) -> None:
-    """COPY into an index-free temporary table, then one INSERT … SELECT that also writes the
-    'created' history entries (ids come back through RETURNING, no round trip per row).
-    Measured against COPY straight into ``vacancy`` plus a second COPY for the history (ids
-    taken from the sequence first): no faster, as the time is PostgreSQL's index, constraint and
-    foreign-key work either way, and twice the rows to format in Python."""
-    if not rows:
-        return
-    fields = [c for c in columns if c != "status"]
-    session.execute(text(f"""
-        CREATE TEMP TABLE import_new ON COMMIT DROP AS
-        SELECT location::text AS location, external_id, status{''.join(', ' + c for c in fields)}
-        FROM vacancy WITH NO DATA
-    """))
-    cols = ["location", "external_id", *fields, "status"]
-    raw = session.connection().connection.dbapi_connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY import_new ({', '.join(cols)}) FROM STDIN") as copy:
+@dataclass
+class _Plan:
+    """What the checked rows do to the register: new rows, changed rows, unchanged ones."""
+
+    current: dict[str, dict[str, Any]]  # the town's vacancies by external_id
+    new: int = 0
+    unchanged: int = 0
+    changed: list[tuple[importer.Row, dict[str, Any], dict[str, tuple[Any, Any]]]] = field(
+        default_factory=list)
+
+    def add(self, rows: list[importer.Row]) -> list[importer.Row]:
+        """Sorts rows in; returns the new ones."""
+        new = []
         for row in rows:
-            values = row.values
-            copy.write_row((f"SRID=4326;POINT({row.lon!r} {row.lat!r})", row.external_id,
-                            *[values.get(c) for c in fields], values.get("status") or "vacant"))
-    target = ", ".join(["municipality_id", "location", "source", "created_by_id", *cols[1:]])
-    session.execute(text(f"""
-        WITH created AS (
-            INSERT INTO vacancy ({target})
-            SELECT :mid, location::geometry, :source, :actor, {', '.join(cols[1:])} FROM import_new
-            RETURNING id, status, external_id)
-        INSERT INTO vacancy_history (vacancy_id, version, actor_id, field, new_value)
-        SELECT id, 1, :actor, 'created',
-               jsonb_build_object('status', status, 'source', :source, 'external_id', external_id)
-        FROM created
-    """), {"mid": municipality_id, "source": source, "actor": actor.user_id})
-    session.execute(text("DROP TABLE import_new"))
+            existing = self.current.get(row.external_id) if row.external_id else None
+            if existing is None:
+                new.append(row)
+                continue
+            diff = _changes(row, existing)
+            if diff:
+                self.changed.append((row, existing, diff))
+            else:
+                self.unchanged += 1
+        self.new += len(new)
+        return new
+
+
+# columns the COPY fills besides the file's own; NOT NULL columns a row may leave empty
+COPY_COLUMNS = ("municipality_id", "location", "source", "created_by_id", "external_id")
+DEFAULTS = {"status": "vacant", "owner_interim_willing": "unknown"}
+
+
+def _copy_new(session: Session, municipality_id: int, columns: list[str],
+              batches: Iterable[list[importer.Row]], actor: Principal, source: str) -> None:
+    """COPY the new rows straight into ``vacancy``, batch by batch as they are checked. The row
+    records its own creation (created_at, created_by_id, source): no history row is written."""
+    fields = [c for c in columns if c not in DEFAULTS]
+    cols = [*COPY_COLUMNS, *fields, *DEFAULTS]
+    status, willing = DEFAULTS["status"], DEFAULTS["owner_interim_willing"]
+    raw = session.connection().connection.dbapi_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY vacancy ({', '.join(cols)}) FROM STDIN") as copy:
+        write = copy.write_row
+        for rows in batches:
+            if not rows:
+                continue
+            points = shapely.points([r.lon for r in rows], [r.lat for r in rows])
+            locations = shapely.to_wkb(shapely.set_srid(points, geo.WGS84), hex=True,
+                                       include_srid=True).tolist()
+            for location, row in zip(locations, rows, strict=True):
+                get = row.values.get
+                write((municipality_id, location, source, actor.user_id, row.external_id,
+                       *[get(c) for c in fields], get("status") or status,
+                       get("owner_interim_willing") or willing))
 
 
 def _update(session: Session, columns: list[str],
@@ -286,40 +331,66 @@ def import_file(
                        dry_run=dry_run, name=filename or path.name, crs=crs, source=source)
 
 
+class _Rejected(Exception):  # noqa: N818 - control flow: rolls the savepoint back
+    """Some row has a problem: undo what was written."""
+
+
 def _import(*, session: Session, path: Path, municipality: Municipality, actor: Principal,
             dry_run: bool, name: str, crs: str | None, source: str) -> Report:
     ags = municipality.ags
     started = time.perf_counter()
     try:
-        parsed = importer.parse(path, ags=ags, filename=name, crs=crs)
+        src = importer.read(path, filename=name, crs=crs)
     except importer.ImportFileError as exc:  # the whole file: reported as row 0
         report = Report(name, "unknown", "unknown", ags, dry_run,
                         problems=[importer.Problem(0, exc.field or "file", exc.message)])
         return _reject(report)
-    report = Report(name, parsed.format, f"EPSG:{parsed.epsg}", ags, dry_run, rows=parsed.total,
-                    warnings=parsed.warnings, started=started)
-    problems = parsed.problems + _outside(session, municipality, parsed.rows)
+    report = Report(name, src.format, f"EPSG:{src.epsg}", ags, dry_run, rows=len(src.raws),
+                    warnings=src.warnings, started=started)
+    plan = _Plan(_existing(session, municipality.id, src.columns,
+                           importer.external_ids(src.raws)))
+    boundary = to_shape(municipality.boundary)
+    shapely.prepare(boundary)
+    checker = importer.Checker(src.epsg, ags)
+    problems: list[importer.Problem] = []
+    held: list[importer.Row] = []  # not inside by shapely's test: PostGIS decides
+
+    def new_rows() -> Iterator[list[importer.Row]]:
+        """Checks the file chunk by chunk; yields the new rows until a problem turns up (the
+        rest is still checked, for the report)."""
+        for start in range(0, len(src.raws), CHUNK_ROWS):
+            rows, found = checker.check(src.raws[start:start + CHUNK_ROWS])
+            problems.extend(found)
+            new = plan.add(_locally_inside(boundary, rows, held))
+            if not problems:
+                yield new
+
+    if dry_run:
+        for _ in new_rows():
+            pass
+        problems += _outside(session, municipality, held)
+    else:
+        try:
+            with session.begin_nested():
+                _copy_new(session, municipality.id, src.columns, new_rows(), actor, source)
+                problems += _outside(session, municipality, held)
+                if problems:
+                    raise _Rejected
+                # the held rows PostGIS placed inside (on the boundary)
+                _copy_new(session, municipality.id, src.columns, [plan.add(held)], actor, source)
+                _update(session, src.columns, plan.changed, actor)
+        except _Rejected:
+            pass
+        except UniqueViolation as exc:
+            raise Conflict("the town's register changed during the import (another import of "
+                           "the same external ids?); nothing was imported, try again",
+                           field="external_id") from exc
     report.problems = sorted(problems, key=lambda p: (p.row, p.field))
     if report.problems:
         return _reject(report)
-    current = _existing(session, municipality.id, parsed.columns,
-                        [r.external_id for r in parsed.rows if r.external_id])
-    new, changed = [], []
-    for row in parsed.rows:
-        existing = current.get(row.external_id) if row.external_id else None
-        if existing is None:
-            new.append(row)
-            continue
-        diff = _changes(row, existing)
-        if diff:
-            changed.append((row, existing, diff))
-    report.created, report.updated = len(new), len(changed)
-    report.unchanged = len(parsed.rows) - len(new) - len(changed)
-    if not dry_run:
-        _insert(session, municipality.id, parsed.columns, new, actor, source)
-        _update(session, parsed.columns, changed, actor)
-        if new or changed:
-            _rescore(session, municipality, report)
+    report.created, report.updated, report.unchanged = plan.new, len(plan.changed), plan.unchanged
+    if not dry_run and (plan.new or plan.changed):
+        _rescore(session, municipality, report)
     return report
 
 

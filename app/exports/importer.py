@@ -1,7 +1,8 @@
 """Reading and validating vacancy files: GeoJSON, CSV, GeoPackage, zipped Shapefile. No database.
 
-A file becomes a list of ``Row`` (row number, validated properties, a WGS84 point) plus a
-report of what is wrong, per row (row, field, reason) or for the whole file (row 0). Rows are
+``read`` turns a file into records; a ``Checker`` turns records, chunk by chunk, into ``Row``
+(row number, validated properties, a WGS84 point) plus what is wrong, per row (row, field,
+reason). Problems of the whole file raise ``ImportFileError`` (reported as row 0). Rows are
 numbered from 1 in file order; for CSV the number is the line in the file (header = line 1),
 which is the row number a spreadsheet shows.
 """
@@ -81,14 +82,14 @@ class Row:
 
 
 @dataclass
-class Parsed:
+class Source:
+    """A file read but not yet validated: its records in file order."""
+
     format: str
     epsg: int
-    columns: list[str]
-    rows: list[Row] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    columns: list[str]  # the importable columns present in the file
+    raws: list[_Raw]
     warnings: list[str] = field(default_factory=list)
-    total: int = 0
 
 
 @dataclass
@@ -374,24 +375,46 @@ def _clean(name: str, value: Any) -> Any:
     """Spreadsheet habits → JSON values: empty cells, German booleans, dates and decimals."""
     if not isinstance(value, str):
         return value
+    return _CLEANERS.get(name, _clean_text)(value)
+
+
+def _clean_text(value: str) -> str | None:
     value = value.strip()
     if value == "":
         return None
-    if name in BOOL_FIELDS:
-        lowered = value.lower()
-        return lowered in _TRUE if lowered in _TRUE or lowered in _FALSE else value
-    if name in FLOAT_FIELDS:
-        return value.replace(",", ".") if _DECIMAL_COMMA.match(value) else value
-    if name in DATE_FIELDS:
-        match = _GERMAN_DATE.match(value)
-        if match:
-            day, month, year = (int(g) for g in match.groups())
-            try:
-                return date(year, month, day).isoformat()
-            except ValueError:
-                return value
-        return value
     return _FORMULA_GUARD.sub("", value) if value[0] == "'" else value
+
+
+def _clean_bool(value: str) -> bool | str | None:
+    lowered = value.strip().lower()
+    if lowered == "":
+        return None
+    return lowered in _TRUE if lowered in _TRUE or lowered in _FALSE else value.strip()
+
+
+def _clean_float(value: str) -> str | None:
+    value = value.strip()
+    if value == "":
+        return None
+    return value.replace(",", ".") if _DECIMAL_COMMA.match(value) else value
+
+
+def _clean_date(value: str) -> str | None:
+    value = value.strip()
+    if value == "":
+        return None
+    match = _GERMAN_DATE.match(value)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:
+            return value
+    return value
+
+
+_CLEANERS = {**dict.fromkeys(BOOL_FIELDS, _clean_bool), **dict.fromkeys(FLOAT_FIELDS, _clean_float),
+             **dict.fromkeys(DATE_FIELDS, _clean_date)}
 
 
 @dataclass
@@ -401,23 +424,38 @@ class _Prepared:
     problems: list[Problem]
 
 
+def _canonical(props: dict[str, Any]) -> dict[str, Any]:
+    """Column names as the register spells them (trimmed, lower case)."""
+    if _KNOWN_KEYS.issuperset(props):
+        return props
+    return {str(k).strip().lower(): v for k, v in props.items()}
+
+
+def _external_id(value: Any) -> str | None:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # spreadsheets turn "17" into 17.0
+    return None if value in (None, "") else _FORMULA_GUARD.sub("", str(value).strip())
+
+
+def external_ids(raws: list[_Raw]) -> list[str]:
+    """The external ids of a file's records, normalised as the checks do (to look them up
+    before the rows are checked)."""
+    found = (_external_id(_canonical(raw.props).get("external_id")) for raw in raws)
+    return [value for value in found if value is not None]
+
+
 def _prepare(raw: _Raw, expected_ags: str) -> _Prepared:
     """Column names and spreadsheet values normalised; the checks that need no model."""
     problems = []
-    props = raw.props
-    if not _KNOWN_KEYS.issuperset(props):
-        props = {str(k).strip().lower(): v for k, v in props.items()}
+    props = _canonical(raw.props)
     ags = props.get("municipality")
     if ags not in (None, "") and str(ags).strip() != expected_ags:
         problems.append(Problem(raw.row, "municipality",
                                 f"belongs to AGS {ags}, this import is for {expected_ags}"))
-    values = {name: _clean(name, value) if isinstance(value, str) else value
+    cleaners = _CLEANERS
+    values = {name: (cleaners.get(name, _clean_text)(value) if type(value) is str else value)
               for name, value in props.items() if name in _IMPORTABLE}
-    external_id = props.get("external_id")
-    if isinstance(external_id, float) and external_id.is_integer():
-        external_id = int(external_id)  # spreadsheets turn "17" into 17.0
-    external_id = None if external_id in (None, "") else _FORMULA_GUARD.sub(
-        "", str(external_id).strip())
+    external_id = _external_id(props.get("external_id"))
     if external_id is not None and len(external_id) > 100:
         problems.append(Problem(raw.row, "external_id", "longer than 100 characters"))
     return _Prepared(values, external_id, problems)
@@ -435,7 +473,8 @@ def _validate_props(raw: _Raw, prepared: _Prepared,
                 name = ".".join(str(p) for p in error["loc"]) or "properties"
                 problems.append(Problem(raw.row, name, error["msg"]))
             return None, problems
-    checked = {name: getattr(model, name) for name in prepared.values}
+    fields = model.__dict__
+    checked = {name: fields[name] for name in prepared.values}
     if checked.get("status") in NOT_IMPORTABLE_STATUSES:
         problems.append(Problem(raw.row, "status", "'reported' is reserved for citizen reports"))
     if "status" in checked and checked["status"] is None:
@@ -469,41 +508,50 @@ def _to_wgs84(raws: list[_Raw], epsg: int) -> list[tuple[float, float] | None]:
     return [next(points) if raw.x is not None else None for raw in raws]
 
 
-def validate(epsg: int, raws: list[_Raw], expected_ags: str) -> tuple[list[Row], list[Problem]]:
-    """Rows that pass every check that needs no database, and the problems of the others."""
-    problems: list[Problem] = []
-    rows: list[Row] = []
-    seen: dict[str, int] = {}
-    prepared = [_prepare(raw, expected_ags) for raw in raws]
-    models = _validate_batch(prepared)
-    for i, (raw, point) in enumerate(zip(raws, _to_wgs84(raws, epsg), strict=True)):
-        row_problems = []
-        if raw.geometry_problem:
-            row_problems.append(Problem(raw.row, "geometry", raw.geometry_problem))
-        elif point is None or not all(math.isfinite(v) for v in point) or not (
-                -180 <= point[0] <= 180 and -90 <= point[1] <= 90):
-            row_problems.append(Problem(raw.row, "geometry",
-                                        f"coordinates [{raw.x}, {raw.y}] are out of range for "
-                                        f"EPSG:{epsg}"))
-        values, prop_problems = _validate_props(raw, prepared[i], models[i] if models else None)
-        row_problems += prop_problems
-        external_id = values.get("external_id") if values else None
-        if external_id is not None:
-            if external_id in seen:
-                row_problems.append(Problem(raw.row, "external_id",
-                                            f"{external_id!r} already used in row {seen[external_id]}"))
-            else:
-                seen[external_id] = raw.row
-        if row_problems:
-            problems += row_problems
-            continue
-        values.pop("external_id")
-        rows.append(Row(raw.row, values, point[0], point[1], external_id))
-    return rows, problems
+class Checker:
+    """Checks a file's records chunk by chunk (so that writing can begin before the last row is
+    read); an external id may appear only once in the whole file."""
+
+    def __init__(self, epsg: int, expected_ags: str) -> None:
+        self.epsg, self.expected_ags = epsg, expected_ags
+        self.seen: dict[str, int] = {}
+
+    def check(self, raws: list[_Raw]) -> tuple[list[Row], list[Problem]]:
+        """Rows that pass every check that needs no database, and the problems of the others."""
+        problems: list[Problem] = []
+        rows: list[Row] = []
+        seen, epsg = self.seen, self.epsg
+        prepared = [_prepare(raw, self.expected_ags) for raw in raws]
+        models = _validate_batch(prepared)
+        for i, (raw, point) in enumerate(zip(raws, _to_wgs84(raws, epsg), strict=True)):
+            row_problems = []
+            if raw.geometry_problem:
+                row_problems.append(Problem(raw.row, "geometry", raw.geometry_problem))
+            elif point is None or not all(math.isfinite(v) for v in point) or not (
+                    -180 <= point[0] <= 180 and -90 <= point[1] <= 90):
+                row_problems.append(Problem(raw.row, "geometry",
+                                            f"coordinates [{raw.x}, {raw.y}] are out of range "
+                                            f"for EPSG:{epsg}"))
+            values, prop_problems = _validate_props(raw, prepared[i],
+                                                    models[i] if models else None)
+            row_problems += prop_problems
+            external_id = values.get("external_id") if values else None
+            if external_id is not None:
+                if external_id in seen:
+                    row_problems.append(Problem(raw.row, "external_id", f"{external_id!r} "
+                                                f"already used in row {seen[external_id]}"))
+                else:
+                    seen[external_id] = raw.row
+            if row_problems:
+                problems += row_problems
+                continue
+            values.pop("external_id")
+            rows.append(Row(raw.row, values, point[0], point[1], external_id))
+        return rows, problems
 
 
-def parse(path: Path, *, ags: str, filename: str | None = None, crs: str | None = None) -> Parsed:
-    """Read and validate a file; file-level problems raise ImportFileError."""
+def read(path: Path, *, filename: str | None = None, crs: str | None = None) -> Source:
+    """Read a file's records (not yet checked); file-level problems raise ImportFileError."""
     kind = detect_format(path, filename)
     warnings: list[str] = []
     if kind == "geojson":
@@ -521,6 +569,5 @@ def parse(path: Path, *, ags: str, filename: str | None = None, crs: str | None 
         warnings.append(f"ignored columns: {', '.join(ignored)}")
     if "external_id" not in columns:
         warnings.append("no external_id column: importing this file again creates duplicates")
-    rows, problems = validate(epsg, raws, ags)
     present = [name for name in IMPORTABLE if name in columns]
-    return Parsed(kind, epsg, present, rows, problems, warnings, total=len(raws))
+    return Source(kind, epsg, present, raws, warnings)

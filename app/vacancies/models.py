@@ -57,11 +57,12 @@ class Vacancy(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    municipality_id: Mapped[int] = mapped_column(
-        ForeignKey("municipality.id", ondelete="RESTRICT"), index=True
-    )
+    # indexed as the leading column of ix_vacancy_municipality_status and uq_vacancy_external_id
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="RESTRICT"))
     location: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326))
-    footprint: Mapped[WKBElement | None] = mapped_column(Geometry("POLYGON", srid=4326))
+    # shown, never searched: no spatial index (each index costs every write)
+    footprint: Mapped[WKBElement | None] = mapped_column(
+        Geometry("POLYGON", srid=4326, spatial_index=False))
     street: Mapped[str | None] = mapped_column(String(200))
     house_number: Mapped[str | None] = mapped_column(String(20))
     postcode: Mapped[str | None] = mapped_column(String(5))
@@ -74,7 +75,7 @@ class Vacancy(Base):
     step_free: Mapped[bool | None] = mapped_column(Boolean)
     former_use: Mapped[str | None] = mapped_column(String(200))
     vacant_since: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[VacancyStatus] = mapped_column(str_enum(VacancyStatus, "status"), index=True)
+    status: Mapped[VacancyStatus] = mapped_column(str_enum(VacancyStatus, "status"))
     owner_interim_willing: Mapped[Willingness] = mapped_column(
         str_enum(Willingness, "owner_interim_willing"), default=Willingness.unknown,
         server_default=Willingness.unknown.value,

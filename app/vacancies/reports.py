@@ -19,7 +19,7 @@ from app.municipalities.models import Municipality
 from app.scoring import service as scoring_service
 from app.vacancies import service as vacancy_service
 from app.vacancies.lifecycle import PUBLIC_STATUSES, VacancyStatus
-from app.vacancies.models import Vacancy, VacancyHistory
+from app.vacancies.models import Vacancy
 from app.vacancies.report_models import ReportContact, VacancyReport
 from app.vacancies.report_schemas import DUPLICATE_RADIUS_M, ReportCreate
 from app.vacancies.schemas import VacancyUpdate
@@ -91,11 +91,7 @@ def submit_report(
     )
     session.add(vacancy)
     session.flush()
-    session.add_all([
-        VacancyHistory(vacancy_id=vacancy.id, version=1, actor_id=None, field="created",
-                       old_value=None, new_value={"status": "reported", "source": REPORT_SOURCE}),
-        VacancyReport(vacancy_id=vacancy.id, hint=report.hint),
-    ])
+    session.add(VacancyReport(vacancy_id=vacancy.id, hint=report.hint))
     if report.email:
         session.add(ReportContact(vacancy_id=vacancy.id, email=report.email, consent=report.consent))
     # scores follow the register: the reported unit gets its own at once (it counts as an empty

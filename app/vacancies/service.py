@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app import geo
 from app.accounts.models import User
-from app.accounts.principal import Principal
+from app.accounts.principal import Principal, Role
 from app.errors import (
     Forbidden,
     ForbiddenTransition,
@@ -265,10 +265,6 @@ def create_vacancy(
     )
     session.add(vacancy)
     session.flush()
-    session.add(VacancyHistory(
-        vacancy_id=vacancy.id, version=1, actor_id=actor.user_id, field="created",
-        old_value=None, new_value={"status": vacancy.status.value},
-    ))
     scoring_service.rescore_near(session=session, vacancy_id=vacancy.id)
     return vacancy
 
@@ -374,20 +370,33 @@ def history(*, session: Session, vacancy_id: int, actor: Principal) -> list[dict
     if not visible:
         raise NotFound(f"no vacancy {vacancy_id}", field="id")
     private_ok = actor.sees_private(vacancy.municipality_id)
+
+    def who(email: str | None, role: Role | None) -> str | None:
+        # staff names are shown to their colleagues; others see the role only
+        return email if private_ok else (role.value if role else None)
+
     rows = session.execute(
         select(VacancyHistory, User.email, User.role)
         .outerjoin(User, User.id == VacancyHistory.actor_id)
         .where(VacancyHistory.vacancy_id == vacancy_id)
         .order_by(VacancyHistory.id)
     ).all()
-    entries = []
+    # the creation is the vacancy row itself (who, when, how); its first status is the old value
+    # of the first status change, if there was one
+    creator = session.execute(select(User.email, User.role).where(
+        User.id == vacancy.created_by_id)).first() if vacancy.created_by_id else None
+    first_status = next((entry.old_value for entry, _, _ in rows if entry.field == "status"),
+                        vacancy.status.value)
+    entries = [{
+        "version": 1, "changed_at": vacancy.created_at, "actor": who(*(creator or (None, None))),
+        "field": "created", "old": None,
+        "new": {"status": first_status, "source": vacancy.source}, "redacted": False,
+    }]
     for entry, email, role in rows:
         redact = entry.field in PRIVATE_FIELDS and not private_ok
         entries.append({
             "version": entry.version, "changed_at": entry.changed_at,
-            # staff names are shown to their colleagues; others see the role only
-            "actor": (email if private_ok else (role.value if role else None)),
-            "field": entry.field,
+            "actor": who(email, role), "field": entry.field,
             "old": None if redact else entry.old_value,
             "new": None if redact else entry.new_value,
             "redacted": redact,

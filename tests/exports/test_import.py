@@ -15,8 +15,10 @@ from pyogrio.raw import write
 from sqlalchemy import func, select, text
 
 from app.accounts.principal import Principal
+from app.errors import Conflict
 from app.exports import import_service
 from app.exports.import_service import ImportRejected
+from app.vacancies import service as vacancies
 from app.vacancies.models import Vacancy, VacancyHistory
 from tests.conftest import CENTRES, JENA, SCHMOELLN, bearer
 
@@ -77,10 +79,14 @@ def test_geojson_import_creates_rows_and_history(session, tmp_path):
     report = run(session, path)
     assert (report.created, report.updated, report.unchanged) == (3, 0, 0)
     assert count(session) == 3
-    assert session.scalar(select(func.count()).select_from(VacancyHistory)) == 3
     vacancy = session.scalar(select(Vacancy).where(Vacancy.external_id == "E-1"))
     assert vacancy.has_wc is True and float(vacancy.floor_area_m2) == 51
     assert vacancy.status.value == "vacant" and vacancy.source == "import"
+    # the creation is recorded by the row itself and shown as the first history entry
+    assert session.scalar(select(func.count()).select_from(VacancyHistory)) == 0
+    entries = vacancies.history(session=session, vacancy_id=vacancy.id, actor=ADMIN)
+    assert [(e["field"], e["new"]) for e in entries] == [
+        ("created", {"status": "vacant", "source": "import"})]
 
 
 def test_reimport_updates_instead_of_duplicating(session, tmp_path):
@@ -120,6 +126,48 @@ def test_dry_run_reports_per_row_and_changes_nothing(session, tmp_path):
     assert "Jena" in reasons[3] and "swapped" in reasons[4]
     # the real run refuses the same file as a whole
     assert len(rejected(session, path)) == 7
+
+
+def test_problem_in_a_late_chunk_undoes_the_chunks_already_written(session, tmp_path,
+                                                                     monkeypatch):
+    """Rows go into the COPY chunk by chunk while later ones are still checked: a problem in
+    the last chunk must roll back what the earlier chunks wrote, and the report still lists
+    every problem of the file (also those after the first one)."""
+    monkeypatch.setattr(import_service, "CHUNK_ROWS", 2)
+    rows = [feat(i) for i in range(9)]
+    rows[6]["properties"]["floor_area_m2"] = -1
+    rows[8]["properties"]["status"] = "reported"
+    errors = rejected(session, write_json(tmp_path, fc(rows)))
+    assert [(e["row"], e["field"]) for e in errors] == [(7, "floor_area_m2"), (9, "status")]
+    # the same file without the two problems goes in whole, across the chunks
+    del rows[8]["properties"]["status"]
+    rows[6]["properties"]["floor_area_m2"] = 70
+    report = run(session, write_json(tmp_path, fc(rows), "ok.geojson"))
+    assert report.created == 9 and count(session) == 9
+
+
+def test_point_on_the_boundary_line_is_inside(session, tmp_path):
+    """shapely's vectorised test leaves out points exactly on the boundary; PostGIS decides
+    them after the COPY (ST_Covers: on the line is inside), and they are written then."""
+    lon, lat = session.execute(text(
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointN(ST_ExteriorRing(ST_GeometryN(boundary, 1)),"
+        " 1) AS p FROM municipality WHERE ags = :ags) v"), {"ags": SCHMOELLN}).one()
+    report = run(session, write_json(tmp_path, fc([feat(0), feat(1, coords=(lon, lat))])))
+    assert report.created == 2
+    stored = session.execute(text("SELECT ST_X(location), ST_Y(location) FROM vacancy "
+                                  "WHERE external_id = 'E-1'")).one()
+    assert tuple(stored) == (lon, lat)
+
+
+def test_concurrent_import_of_the_same_ids_is_a_conflict(session, tmp_path, monkeypatch):
+    """Another import created the same external ids after this one looked them up: the COPY
+    hits the unique constraint, the import is refused as a conflict and writes nothing."""
+    run(session, write_json(tmp_path, fc([feat(0)])))
+    monkeypatch.setattr(import_service, "_existing", lambda *args: {})
+    with pytest.raises(Conflict):
+        run(session, write_json(tmp_path, fc([feat(5), feat(0)]), "again.geojson"))
+    session.rollback()
+    assert count(session) == 1
 
 
 def test_script_tags_are_stored_as_text_not_refused(session, tmp_path):
