@@ -77,6 +77,8 @@ class Report:
             "municipality": self.municipality, "dry_run": self.dry_run, "valid": self.valid,
             "rows": self.rows, "created": self.created, "updated": self.updated,
             "unchanged": self.unchanged, "rescored": self.rescored,
+            "seconds_import": round(self.seconds_import, 3),
+            "seconds_rescore": round(self.seconds_rescore, 3),
             "errors_total": len(self.problems),
             "errors": [p.as_dict() for p in self.problems[:MAX_REPORTED_PROBLEMS]],
             "warnings": self.warnings,
@@ -386,6 +388,7 @@ def _import(*, session: Session, path: Path, municipality: Municipality, actor: 
                            "the same external ids?); nothing was imported, try again",
                            field="external_id") from exc
     report.problems = sorted(problems, key=lambda p: (p.row, p.field))
+    report.seconds_import = time.perf_counter() - report.started
     if report.problems:
         return _reject(report)
     report.created, report.updated, report.unchanged = plan.new, len(plan.changed), plan.unchanged
@@ -398,7 +401,6 @@ def _rescore(session: Session, municipality: Municipality, report: Report) -> No
     """Scores follow the data (docs/scoring.md, "Recompute policy"): the whole town, in the
     import's transaction. The whole town, not only the imported rows: a new or moved vacancy
     changes its neighbours' count of empty units within 150 m."""
-    report.seconds_import = time.perf_counter() - report.started
     result = scoring.rescore(session=session, municipality_ids=[municipality.id])
     report.rescored, report.seconds_rescore = result.scored, result.seconds
 

@@ -102,6 +102,16 @@ def test_reimport_updates_instead_of_duplicating(session, tmp_path):
     assert history == ["floor_area_m2"]
 
 
+def test_small_reimport_into_a_bigger_town_finds_its_rows(session, tmp_path):
+    """Known ids are looked up by the file's ids when the town has more rows than the file
+    (the other lookup reads the town's rows); both must find the row to update."""
+    run(session, write_json(tmp_path, fc([feat(i) for i in range(4)])))
+    again = run(session, write_json(tmp_path, fc([feat(2, street="Brückenstraße")]), "one.geojson"))
+    assert (again.created, again.updated) == (0, 1) and count(session) == 4
+    assert session.scalar(select(Vacancy.street).where(Vacancy.external_id == "E-2")) == (
+        "Brückenstraße")
+
+
 def test_geojson_crs_member_is_read(session, tmp_path):
     path = write_json(tmp_path, fc([feat(0, coords=UTM)], crs="EPSG:25832"))
     report = run(session, path)
@@ -368,6 +378,9 @@ def test_upload_dry_run_then_real(client, staff, session):
     ok = client.post(URL, params={"municipality": SCHMOELLN},
                      files={"file": ("liste.geojson", good)}, headers=staff)
     assert ok.status_code == 200 and ok.json()["created"] == 2 and count(session) == 2
+    # the report says how long the import and the town's rescore took (the dry run: no rescore)
+    assert dry.json()["seconds_import"] > 0 and dry.json()["seconds_rescore"] == 0
+    assert ok.json()["seconds_import"] > 0 and ok.json()["seconds_rescore"] > 0
 
 
 def test_upload_needs_staff_of_that_town(client, users, session):
