@@ -371,6 +371,8 @@ def _import(*, session: Session, path: Path, municipality: Municipality, actor: 
         for _ in new_rows():
             pass
         problems += _outside(session, municipality, held)
+        if not problems:
+            plan.add(held)  # PostGIS placed them inside (on the boundary line)
     else:
         try:
             with session.begin_nested():

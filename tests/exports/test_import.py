@@ -162,7 +162,9 @@ def test_point_on_the_boundary_line_is_inside(session, tmp_path):
     lon, lat = session.execute(text(
         "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointN(ST_ExteriorRing(ST_GeometryN(boundary, 1)),"
         " 1) AS p FROM municipality WHERE ags = :ags) v"), {"ags": SCHMOELLN}).one()
-    report = run(session, write_json(tmp_path, fc([feat(0), feat(1, coords=(lon, lat))])))
+    path = write_json(tmp_path, fc([feat(0), feat(1, coords=(lon, lat))]))
+    assert run(session, path, dry_run=True).created == 2  # the dry run counts it the same
+    report = run(session, path)
     assert report.created == 2
     stored = session.execute(text("SELECT ST_X(location), ST_Y(location) FROM vacancy "
                                   "WHERE external_id = 'E-1'")).one()
