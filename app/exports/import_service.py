@@ -172,25 +172,20 @@ def _existing(session: Session, municipality_id: int, columns: list[str],
     sending every id of the file to the server."""
     if not external_ids:
         return {}
-    select_cols = "".join(f", v.{c}" for c in columns)
     in_town = session.scalar(text("SELECT count(*) FROM vacancy WHERE municipality_id = :mid "
                                   "AND external_id IS NOT NULL"), {"mid": municipality_id})
-    if in_town <= len(external_ids):
-        wanted = set(external_ids)
-        result = session.execute(text(f"""
-            SELECT v.external_id, v.id, v.version, ST_X(v.location) AS lon,
-                   ST_Y(v.location) AS lat{select_cols}
-            FROM vacancy v WHERE v.municipality_id = :mid AND v.external_id IS NOT NULL
-        """), {"mid": municipality_id}).mappings()
-        return {row["external_id"]: dict(row) for row in result if row["external_id"] in wanted}
+    by_town = in_town <= len(external_ids)
+    source = ("vacancy v" if by_town else "vacancy v JOIN unnest(CAST(:ids AS text[])) AS "
+              "f(external_id) ON v.external_id = f.external_id")
     result = session.execute(text(f"""
         SELECT v.external_id, v.id, v.version, ST_X(v.location) AS lon,
-               ST_Y(v.location) AS lat{select_cols}
-        FROM vacancy v JOIN unnest(CAST(:ids AS text[])) AS f(external_id)
-             ON v.external_id = f.external_id
-        WHERE v.municipality_id = :mid
+               ST_Y(v.location) AS lat{"".join(f", v.{c}" for c in columns)}
+        FROM {source}
+        WHERE v.municipality_id = :mid AND v.external_id IS NOT NULL
     """), {"mid": municipality_id, "ids": external_ids}).mappings()
-    return {row["external_id"]: dict(row) for row in result}
+    wanted = set(external_ids) if by_town else None
+    return {row["external_id"]: dict(row) for row in result
+            if wanted is None or row["external_id"] in wanted}
 
 
 def _copy_value(value: Any) -> Any:

@@ -452,9 +452,7 @@ def _prepare(raw: _Raw, expected_ags: str) -> _Prepared:
     if ags not in (None, "") and str(ags).strip() != expected_ags:
         problems.append(Problem(raw.row, "municipality",
                                 f"belongs to AGS {ags}, this import is for {expected_ags}"))
-    cleaners = _CLEANERS
-    values = {name: (cleaners.get(name, _clean_text)(value) if type(value) is str else value)
-              for name, value in props.items() if name in _IMPORTABLE}
+    values = {name: _clean(name, value) for name, value in props.items() if name in _IMPORTABLE}
     external_id = _external_id(props.get("external_id"))
     if external_id is not None and len(external_id) > 100:
         problems.append(Problem(raw.row, "external_id", "longer than 100 characters"))
