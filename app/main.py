@@ -18,9 +18,9 @@ from app.accounts.router import router as accounts_router
 from app.config import PROJECT_DIR, Settings, get_settings
 from app.database import make_engine
 from app.errors import DomainError, status_for
-from app.exports.ogc_router import router as ogc_router
-from app.exports.router import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, import_router
-from app.exports.router import router as exports_router
+from app.exchange.ogc_router import router as ogc_router
+from app.exchange.router import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, import_router
+from app.exchange.router import router as exports_router
 from app.maps.router import router as pages_router
 from app.matching.router import router as matching_router
 from app.middleware import BodyGuardMiddleware

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # the web stack, and services/models/ORM that only the handlers need
 HEAVY = ("fastapi", "starlette", "uvicorn", "jinja2", "folium", "sqlalchemy", "geoalchemy2",
          "app.database", "app.proposals.service", "app.abuse.service", "app.scoring.models",
-         "app.accounts.models", "app.exports.service")
+         "app.accounts.models", "app.exchange.export")
 
 
 def _loaded_after(code: str) -> list[str]:
@@ -30,5 +30,5 @@ def test_building_the_parser_loads_no_web_stack_service_or_orm():
 
 
 def test_importer_path_loads_no_web_stack():
-    loaded = _loaded_after("import app.cli, app.exports.import_service")
+    loaded = _loaded_after("import app.cli, app.exchange.import_service")
     assert [m for m in loaded if m in ("fastapi", "starlette", "uvicorn", "jinja2", "folium")] == []

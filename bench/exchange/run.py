@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from app import migrate
 from app.database import make_engine
 from app.embedded import EmbeddedPostgres, find_pg_bin
-from app.exports.fields import columns
+from app.exchange.fields import columns
 from app.municipalities import importer
 
 HERE = Path(__file__).resolve().parent

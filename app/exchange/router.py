@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 
 from app.accounts.deps import PrincipalDep, UserDep
 from app.deps import SessionDep
-from app.exports import fields, import_service, service
+from app.exchange import fields, import_service, export
 from app.municipalities.models import Municipality
 from app.responses import GEOJSON_MEDIA_TYPE
 
@@ -35,18 +35,18 @@ def export_query(
     session: SessionDep, principal: PrincipalDep, municipality: MunicipalityQuery = None,
     status: StatusQuery = None, updated_since: SinceQuery = None,
     include_private: PrivateQuery = False,
-) -> service.Query:
+) -> export.Query:
     """The filters every export format takes, checked against the caller's role."""
-    scope = service.export_scope(principal, include_private=include_private)
-    filters = service.Filters(
-        municipalities=service.parse_municipalities(municipality),
-        statuses=service.parse_statuses(status), updated_since=updated_since,
+    scope = export.export_scope(principal, include_private=include_private)
+    filters = export.Filters(
+        municipalities=export.parse_municipalities(municipality),
+        statuses=export.parse_statuses(status), updated_since=updated_since,
     )
     own = session.get(Municipality, principal.municipality_id) if principal.municipality_id else None
-    return service.Query.build(principal, scope, filters, own_ags=own.ags if own else None)
+    return export.Query.build(principal, scope, filters, own_ags=own.ags if own else None)
 
 
-ExportQueryDep = Annotated[service.Query, Depends(export_query)]
+ExportQueryDep = Annotated[export.Query, Depends(export_query)]
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -63,7 +63,7 @@ def export_schema() -> dict:
 @router.get("/vacancies.geojson", summary="Vacancies as RFC 7946 GeoJSON (streamed)")
 def export_geojson(request: Request, query: ExportQueryDep) -> StreamingResponse:
     """WGS84 lon/lat, no `crs` member; built by PostgreSQL and streamed in chunks."""
-    return StreamingResponse(service.stream_geojson(request.app.state.engine, query),
+    return StreamingResponse(export.stream_geojson(request.app.state.engine, query),
                              media_type=GEOJSON_MEDIA_TYPE,
                              headers=_attachment("leerstand-vacancies.geojson"))
 
@@ -71,7 +71,7 @@ def export_geojson(request: Request, query: ExportQueryDep) -> StreamingResponse
 @router.get("/vacancies.csv", summary="Vacancies as CSV with lon, lat and WKT (streamed)")
 def export_csv(request: Request, query: ExportQueryDep) -> StreamingResponse:
     """Comma-separated, UTF-8, header row; timestamps in UTC."""
-    return StreamingResponse(service.stream_csv(request.app.state.engine, query),
+    return StreamingResponse(export.stream_csv(request.app.state.engine, query),
                              media_type="text/csv; charset=utf-8",
                              headers=_attachment("leerstand-vacancies.csv"))
 
@@ -79,7 +79,7 @@ def export_csv(request: Request, query: ExportQueryDep) -> StreamingResponse:
 @router.get("/vacancies.gpkg", summary="Vacancies as GeoPackage 1.3 (layer `vacancies`)")
 def export_gpkg(request: Request, query: ExportQueryDep) -> FileResponse:
     """EPSG:4326 points; GeoPackage 1.3 so that older QGIS/GDAL open it without warnings."""
-    path = service.gpkg_file(request.app.state.engine, query)
+    path = export.gpkg_file(request.app.state.engine, query)
     return FileResponse(path, media_type="application/geopackage+sqlite3",
                         headers=_attachment("leerstand-vacancies.gpkg"),
                         background=BackgroundTask(os.unlink, path))

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from app import geo
 from app.accounts.principal import Principal
 from app.errors import Conflict, Forbidden, InvalidInput
-from app.exports import importer
+from app.exchange import importer
 from app.municipalities import service as municipalities
 from app.municipalities.models import Municipality
 from app.scoring import service as scoring

@@ -12,8 +12,8 @@ import pyogrio
 import pytest
 from pyogrio.raw import read
 
-from app.exports import fields, import_service, service
-from app.exports.cli import OPERATOR
+from app.exchange import fields, import_service, export
+from app.exchange.cli import OPERATOR
 from app.vacancies.schemas import PRIVATE_FIELDS, PUBLIC_FIELDS
 from tests.conftest import JENA, SCHMOELLN
 
@@ -101,8 +101,8 @@ def test_geojson_is_streamed_in_chunks(settings, register, monkeypatch):
     from app.database import make_engine
 
     monkeypatch.setattr(service, "CHUNK_ROWS", 1)
-    query = service.Query.build(OPERATOR, service.export_scope(OPERATOR), service.Filters())
-    chunks = list(service.stream_geojson(make_engine(settings.database_url), query))
+    query = export.Query.build(OPERATOR, export.export_scope(OPERATOR), export.Filters())
+    chunks = list(export.stream_geojson(make_engine(settings.database_url), query))
     assert len(chunks) == 2 + 4  # head, one chunk per row, tail
     assert len(json.loads(b"".join(chunks))["features"]) == 4
 

@@ -7,8 +7,8 @@ import pytest
 from app.accounts.models import Role
 from app.accounts.principal import ANONYMOUS, Principal
 from app.errors import Forbidden
-from app.exports import importer, ogc, service
-from app.exports.fields import columns
+from app.exchange import importer, ogc, export
+from app.exchange.fields import columns
 
 STAFF = Principal(user_id=1, role=Role.staff, municipality_id=7)
 GROUP = Principal(user_id=2, role=Role.working_group)
@@ -16,24 +16,24 @@ ADMIN = Principal(user_id=3, role=Role.admin)
 
 
 def test_export_scopes():
-    assert service.export_scope(ANONYMOUS).statuses is not None  # published only
-    assert service.export_scope(ANONYMOUS).private == ()
-    assert service.export_scope(GROUP) == service.Scope(None, None, ())
-    assert service.export_scope(STAFF) == service.Scope((7,), None, ("internal_notes",))
-    assert service.export_scope(STAFF, include_private=True).private == (
+    assert export.export_scope(ANONYMOUS).statuses is not None  # published only
+    assert export.export_scope(ANONYMOUS).private == ()
+    assert export.export_scope(GROUP) == export.Scope(None, None, ())
+    assert export.export_scope(STAFF) == export.Scope((7,), None, ("internal_notes",))
+    assert export.export_scope(STAFF, include_private=True).private == (
         "owner_contact", "internal_notes")
-    assert service.export_scope(ADMIN).private == ()
+    assert export.export_scope(ADMIN).private == ()
     for principal in (ANONYMOUS, GROUP):
         with pytest.raises(Forbidden):
-            service.export_scope(principal, include_private=True)
+            export.export_scope(principal, include_private=True)
 
 
 def test_staff_may_not_name_another_town():
-    scope = service.export_scope(STAFF)
+    scope = export.export_scope(STAFF)
     with pytest.raises(Forbidden):
-        service.check_municipalities(scope, service.Filters(municipalities=["16053000"]),
+        export.check_municipalities(scope, export.Filters(municipalities=["16053000"]),
                                      own_ags="16077043")
-    service.check_municipalities(scope, service.Filters(municipalities=["16077043"]),
+    export.check_municipalities(scope, export.Filters(municipalities=["16077043"]),
                                  own_ags="16077043")
 
 

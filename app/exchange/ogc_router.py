@@ -1,4 +1,4 @@
-"""OGC API - Features at /ogc for QGIS and GDAL: thin routes over app.exports.ogc."""
+"""OGC API - Features at /ogc for QGIS and GDAL: thin routes over app.exchange.ogc."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.accounts.deps import PrincipalDep
 from app.deps import SessionDep
-from app.exports import ogc
+from app.exchange import ogc
 from app.responses import GEOJSON_MEDIA_TYPE
 from app.templating import render
 

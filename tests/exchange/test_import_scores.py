@@ -7,7 +7,7 @@ import json
 from sqlalchemy import text
 
 from tests.conftest import SCHMOELLN
-from tests.exports.test_import import URL, fc, feat
+from tests.exchange.test_import import URL, fc, feat
 
 
 def upload(client, staff, features: list[dict], **params):

@@ -16,8 +16,8 @@ from sqlalchemy import func, select, text
 
 from app.accounts.principal import Principal
 from app.errors import Conflict
-from app.exports import import_service
-from app.exports.import_service import ImportRejected
+from app.exchange import import_service
+from app.exchange.import_service import ImportRejected
 from app.vacancies import service as vacancies
 from app.vacancies.models import Vacancy, VacancyHistory
 from tests.conftest import CENTRES, JENA, SCHMOELLN, bearer

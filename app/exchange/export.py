@@ -1,6 +1,6 @@
 """Exports of the register: who may export what, and the SQL that streams it.
 
-Every format reads the same column list (app.exports.fields). Documents are built by PostgreSQL
+Every format reads the same column list (app.exchange.fields). Documents are built by PostgreSQL
 and read through a server-side cursor (GeoJSON) or COPY (CSV) in chunks, so 100,000 features
 never sit in memory at once; GeoPackage is appended in chunks through pyogrio.
 """
@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from app.accounts.models import Role
 from app.accounts.principal import Principal
 from app.errors import Forbidden, InvalidInput
-from app.exports.fields import SCORE_JOIN, TEXT_COLUMNS, Column, columns
+from app.exchange.fields import SCORE_JOIN, TEXT_COLUMNS, Column, columns
 from app.vacancies.lifecycle import PUBLIC_STATUSES, VacancyStatus
 
 CHUNK_ROWS = 2000

@@ -17,24 +17,24 @@ OPERATOR = Principal(role=Role.admin)
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from app.cli import database
     from app.database import make_engine
-    from app.exports import service
+    from app.exchange import export
 
-    scope = service.export_scope(OPERATOR, include_private=args.include_private)
-    filters = service.Filters(
-        municipalities=service.parse_municipalities(args.municipality),
-        statuses=service.parse_statuses(args.status), updated_since=args.updated_since,
+    scope = export.export_scope(OPERATOR, include_private=args.include_private)
+    filters = export.Filters(
+        municipalities=export.parse_municipalities(args.municipality),
+        statuses=export.parse_statuses(args.status), updated_since=args.updated_since,
     )
     fmt = args.format or Path(args.output).suffix.lstrip(".").lower()
     if fmt not in ("geojson", "csv", "gpkg"):
         raise SystemExit("give --format geojson|csv|gpkg or an output file with that suffix")
     with database(settings) as url:
         engine = make_engine(url)
-        query = service.Query.build(OPERATOR, scope, filters)
+        query = export.Query.build(OPERATOR, scope, filters)
         if fmt == "gpkg":
-            path = service.gpkg_file(engine, query)
+            path = export.gpkg_file(engine, query)
             shutil.move(path, args.output)
         else:
-            stream = service.stream_geojson if fmt == "geojson" else service.stream_csv
+            stream = export.stream_geojson if fmt == "geojson" else export.stream_csv
             with open(args.output, "wb") as out:
                 for chunk in stream(engine, query):
                     out.write(chunk)
@@ -44,7 +44,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from app.cli import database, session_scope
-    from app.exports import import_service
+    from app.exchange import import_service
 
     with database(settings) as url, session_scope(url) as session:
         report = import_service.import_file(
@@ -58,7 +58,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 def _import_rejected(func):
     """Prints a rejected import's per-row report instead of only its headline."""
     def run(args: argparse.Namespace, settings: Settings) -> int:
-        from app.exports.import_service import ImportRejected
+        from app.exchange.import_service import ImportRejected
 
         try:
             return func(args, settings)

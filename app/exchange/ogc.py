@@ -17,15 +17,15 @@ from sqlalchemy.orm import Session
 from app import geo
 from app.accounts.principal import Principal
 from app.errors import BadRequest, DomainError, NotFound, UnsupportedCRS
-from app.exports import service
-from app.exports.fields import EXCHANGE_SCHEMA_VERSION
+from app.exchange import export
+from app.exchange.fields import EXCHANGE_SCHEMA_VERSION
 from app.proposals import service as proposals_service
 from app.vacancies.lifecycle import PUBLIC_STATUSES
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 MAX_OFFSET = 10_000_000
-CRS_URIS = {4326: service.CRS84, 25832: service.EPSG25832}
+CRS_URIS = {4326: export.CRS84, 25832: export.EPSG25832}
 # no oas30 class: FastAPI's /openapi.json (the service-desc) is OpenAPI 3.1
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -180,13 +180,13 @@ def parse_format(query: dict[str, str]) -> bool:
     return value == "html"
 
 
-def vacancy_filters(params: ItemParams) -> service.Filters:
+def vacancy_filters(params: ItemParams) -> export.Filters:
     try:
-        statuses = service.parse_statuses(params.status)
-        agss = service.parse_municipalities(params.municipality)
+        statuses = export.parse_statuses(params.status)
+        agss = export.parse_municipalities(params.municipality)
     except DomainError as exc:  # the export's 422 becomes OGC's 400 with the same message
         raise OgcInvalidParameter(exc.message, field=exc.field) from exc
-    return service.Filters(municipalities=agss, statuses=statuses,
+    return export.Filters(municipalities=agss, statuses=statuses,
                            updated_since=params.datetime_from, updated_until=params.datetime_to,
                            bbox=params.bbox, limit=params.limit, offset=params.offset)
 
@@ -194,7 +194,7 @@ def vacancy_filters(params: ItemParams) -> service.Filters:
 def vacancy_page(*, session: Session, principal: Principal,
                  params: ItemParams) -> tuple[int, int, str]:
     """(numberMatched, numberReturned, the features joined by commas, without brackets)."""
-    query = service.Query.build(principal, service.read_scope(principal), vacancy_filters(params))
+    query = export.Query.build(principal, export.read_scope(principal), vacancy_filters(params))
     conn = session.connection()
     conn.execute(text("SET LOCAL TimeZone = 'UTC'"))
     matched = query.count(conn)
@@ -207,8 +207,8 @@ def vacancy_page(*, session: Session, principal: Principal,
 def vacancy_item(*, session: Session, principal: Principal, fid: str, epsg: int) -> str:
     if not fid.isdigit() or len(fid) > 12:
         raise OgcNotFound(f"no feature {fid!r} in vacancies")
-    query = service.Query.build(principal, service.read_scope(principal),
-                                service.Filters(ids=[int(fid)], limit=1))
+    query = export.Query.build(principal, export.read_scope(principal),
+                                export.Filters(ids=[int(fid)], limit=1))
     session.execute(text("SET LOCAL TimeZone = 'UTC'"))
     body = session.execute(text(query.features_sql(epsg)), query.params).scalar()
     if body is None:
@@ -218,7 +218,7 @@ def vacancy_item(*, session: Session, principal: Principal, fid: str, epsg: int)
 
 def _geometry(column: str, epsg: int) -> str:
     geom = column if epsg == 4326 else f"ST_Transform({column}, {epsg})"
-    return f"ST_AsGeoJSON({geom}, {service.PRECISION[epsg]})::json"
+    return f"ST_AsGeoJSON({geom}, {export.PRECISION[epsg]})::json"
 
 
 def _municipality_sql(epsg: int, where: str, page: str) -> str:
@@ -265,7 +265,7 @@ def _proposal_where(params: ItemParams) -> tuple[str, dict[str, Any]]:
     where, values = _bbox_where(_PROPOSAL_GEOMETRY, params)
     if params.municipality:
         try:
-            agss = service.parse_municipalities(params.municipality)
+            agss = export.parse_municipalities(params.municipality)
         except DomainError as exc:
             raise OgcInvalidParameter(exc.message, field="municipality") from exc
         where, values = f"{where} AND m.ags = ANY(:agss)", {**values, "agss": agss}

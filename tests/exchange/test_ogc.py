@@ -10,7 +10,7 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
-from app.exports import ogc
+from app.exchange import ogc
 from app.vacancies.models import Vacancy
 from tests.conftest import CENTRES, JENA, SCHMOELLN
 
