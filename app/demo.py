@@ -25,10 +25,9 @@ from app.municipalities.models import Municipality
 from app.proposals import service as proposals
 from app.proposals.models import Proposal, ProposalStatus
 from app.proposals.schemas import ProposalCreate
-from app.scoring import places
+from app.scoring import flows, places
 from app.scoring import service as scoring
 from app.scoring.models import Place
-from app.vacancies import reports
 from app.vacancies.lifecycle import VacancyStatus
 from app.vacancies.models import Condition, Floor, Vacancy, Willingness
 from app.vacancies.report_schemas import ReportCreate
@@ -238,10 +237,9 @@ def _participation(session: Session, towns: dict[str, Municipality]) -> list[str
             pending += 1
     jena = towns["16053000"]
     point = _offset(jena, -60, 140)
-    report, _town, _near = reports.submit_report(session=session, report=ReportCreate.model_validate({
+    flows.submit_report(session=session, report=ReportCreate.model_validate({
         "location": {"type": "Point", "coordinates": [point.x, point.y]}, "municipality": jena.ags,
         "address": f"Beispielgasse 99 {DEMO_MARK}",
         "description": f"Schaufenster seit Wochen zugeklebt. {LABEL}"}))
-    scoring.rescore_near(session=session, vacancy_id=report.id)
     return [f"Beteiligung: {published} veröffentlichte und {pending} offener Nutzungsvorschlag, "
             "1 ungeprüfte Meldung (Jena) – alles fiktiv"]

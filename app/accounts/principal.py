@@ -1,4 +1,5 @@
-"""Who is asking, and what that role may see and do. Pure: no database."""
+"""Who is asking: the identity a request carries. What a role may see and do is the access
+policy's (``app.accounts.policy``). Pure: no database."""
 
 from __future__ import annotations
 
@@ -25,34 +26,6 @@ class Principal:
     @property
     def authenticated(self) -> bool:
         return self.user_id is not None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.admin
-
-    @property
-    def reads_all_statuses(self) -> bool:
-        """Working group and admins see every status in every town (without personal data)."""
-        return self.role in (Role.admin, Role.working_group)
-
-    def is_staff_of(self, municipality_id: int) -> bool:
-        return self.role == Role.staff and self.municipality_id == municipality_id
-
-    def can_write(self, municipality_id: int) -> bool:
-        return self.is_admin or self.is_staff_of(municipality_id)
-
-    def sees_private(self, municipality_id: int) -> bool:
-        """Owner contact and internal notes: staff of that town and admins only."""
-        return self.can_write(municipality_id)
-
-    @property
-    def private_scope(self) -> tuple[bool, list[int]]:
-        """(all towns, these towns) whose private fields this principal may read."""
-        if self.is_admin:
-            return True, []
-        if self.role == Role.staff and self.municipality_id is not None:
-            return False, [self.municipality_id]
-        return False, []
 
 
 ANONYMOUS = Principal()

@@ -18,18 +18,18 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from app.cli import database
     from app.database import make_engine
     from app.exchange import export
+    from app.vacancies import query as vacancy_query
 
-    scope = export.export_scope(OPERATOR, include_private=args.include_private)
-    filters = export.Filters(
-        municipalities=export.parse_municipalities(args.municipality),
-        statuses=export.parse_statuses(args.status), updated_since=args.updated_since,
+    filters = vacancy_query.VacancyFilter(
+        municipalities=vacancy_query.parse_municipalities(args.municipality),
+        statuses=vacancy_query.parse_statuses(args.status), updated_since=args.updated_since,
     )
     fmt = args.format or Path(args.output).suffix.lstrip(".").lower()
     if fmt not in ("geojson", "csv", "gpkg"):
         raise SystemExit("give --format geojson|csv|gpkg or an output file with that suffix")
     with database(settings) as url:
         engine = make_engine(url)
-        query = export.Query.build(OPERATOR, scope, filters)
+        query = export.export_query(OPERATOR, filters, include_private=args.include_private)
         if fmt == "gpkg":
             path = export.gpkg_file(engine, query)
             shutil.move(path, args.output)

@@ -1,87 +1,21 @@
-"""The exchange field schema: one list of columns shared by every export format and OGC API.
+"""The exchange field schema: the versioned list of columns every export format and the OGC
+API share (``app.vacancies.columns``), and the free-text columns CSV guards against formulas.
 
-Pure (no database): each column is a name, the SQL expression that reads it (over ``vacancy v``
-joined to ``municipality m``) and a kind that decides its GeoPackage/CSV type. The public part
-follows ``app.vacancies.schemas.PUBLIC_FIELDS``; a test fails when a field is added there and
-not here. EXCHANGE_SCHEMA_VERSION changes whenever a column is added, renamed or retyped.
+EXCHANGE_SCHEMA_VERSION changes whenever a column is added, renamed or retyped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from app.vacancies.columns import PRIVATE_COLUMNS, columns
+from app.vacancies.schemas import PRIVATE_FIELDS, SCHEMA_VERSION
 
-from app.vacancies.schemas import PRIVATE_FIELDS, PUBLIC_FIELDS, SCHEMA_VERSION
-
-Kind = Literal["int", "str", "float", "bool", "date", "datetime"]
 # 1.1: score_interim, score_permanent, score_recommendation, score_profile_version added
 EXCHANGE_SCHEMA_VERSION = f"{SCHEMA_VERSION}.1"
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    sql: str
-    kind: Kind
-    description: str = ""
-
-
-FIELD_KINDS: dict[str, Kind] = {
-    "street": "str", "house_number": "str", "postcode": "str", "floor_area_m2": "float",
-    "floor": "str", "shop_window_m": "float", "condition": "str", "has_wc": "bool",
-    "has_heating": "bool", "step_free": "bool", "former_use": "str", "vacant_since": "date",
-    "status": "str", "owner_interim_willing": "str", "asking_rent_eur_m2": "float",
-    "description": "str", "owner_contact": "str", "internal_notes": "str",
-}
-
-STALE_SQL = ("(v.verified_at IS NULL OR v.verified_at < "
-             "now() - make_interval(days => m.stale_after_days))")
-
-HEAD_COLUMNS: tuple[Column, ...] = (
-    Column("id", "v.id", "int", "register id (stable within this instance)"),
-    Column("external_id", "v.external_id", "str", "the town's own id; re-imports match on it"),
-    Column("municipality", "m.ags", "str", "AGS of the municipality"),
-    Column("municipality_name", "m.name", "str", "name of the municipality"),
-)
-PUBLIC_COLUMNS: tuple[Column, ...] = tuple(
-    Column(name, f"v.{name}", FIELD_KINDS[name]) for name in PUBLIC_FIELDS
-)
-TAIL_COLUMNS: tuple[Column, ...] = (
-    Column("verified_at", "v.verified_at", "datetime", "last on-site or owner check"),
-    Column("stale", STALE_SQL, "bool", "not verified within the town's stale_after_days"),
-    Column("created_at", "v.created_at", "datetime"),
-    Column("updated_at", "v.updated_at", "datetime"),
-    Column("version", "v.version", "int", "edit version (optimistic locking)"),
-)
-PRIVATE_COLUMNS: dict[str, Column] = {
-    name: Column(name, f"v.{name}", FIELD_KINDS[name], "private") for name in PRIVATE_FIELDS
-}
-
-# Scores (app.scoring) travel flat in every format: QGIS reads nested objects only as JSON text.
-# Unscored vacancies (reused, withdrawn, …) have empty score columns.
-SCORE_JOIN = "LEFT JOIN vacancy_score s ON s.vacancy_id = v.id"
-SCORE_COLUMNS: tuple[Column, ...] = (
-    Column("score_interim", "s.interim", "int", "suitability for an interim use, 0–100"),
-    Column("score_permanent", "s.permanent", "int", "suitability for a permanent reuse, 0–100"),
-    Column("score_recommendation", "s.recommendation", "str",
-           "interim / permanent / conversion / insufficient_data"),
-    Column("score_profile_version", "s.profile_version", "int",
-           "version of the scoring profile that produced the scores"),
-)
 
 # free-text columns a spreadsheet could take for a formula; exports neutralise a leading
 # = + - @ with an apostrophe (OWASP "CSV injection") and imports strip it again
 TEXT_COLUMNS = frozenset({"street", "former_use", "description", "owner_contact", "internal_notes",
                           "external_id", "house_number"})
-
-
-def columns(private: tuple[str, ...] = ()) -> tuple[Column, ...]:
-    """The exported columns, in order, with the private ones the caller may read."""
-    unknown = set(private) - set(PRIVATE_COLUMNS)
-    if unknown:
-        raise ValueError(f"not a private field: {sorted(unknown)}")
-    extra = tuple(PRIVATE_COLUMNS[name] for name in PRIVATE_FIELDS if name in private)
-    return HEAD_COLUMNS + PUBLIC_COLUMNS + SCORE_COLUMNS + TAIL_COLUMNS + extra
 
 
 def schema_document() -> dict:

@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app import geo
+from app.accounts import policy
 from app.accounts.principal import Principal
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.exchange import importer
@@ -320,7 +321,7 @@ def import_file(
 ) -> Report:
     """Validate a file for one town and (unless dry_run) apply it; problems → ImportRejected."""
     municipality = municipalities.get_by_ags(session=session, ags=ags)
-    if not actor.can_write(municipality.id):
+    if not policy.may_edit(actor, municipality.id):
         raise Forbidden(f"only staff of {municipality.name} may import its vacancies",
                         field="municipality")
     with _cyclic_gc_paused():

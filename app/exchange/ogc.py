@@ -20,7 +20,7 @@ from app.errors import BadRequest, DomainError, NotFound, UnsupportedCRS
 from app.exchange import export
 from app.exchange.fields import EXCHANGE_SCHEMA_VERSION
 from app.proposals import service as proposals_service
-from app.vacancies.lifecycle import PUBLIC_STATUSES
+from app.vacancies import query as vacancy_query
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -180,37 +180,36 @@ def parse_format(query: dict[str, str]) -> bool:
     return value == "html"
 
 
-def vacancy_filters(params: ItemParams) -> export.Filters:
+def _ogc_parameter(parse: Any, value: str | None) -> Any:
     try:
-        statuses = export.parse_statuses(params.status)
-        agss = export.parse_municipalities(params.municipality)
-    except DomainError as exc:  # the export's 422 becomes OGC's 400 with the same message
+        return parse(value)
+    except DomainError as exc:  # the register's 422 becomes OGC's 400 with the same message
         raise OgcInvalidParameter(exc.message, field=exc.field) from exc
-    return export.Filters(municipalities=agss, statuses=statuses,
-                           updated_since=params.datetime_from, updated_until=params.datetime_to,
-                           bbox=params.bbox, limit=params.limit, offset=params.offset)
+
+
+def vacancy_filters(params: ItemParams) -> vacancy_query.VacancyFilter:
+    return vacancy_query.VacancyFilter(
+        municipalities=_ogc_parameter(vacancy_query.parse_municipalities, params.municipality),
+        statuses=_ogc_parameter(vacancy_query.parse_statuses, params.status),
+        updated_since=params.datetime_from, updated_until=params.datetime_to,
+        bbox=params.bbox, limit=params.limit, offset=params.offset)
 
 
 def vacancy_page(*, session: Session, principal: Principal,
                  params: ItemParams) -> tuple[int, int, str]:
     """(numberMatched, numberReturned, the features joined by commas, without brackets)."""
-    query = export.Query.build(principal, export.read_scope(principal), vacancy_filters(params))
-    conn = session.connection()
-    conn.execute(text("SET LOCAL TimeZone = 'UTC'"))
-    matched = query.count(conn)
-    returned, features = conn.execute(text(
-        f"SELECT count(*), coalesce(string_agg(f, ','), '') "
-        f"FROM ({query.features_sql(params.epsg)}) t(f)"), query.params).one()
-    return matched, returned, features
+    query = vacancy_query.for_principal(principal, vacancy_filters(params))
+    session.execute(text("SET LOCAL TimeZone = 'UTC'"))
+    return query.page(session, shape="flat", epsg=params.epsg)
 
 
 def vacancy_item(*, session: Session, principal: Principal, fid: str, epsg: int) -> str:
     if not fid.isdigit() or len(fid) > 12:
         raise OgcNotFound(f"no feature {fid!r} in vacancies")
-    query = export.Query.build(principal, export.read_scope(principal),
-                                export.Filters(ids=[int(fid)], limit=1))
+    query = vacancy_query.for_principal(principal, vacancy_query.VacancyFilter(ids=[int(fid)],
+                                                                               limit=1))
     session.execute(text("SET LOCAL TimeZone = 'UTC'"))
-    body = session.execute(text(query.features_sql(epsg)), query.params).scalar()
+    body = session.execute(text(query.features_sql(shape="flat", epsg=epsg)), query.params).scalar()
     if body is None:
         raise OgcNotFound(f"no feature {fid!r} in vacancies")
     return body
@@ -218,7 +217,7 @@ def vacancy_item(*, session: Session, principal: Principal, fid: str, epsg: int)
 
 def _geometry(column: str, epsg: int) -> str:
     geom = column if epsg == 4326 else f"ST_Transform({column}, {epsg})"
-    return f"ST_AsGeoJSON({geom}, {export.PRECISION[epsg]})::json"
+    return f"ST_AsGeoJSON({geom}, {vacancy_query.PRECISION[epsg]})::json"
 
 
 def _municipality_sql(epsg: int, where: str, page: str) -> str:
@@ -241,7 +240,7 @@ _PROPOSAL_GEOMETRY = "COALESCE(p.area, p.location, v.location)"
 _PROPOSAL_FROM = f"""
     FROM proposal p JOIN municipality m ON m.id = p.municipality_id
     LEFT JOIN vacancy v ON v.id = p.vacancy_id
-        AND v.status IN ({", ".join(f"'{s.value}'" for s in sorted(PUBLIC_STATUSES))})
+        AND {vacancy_query.PUBLIC_SQL}
     WHERE {proposals_service.PUBLIC_SQL}"""
 
 
@@ -265,7 +264,7 @@ def _proposal_where(params: ItemParams) -> tuple[str, dict[str, Any]]:
     where, values = _bbox_where(_PROPOSAL_GEOMETRY, params)
     if params.municipality:
         try:
-            agss = export.parse_municipalities(params.municipality)
+            agss = vacancy_query.parse_municipalities(params.municipality)
         except DomainError as exc:
             raise OgcInvalidParameter(exc.message, field="municipality") from exc
         where, values = f"{where} AND m.ags = ANY(:agss)", {**values, "agss": agss}

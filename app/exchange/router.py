@@ -15,9 +15,10 @@ from starlette.background import BackgroundTask
 
 from app.accounts.deps import PrincipalDep, UserDep
 from app.deps import SessionDep
-from app.exchange import fields, import_service, export
+from app.exchange import export, fields, import_service
 from app.municipalities.models import Municipality
 from app.responses import GEOJSON_MEDIA_TYPE
+from app.vacancies import query as vacancy_query
 
 router = APIRouter(prefix="/api/v1/export", tags=["export"])
 import_router = APIRouter(prefix="/api/v1/import", tags=["import"])
@@ -35,18 +36,18 @@ def export_query(
     session: SessionDep, principal: PrincipalDep, municipality: MunicipalityQuery = None,
     status: StatusQuery = None, updated_since: SinceQuery = None,
     include_private: PrivateQuery = False,
-) -> export.Query:
+) -> vacancy_query.VacancyQuery:
     """The filters every export format takes, checked against the caller's role."""
-    scope = export.export_scope(principal, include_private=include_private)
-    filters = export.Filters(
-        municipalities=export.parse_municipalities(municipality),
-        statuses=export.parse_statuses(status), updated_since=updated_since,
+    filters = vacancy_query.VacancyFilter(
+        municipalities=vacancy_query.parse_municipalities(municipality),
+        statuses=vacancy_query.parse_statuses(status), updated_since=updated_since,
     )
     own = session.get(Municipality, principal.municipality_id) if principal.municipality_id else None
-    return export.Query.build(principal, scope, filters, own_ags=own.ags if own else None)
+    return export.export_query(principal, filters, include_private=include_private,
+                               own_ags=own.ags if own else None)
 
 
-ExportQueryDep = Annotated[export.Query, Depends(export_query)]
+ExportQueryDep = Annotated[vacancy_query.VacancyQuery, Depends(export_query)]
 
 
 def _attachment(name: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import text
 
+from app.accounts import policy
 from app.accounts.deps import PrincipalDep, csrf_token
 from app.deps import SessionDep
 from app.errors import Forbidden, NotFound
@@ -79,7 +80,7 @@ def staff_map(ags: str, request: Request, session: SessionDep, principal: Princi
     town = _town(session, ags)
     if not principal.authenticated:
         return RedirectResponse(f"/anmelden?next=/verwaltung/{ags}", status_code=303)
-    if not principal.can_write(town["id"]):
+    if not policy.may_edit(principal, town["id"]):
         raise Forbidden(f"Sie können die Karte von {town['name']} nicht bearbeiten: Ihr Zugang "
                         "gehört zu einer anderen Stadt oder erlaubt nur das Lesen.")
     parts = _map_parts(request, town["bounds"], cls=offline.StaffMap)

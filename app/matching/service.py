@@ -13,12 +13,14 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from app.accounts import policy
 from app.accounts.principal import Principal
 from app.errors import ForbiddenTransition, InvalidInput, NotFound
 from app.matching import rules
 from app.matching.models import Match, MatchState
-from app.proposals.models import Proposal, ProposalStatus
-from app.vacancies.lifecycle import PUBLIC_STATUSES
+from app.proposals import service as proposals_service
+from app.proposals.models import Proposal
+from app.vacancies import query as vacancy_query
 from app.vacancies.models import Vacancy
 
 MATCHABLE_STATUSES = ("vacant", "threatened")
@@ -26,7 +28,7 @@ MAX_MATCHES = 200
 
 # one row per (proposal, vacancy) pair that passes the hard filters; {where} narrows the pairs.
 # Unknown facts (NULL) pass: they cost points in the soft score instead.
-CANDIDATES_SQL = """
+CANDIDATES_SQL = f"""
     SELECT p.id AS proposal_id, v.id AS vacancy_id, p.vacancy_id AS pinned_id,
            p.category, p.duration, p.min_area_m2::float AS min_area_m2,
            p.max_area_m2::float AS max_area_m2, p.needs_ground_floor, p.needs_shop_window,
@@ -41,8 +43,8 @@ CANDIDATES_SQL = """
            END AS distance_m
     FROM proposal p
     JOIN vacancy v ON v.municipality_id = p.municipality_id
-                  AND v.status IN ('vacant', 'threatened')
-    WHERE {where}
+                  AND v.status IN ({", ".join(f"'{s}'" for s in MATCHABLE_STATUSES)})
+    WHERE {{where}}
       AND (p.min_area_m2 IS NULL OR v.floor_area_m2 IS NULL OR v.floor_area_m2 >= p.min_area_m2)
       AND (p.max_area_m2 IS NULL OR v.floor_area_m2 IS NULL OR v.floor_area_m2 <= p.max_area_m2)
       AND (NOT p.needs_ground_floor OR v.floor IS NULL OR v.floor = 'ground')
@@ -126,22 +128,14 @@ def _states(session: Session, pairs: list[tuple[int, int]]) -> dict[tuple[int, i
     return {(m.proposal_id, m.vacancy_id): m for m in found}
 
 
-def _proposal_visible(proposal: Proposal | None, principal: Principal) -> bool:
-    if proposal is None:
-        return False
-    public = proposal.status == ProposalStatus.published and proposal.hidden_at is None
-    return public or principal.can_write(proposal.municipality_id) or principal.reads_all_statuses
-
-
 def matches_for_proposal(*, session: Session, proposal_id: int, principal: Principal,
                          limit: int = MAX_MATCHES) -> dict[str, Any]:
     """Public: only the count. Staff of the town (and the working group): the ranked list."""
-    proposal = session.get(Proposal, proposal_id)
-    if not _proposal_visible(proposal, principal):
-        raise NotFound(f"no proposal {proposal_id}", field="id")
+    proposal = proposals_service.get_readable(session=session, principal=principal,
+                                              proposal_id=proposal_id)
     ranked = match_all(session=session, proposal_ids=[proposal_id]).get(proposal_id, [])
     result: dict[str, Any] = {"proposal_id": proposal_id, "fits": len(ranked)}
-    if not (principal.can_write(proposal.municipality_id) or principal.reads_all_statuses):
+    if not policy.sees_moderation(principal, proposal.municipality_id):
         return result
     states = _states(session, [(proposal_id, row.vacancy_id) for row, _ in ranked[:limit]])
     vacancies = {v.id: v for v in session.scalars(
@@ -171,11 +165,8 @@ def _vacancy_summary(vacancy: Vacancy) -> dict[str, Any]:
 def matches_for_vacancy(*, session: Session, vacancy_id: int, principal: Principal,
                         limit: int = MAX_MATCHES) -> dict[str, Any]:
     """Published proposals this vacancy fits, best first; public: only the count."""
-    vacancy = session.get(Vacancy, vacancy_id)
-    staff = vacancy is not None and (principal.can_write(vacancy.municipality_id)
-                                     or principal.reads_all_statuses)
-    if vacancy is None or not (staff or vacancy.status in PUBLIC_STATUSES):
-        raise NotFound(f"no vacancy {vacancy_id}", field="id")
+    vacancy = vacancy_query.get_readable(session=session, principal=principal, vacancy_id=vacancy_id)
+    staff = policy.sees_moderation(principal, vacancy.municipality_id)
     rows = candidate_rows(session=session, params={"vid": vacancy_id}, where=(
         "v.id = :vid AND p.status = 'published' AND p.hidden_at IS NULL"))
     scored = [(row, rules.score(_need(row), _offer(row))) for row in rows]
@@ -210,7 +201,7 @@ def _check_staff(session: Session, vacancy_id: int, principal: Principal) -> Non
     vacancy = session.get(Vacancy, vacancy_id)
     if vacancy is None:
         raise NotFound(f"no vacancy {vacancy_id}", field="vacancy_id")
-    if not principal.can_write(vacancy.municipality_id):
+    if not policy.may_edit(principal, vacancy.municipality_id):
         raise NotFound(f"no match for vacancy {vacancy_id} in your municipality", field="vacancy_id")
 
 

@@ -11,6 +11,7 @@ from app.accounts.deps import UserDep
 from app.deps import SessionDep
 from app.municipalities import service
 from app.responses import GeoJSONResponse
+from app.scoring import flows as scoring_flows
 from app.vacancies.schemas import CRSMember
 
 router = APIRouter(prefix="/api/v1/municipalities", tags=["municipalities"])
@@ -61,6 +62,6 @@ def put_core_area(
         geometry = {"type": body.type, "coordinates": body.coordinates}
     epsg = geo.crs_from_member(body.crs.model_dump()) if body.crs else (
         geo.parse_crs(crs) if crs else geo.WGS84)
-    service.set_core_area(session=session, ags=ags, geometry=geometry, epsg=epsg, actor=principal)
+    scoring_flows.set_core_area(session=session, ags=ags, geometry=geometry, epsg=epsg, actor=principal)
     session.flush()
     return service.feature(session=session, ags=ags)

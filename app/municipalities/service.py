@@ -9,10 +9,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app import geo
+from app.accounts import policy
 from app.accounts.principal import Principal
 from app.errors import Forbidden, InvalidGeometry, NotFound
 from app.municipalities.models import Municipality
-from app.scoring import service as scoring_service
 
 # boundaries may be generalised (VG250 is 1:250,000); a drawn core area may cross them slightly
 CORE_AREA_TOLERANCE_M = 100
@@ -74,11 +74,10 @@ def set_core_area(
     *, session: Session, ags: str, geometry: dict[str, Any] | None, epsg: int, actor: Principal
 ) -> Municipality:
     municipality = get_by_ags(session=session, ags=ags)
-    if not actor.can_write(municipality.id):
+    if not policy.may_edit(actor, municipality.id):
         raise Forbidden(f"only staff of {municipality.name} may change its core area")
     if geometry is None:
         municipality.core_area = None
-        _rescore(session, municipality)
         return municipality
     geom = geo.as_multipolygon(geo.geometry_from_geojson(
         geometry, field="geometry", epsg=epsg, types=("Polygon", "MultiPolygon")
@@ -93,11 +92,4 @@ def set_core_area(
             f"the core area must lie inside the boundary of {municipality.name}", field="geometry"
         )
     municipality.core_area = f"SRID=4326;{geom.wkt}"
-    _rescore(session, municipality)
     return municipality
-
-
-def _rescore(session: Session, municipality: Municipality) -> None:
-    # "inside the core area" is a scoring fact: the town's scores follow its new perimeter
-    session.flush()
-    scoring_service.rescore(session=session, municipality_ids=[municipality.id])

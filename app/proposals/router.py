@@ -5,11 +5,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
 from app.abuse.http import client_key, rate_limit
 from app.accounts.deps import PrincipalDep, UserDep
 from app.deps import SessionDep
 from app.errors import InvalidInput
+from app.matching import flows as matching_flows
 from app.proposals import service
 from app.proposals.models import ProposalStatus
 from app.proposals.schemas import (
@@ -30,6 +32,10 @@ STATUS_PATH = "/api/v1/proposals/status/"
 STATUS_PAGE = "/vorschlaege/status/"
 
 
+def fit(session: Session, view: dict[str, Any]) -> dict[str, Any]:
+    return matching_flows.with_fit(session=session, view=view)
+
+
 @router.post("", status_code=201, summary="Suggest a use (held for moderation)")
 def submit_proposal(data: ProposalCreate, request: Request, session: SessionDep) -> Any:
     """Public. Answers with the private `status_url` for the author; keep it."""
@@ -37,7 +43,7 @@ def submit_proposal(data: ProposalCreate, request: Request, session: SessionDep)
     if data.is_bot:
         return JSONResponse({"id": None, "status": "received"}, status_code=202)
     proposal, token = service.submit_proposal(session=session, data=data)
-    view = service.author_view(session=session, proposal_id=proposal.id)
+    view = fit(session, service.author_view(session=session, proposal_id=proposal.id))
     return {**view, "status_token": token, "status_url": STATUS_PATH + token,
             "status_page": STATUS_PAGE + token}
 
@@ -56,8 +62,9 @@ def list_proposals(
     except ValueError as exc:
         allowed = ", ".join(s.value for s in ProposalStatus)
         raise InvalidInput(f"unknown status; allowed: {allowed}", field="status") from exc
-    items = service.list_views(session=session, principal=principal, ags=municipality,
-                               statuses=statuses, limit=limit, offset=offset)
+    items = matching_flows.with_fits(session=session, views=service.list_views(
+        session=session, principal=principal, ags=municipality, statuses=statuses, limit=limit,
+        offset=offset))
     return {"proposals": items, "limit": limit, "offset": offset}
 
 
@@ -70,14 +77,16 @@ def proposal_status(token: Annotated[str, Path(min_length=16, max_length=64)],
 
 @router.get("/{proposal_id}", summary="One proposal")
 def get_proposal(proposal_id: ProposalId, session: SessionDep, principal: PrincipalDep) -> Any:
-    return service.get_view(session=session, principal=principal, proposal_id=proposal_id)
+    return fit(session, service.get_view(session=session, principal=principal,
+                                         proposal_id=proposal_id))
 
 
 def _decision(session, principal, proposal_id: int, target: ProposalStatus,
               reason: str | None = None) -> dict[str, Any]:
     service.decide(session=session, proposal_id=proposal_id, target=target, actor=principal,
                    reason=reason)
-    return service.get_view(session=session, principal=principal, proposal_id=proposal_id)
+    return fit(session, service.get_view(session=session, principal=principal,
+                                         proposal_id=proposal_id))
 
 
 @router.post("/{proposal_id}/publish", summary="Publish (or restore after flags)")
@@ -145,6 +154,7 @@ def status_page(token: Annotated[str, Path(min_length=16, max_length=64)], reque
 def proposal_page(proposal_id: ProposalId, request: Request, session: SessionDep,
                   principal: PrincipalDep) -> Response:
     """German page of one proposal; every user text goes through Jinja's autoescape."""
-    proposal = service.get_view(session=session, principal=principal, proposal_id=proposal_id)
+    proposal = fit(session, service.get_view(session=session, principal=principal,
+                                             proposal_id=proposal_id))
     return render(request, "proposal.html", proposal=proposal,
                   labels=service.GERMAN_LABELS)

@@ -16,9 +16,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app import geo
+from app.accounts import policy
 from app.accounts.principal import ANONYMOUS, Principal
 from app.errors import Conflict, Forbidden, ForbiddenTransition, InvalidInput, NotFound
-from app.matching import service as matching
 from app.municipalities.models import Municipality
 from app.proposals.models import (
     FlagReason,
@@ -27,8 +27,7 @@ from app.proposals.models import (
     ProposalStatus,
 )
 from app.proposals.schemas import ProposalCreate
-from app.vacancies.lifecycle import PUBLIC_STATUSES
-from app.vacancies.models import Vacancy
+from app.vacancies import query as vacancy_query
 from app.vacancies.reports import locate
 
 S = ProposalStatus
@@ -76,12 +75,21 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def is_public(proposal: Proposal) -> bool:
+    return proposal.status == ProposalStatus.published and proposal.hidden_at is None
+
+
+def get_readable(*, session: Session, principal: Principal, proposal_id: int) -> Proposal:
+    """The proposal, or NotFound where it does not exist or the caller may not see it."""
+    proposal = session.get(Proposal, proposal_id) if 0 < proposal_id < 2**31 else None
+    if proposal is None or not policy.may_read(principal, proposal.municipality_id,
+                                               public=is_public(proposal)):
+        raise NotFound(f"no proposal {proposal_id}", field="id")
+    return proposal
+
+
 def _visible_sql(principal: Principal) -> tuple[str, dict[str, Any]]:
-    if principal.reads_all_statuses:
-        return "TRUE", {}
-    if principal.role == "staff" and principal.municipality_id is not None:
-        return f"({PUBLIC_SQL} OR p.municipality_id = :own_id)", {"own_id": principal.municipality_id}
-    return PUBLIC_SQL, {}
+    return policy.read_scope(principal).row_filter(public=PUBLIC_SQL, town="p.municipality_id")
 
 
 def _views(*, session: Session, principal: Principal, where: str, params: dict[str, Any],
@@ -91,15 +99,13 @@ def _views(*, session: Session, principal: Principal, where: str, params: dict[s
     rows = session.execute(text(
         f"{_VIEW_SQL} WHERE {visible} AND {where} ORDER BY {order} LIMIT :limit OFFSET :offset"
     ), {**params, **extra, "limit": limit, "offset": offset}).mappings().all()
-    fits = matching.fits_counts(session=session, proposal_ids=[r["id"] for r in rows])
-    own = [r["id"] for r in rows if principal.can_write(r["municipality_id"])]
+    own = [r["id"] for r in rows if policy.sees_private(principal, r["municipality_id"])]
     emails = dict(session.execute(select(ProposalContact.proposal_id, ProposalContact.email)
                                   .where(ProposalContact.proposal_id.in_(own))).all()) if own else {}
     views = []
     for row in rows:
         view = {name: row[name] for name in PUBLIC_FIELDS}
-        view["fits_count"] = fits.get(row["id"], 0)
-        if principal.can_write(row["municipality_id"]) or principal.reads_all_statuses:
+        if policy.sees_moderation(principal, row["municipality_id"]):
             view.update({name: row[name] for name in MODERATION_FIELDS})
         if row["id"] in own:  # personal data: staff of this town and admins only
             view["email"] = emails.get(row["id"])
@@ -133,13 +139,6 @@ def list_views(*, session: Session, principal: Principal, ags: str | None,
                   limit=limit, offset=offset)
 
 
-def _pinned_vacancy(*, session: Session, vacancy_id: int) -> Vacancy:
-    vacancy = session.get(Vacancy, vacancy_id)
-    if vacancy is None or vacancy.status not in PUBLIC_STATUSES:
-        raise NotFound(f"no published vacancy {vacancy_id}", field="vacancy_id")
-    return vacancy
-
-
 def _area_municipality(*, session: Session, geom: BaseGeometry, ags: str | None,
                        field: str) -> Municipality:
     if ags is None or geom.geom_type == "Point":
@@ -157,7 +156,7 @@ def submit_proposal(*, session: Session, data: ProposalCreate) -> tuple[Proposal
     """A new proposal (status pending) and the author's private status token."""
     area = location = None
     if data.vacancy_id is not None:
-        vacancy = _pinned_vacancy(session=session, vacancy_id=data.vacancy_id)
+        vacancy = vacancy_query.get_public(session=session, vacancy_id=data.vacancy_id)
         municipality = session.get(Municipality, vacancy.municipality_id)
         if data.municipality and municipality.ags != data.municipality:
             raise InvalidInput(f"vacancy {vacancy.id} lies in {municipality.name}, not in AGS "
@@ -203,9 +202,8 @@ def _for_decision(*, session: Session, proposal_id: int, actor: Principal) -> Pr
     proposal = session.scalar(select(Proposal).where(Proposal.id == proposal_id).with_for_update())
     if proposal is None:
         raise NotFound(f"no proposal {proposal_id}", field="id")
-    if not actor.can_write(proposal.municipality_id):
-        public = proposal.status == ProposalStatus.published and proposal.hidden_at is None
-        if public or actor.reads_all_statuses:
+    if not policy.may_moderate(actor, proposal.municipality_id):
+        if policy.may_read(actor, proposal.municipality_id, public=is_public(proposal)):
             raise Forbidden("only staff of the town moderate its proposals")
         raise NotFound(f"no proposal {proposal_id}", field="id")
     return proposal
@@ -323,10 +321,10 @@ def review_lists(*, session: Session, municipality_id: int,
 def erase_person(*, session: Session, email: str, actor: Principal) -> dict[str, int]:
     """Delete a person's contact (and the display name of their proposals) by e-mail. Staff
     erase within their town, admins everywhere. The e-mail is never logged."""
-    scope_all, scope_ids = actor.private_scope
+    scope_all, scope_ids = policy.private_towns(actor)
     if not scope_all and not scope_ids:
         raise Forbidden("only staff and admins erase personal data")
-    params = {"email": email.strip().lower(), "all": scope_all, "ids": scope_ids}
+    params = {"email": email.strip().lower(), "all": scope_all, "ids": list(scope_ids)}
     names = session.execute(text("""
         UPDATE proposal p SET display_name = NULL FROM proposal_contact c
         WHERE c.proposal_id = p.id AND c.email = :email AND p.display_name IS NOT NULL

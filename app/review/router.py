@@ -6,9 +6,11 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from app.abuse.schemas import Email, Strict
+from app.accounts import policy
 from app.accounts.deps import UserDep
 from app.deps import SessionDep
 from app.errors import Forbidden, NotFound
+from app.matching import flows as matching_flows
 from app.municipalities.models import Municipality
 from app.proposals import service as proposals
 from app.vacancies import reports
@@ -29,10 +31,12 @@ def review_queue(
     town = session.scalar(select(Municipality).where(Municipality.ags == municipality))
     if town is None:
         raise NotFound(f"no municipality {municipality}", field="municipality")
-    if not principal.can_write(town.id):
+    if not policy.may_moderate(principal, town.id):
         raise Forbidden(f"only staff of {town.name} see its review queue")
     pending, flagged = proposals.review_lists(session=session, municipality_id=town.id,
                                               principal=principal)
+    pending = matching_flows.with_fits(session=session, views=pending)
+    flagged = matching_flows.with_fits(session=session, views=flagged)
     return {"municipality": town.ags, "reports": reports.open_reports(session=session,
                                                                       municipality_id=town.id),
             "pending_proposals": pending, "flagged_proposals": flagged}

@@ -17,13 +17,14 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app import geo
+from app.accounts import policy
 from app.accounts.principal import Principal
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.municipalities.models import Municipality
 from app.scoring import rules
 from app.scoring.models import ScoringProfile, VacancyScore
-from app.vacancies.lifecycle import PUBLIC_STATUSES, VacancyStatus
-from app.vacancies.models import Vacancy
+from app.vacancies import query as vacancy_query
+from app.vacancies.lifecycle import VacancyStatus
 
 # statuses that get a score: the unit is (or may soon be) empty; the rest have none
 SCORED_STATUSES = (VacancyStatus.reported, VacancyStatus.threatened, VacancyStatus.vacant,
@@ -204,14 +205,14 @@ def update_profile(*, session: Session, ags: str | None, changes: Any,
     """Change weights/thresholds of a town's profile (or the default, admins only); bumps the
     version when anything changed and rescores the affected vacancies."""
     if ags is None:
-        if not actor.is_admin:
+        if not policy.is_admin(actor):
             raise Forbidden("only administrators may change the default scoring profile")
         municipality = None
         row = default_profile_row(session=session)
         current = _as_rules(row)
     else:
         municipality = _municipality(session, ags)
-        if not actor.can_write(municipality.id):
+        if not policy.may_edit(actor, municipality.id):
             raise Forbidden(f"only staff of {municipality.name} may change its scoring profile")
         effective = profiles_for(session=session, municipality_ids=[municipality.id])[municipality.id]
         current, row = effective.rules, effective.row if effective.scope == "municipality" else None
@@ -373,7 +374,7 @@ def rescore(*, session: Session, municipality_ids: list[int],
 
 def rescore_municipality(*, session: Session, ags: str, actor: Principal) -> RescoreResult:
     municipality = _municipality(session, ags)
-    if not actor.can_write(municipality.id):
+    if not policy.may_edit(actor, municipality.id):
         raise Forbidden(f"only staff of {municipality.name} may rescore its vacancies")
     return rescore(session=session, municipality_ids=[municipality.id])
 
@@ -407,17 +408,9 @@ def rescore_near(*, session: Session, vacancy_id: int, also_near: str | None = N
 
 # --- one vacancy's breakdown -----------------------------------------------------------------
 
-def _visible(principal: Principal, vacancy: Vacancy) -> bool:
-    # the same rule as app.vacancies.service.VISIBLE_SQL
-    return (principal.reads_all_statuses or vacancy.status in PUBLIC_STATUSES
-            or principal.is_staff_of(vacancy.municipality_id))
-
-
 def breakdown(*, session: Session, principal: Principal, vacancy_id: int) -> dict[str, Any]:
     """The full, freshly computed score of one vacancy (the stored row is brought up to date)."""
-    vacancy = session.get(Vacancy, vacancy_id)
-    if vacancy is None or not _visible(principal, vacancy):
-        raise NotFound(f"no vacancy {vacancy_id}", field="id")
+    vacancy = vacancy_query.get_readable(session=session, principal=principal, vacancy_id=vacancy_id)
     ags = session.scalar(select(Municipality.ags).where(Municipality.id == vacancy.municipality_id))
     if vacancy.status not in SCORED_STATUSES:
         raise NotFound(f"vacancy {vacancy_id} has status {vacancy.status.value!r}, which is not "

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.accounts import policy
 from app.accounts.principal import Principal
+from app.vacancies import query
 from app.vacancies.lifecycle import ACTIVE_STATUSES
-from app.vacancies.service import VISIBLE_SQL, visibility_params
 
 # boundaries for a choropleth of a whole Land: ~100 m detail is plenty and keeps it small
 SIMPLIFY_DEG = 0.001
@@ -17,11 +18,12 @@ def municipality_statistics(*, session: Session, principal: Principal, with_boun
     see: counts by status, active vacancies and active vacancies per 10,000 inhabitants."""
     geometry = (f"ST_AsGeoJSON(ST_SimplifyPreserveTopology(m.boundary, {SIMPLIFY_DEG}), 5)::jsonb"
                 if with_boundary else "NULL::jsonb")
-    params = {**visibility_params(principal), "active": [s.value for s in ACTIVE_STATUSES]}
+    visible, params = query.scope_where(policy.read_scope(principal))
+    params = {**params, "active": [s.value for s in ACTIVE_STATUSES]}
     return session.execute(text(f"""
         WITH counts AS (
             SELECT v.municipality_id, v.status, count(*) AS n
-            FROM vacancy v WHERE {VISIBLE_SQL}
+            FROM vacancy v WHERE {visible}
             GROUP BY v.municipality_id, v.status
         ), towns AS (
             SELECT municipality_id, jsonb_object_agg(status, n) AS by_status, sum(n) AS total,

@@ -1,7 +1,7 @@
 """Citizen reports of empty shops: submit (with duplicate check), confirm, reject.
 
 A report is a vacancy row with status ``reported`` and source ``report``: invisible to the
-public (VISIBLE_SQL) until staff confirm it, and then simply part of the register.
+public (``app.vacancies.query``) until staff confirm it, and then simply part of the register.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app import geo
+from app.accounts import policy
 from app.accounts.principal import Principal
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, OutsideMunicipality
 from app.municipalities.models import Municipality
-from app.scoring import service as scoring_service
 from app.vacancies import service as vacancy_service
 from app.vacancies.lifecycle import PUBLIC_STATUSES, VacancyStatus
 from app.vacancies.models import Vacancy
@@ -94,9 +94,6 @@ def submit_report(
     session.add(VacancyReport(vacancy_id=vacancy.id, hint=report.hint))
     if report.email:
         session.add(ReportContact(vacancy_id=vacancy.id, email=report.email, consent=report.consent))
-    # scores follow the register: the reported unit gets its own at once (it counts as an empty
-    # neighbour of others only once staff confirm it)
-    scoring_service.rescore_near(session=session, vacancy_id=vacancy.id)
     return vacancy, municipality, duplicates
 
 
@@ -104,9 +101,9 @@ def _open_report(*, session: Session, vacancy_id: int, actor: Principal) -> Vaca
     vacancy = session.get(Vacancy, vacancy_id)
     is_report = vacancy is not None and (vacancy.source == REPORT_SOURCE
                                          or vacancy.status == VacancyStatus.reported)
-    if not is_report or not (actor.can_write(vacancy.municipality_id) or actor.reads_all_statuses):
+    if not is_report or not policy.sees_moderation(actor, vacancy.municipality_id):
         raise NotFound(f"no report {vacancy_id}", field="id")
-    if not actor.can_write(vacancy.municipality_id):
+    if not policy.may_moderate(actor, vacancy.municipality_id):
         raise Forbidden("only staff of the town decide on its reports")
     if vacancy.status != VacancyStatus.reported:
         raise Conflict(f"report {vacancy_id} was already decided (status {vacancy.status.value})")
@@ -118,8 +115,10 @@ def _set_status(*, session: Session, vacancy: Vacancy, status: VacancyStatus,
     # through the register's own update: version bump, history entry, lifecycle table
     changes = VacancyUpdate.model_validate(
         {"properties": {"status": status.value, "version": vacancy.version}})
-    return vacancy_service.update_vacancy(session=session, vacancy_id=vacancy.id, changes=changes,
-                                          expected_version=vacancy.version, actor=actor)
+    vacancy, _ = vacancy_service.update_vacancy(
+        session=session, vacancy_id=vacancy.id, changes=changes, expected_version=vacancy.version,
+        actor=actor)
+    return vacancy
 
 
 def _record_decision(*, session: Session, vacancy_id: int, actor: Principal,

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from app.abuse.http import rate_limit
 from app.accounts.deps import UserDep
 from app.deps import SessionDep
+from app.scoring import flows
 from app.vacancies import reports
 from app.vacancies.lifecycle import VacancyStatus
 from app.vacancies.report_schemas import (
@@ -39,7 +40,7 @@ def submit_report(report: ReportCreate, request: Request, session: SessionDep):
     if report.is_bot:
         return JSONResponse({"id": None, "status": "received", "municipality": None,
                              "duplicates": []}, status_code=202)
-    vacancy, town, found = reports.submit_report(session=session, report=report)
+    vacancy, town, found = flows.submit_report(session=session, report=report)
     return ReportCreated(id=vacancy.id, status="reported", municipality=town.ags, duplicates=found)
 
 
@@ -48,8 +49,8 @@ def confirm_report(report_id: int, session: SessionDep, principal: UserDep,
                    body: ReportConfirm | None = None) -> ReportDecision:
     """Staff of the town: the report becomes a `vacant` (default) or `threatened` vacancy."""
     status = VacancyStatus((body or ReportConfirm()).status)
-    vacancy = reports.confirm_report(session=session, vacancy_id=report_id, status=status,
-                                     actor=principal)
+    vacancy = flows.confirm_report(session=session, vacancy_id=report_id, status=status,
+                                   actor=principal)
     return ReportDecision(id=vacancy.id, status=vacancy.status, version=vacancy.version)
 
 
@@ -57,7 +58,7 @@ def confirm_report(report_id: int, session: SessionDep, principal: UserDep,
 def reject_report(report_id: int, body: ReportReject, session: SessionDep,
                   principal: UserDep) -> ReportDecision:
     """Staff of the town, with a reason; the record stays (status `rejected`) for the history."""
-    vacancy = reports.reject_report(session=session, vacancy_id=report_id, reason=body.reason,
-                                    actor=principal)
+    vacancy = flows.reject_report(session=session, vacancy_id=report_id, reason=body.reason,
+                                  actor=principal)
     return ReportDecision(id=vacancy.id, status=vacancy.status, version=vacancy.version,
                           rejection_reason=body.reason)

@@ -1,4 +1,5 @@
-"""HTTP for the vacancy register: thin routes over app.vacancies.service."""
+"""HTTP for the vacancy register: thin routes over the read model (app.vacancies.query) and the
+register's writes, which scores follow (app.scoring.flows)."""
 
 from datetime import datetime
 from typing import Annotated
@@ -9,10 +10,10 @@ from fastapi.responses import Response
 from app import geo
 from app.accounts.deps import PrincipalDep, UserDep
 from app.deps import SessionDep
-from app.errors import BadRequest, InvalidInput, PreconditionRequired
+from app.errors import BadRequest, PreconditionRequired
 from app.responses import raw_geojson
-from app.vacancies import service
-from app.vacancies.lifecycle import VacancyStatus
+from app.scoring import flows
+from app.vacancies import query, service
 from app.vacancies.schemas import History, VacancyCreate, VacancyUpdate
 
 router = APIRouter(prefix="/api/v1/vacancies", tags=["vacancies"])
@@ -37,15 +38,11 @@ def parse_if_match(value: str | None) -> int | None:
 
 
 def _feature_response(session, principal, vacancy_id: int, status_code: int = 200) -> Response:
-    body, version = service.get_geojson(session=session, principal=principal, vacancy_id=vacancy_id)
+    body, version = query.get_geojson(session=session, principal=principal, vacancy_id=vacancy_id)
     headers = {"ETag": etag(version)}
     if status_code == 201:
         headers["Location"] = f"/api/v1/vacancies/{vacancy_id}"
     return raw_geojson(body, status_code=status_code, headers=headers)
-
-
-def _split(value: str | None) -> list[str] | None:
-    return [part.strip() for part in value.split(",") if part.strip()] if value else None
 
 
 @router.get("", summary="List vacancies as a GeoJSON FeatureCollection")
@@ -58,26 +55,17 @@ def list_vacancies(
     min_interim: Annotated[int | None, Query(ge=0, le=100, description="interim score ≥")] = None,
     min_permanent: Annotated[int | None, Query(ge=0, le=100, description="permanent score ≥")] = None,
     sort: Annotated[str, Query(description="id, interim, -interim, permanent or -permanent")] = "id",
-    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
+    limit: Annotated[int, Query(ge=1, le=query.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Response:
     """Anonymous callers see published vacancies; private fields only for staff of the town."""
-    agss = _split(municipality)
-    if agss and not all(len(a) == 8 and a.isdigit() for a in agss):
-        raise InvalidInput("municipality must be 8-digit AGS values", field="municipality")
-    try:
-        statuses = [VacancyStatus(s) for s in _split(status) or []]
-    except ValueError as exc:
-        allowed = ", ".join(s.value for s in VacancyStatus)
-        raise InvalidInput(f"unknown status; allowed: {allowed}", field="status") from exc
-    if sort not in service.SORTS:
-        raise InvalidInput(f"unknown sort; allowed: {', '.join(service.SORTS)}", field="sort")
-    filters = service.ListFilters(
-        municipalities=agss, statuses=statuses or None,
-        bbox=geo.parse_bbox(bbox) if bbox else None, updated_since=updated_since,
-        min_interim=min_interim, min_permanent=min_permanent, sort=sort, limit=limit, offset=offset,
+    filters = query.VacancyFilter(
+        municipalities=query.parse_municipalities(municipality),
+        statuses=query.parse_statuses(status), bbox=geo.parse_bbox(bbox) if bbox else None,
+        updated_since=updated_since, min_interim=min_interim, min_permanent=min_permanent,
+        sort=query.parse_sort(sort), limit=limit, offset=offset,
     )
-    return raw_geojson(service.list_geojson(session=session, principal=principal, filters=filters))
+    return raw_geojson(query.list_geojson(session=session, principal=principal, filters=filters))
 
 
 @router.post("", status_code=201, summary="Register a vacancy (GeoJSON Feature)")
@@ -85,7 +73,7 @@ def create_vacancy(
     feature: VacancyCreate, session: SessionDep, principal: UserDep, crs: CrsQuery = None
 ) -> Response:
     """Staff of the municipality (or admins) add a vacancy; the point must lie in the town."""
-    vacancy = service.create_vacancy(session=session, feature=feature, actor=principal, query_crs=crs)
+    vacancy = flows.create_vacancy(session=session, feature=feature, actor=principal, query_crs=crs)
     return _feature_response(session, principal, vacancy.id, status_code=201)
 
 
@@ -107,8 +95,8 @@ def update_vacancy(
             "send the version you edited as If-Match header or properties.version",
             field="If-Match",
         )
-    service.update_vacancy(session=session, vacancy_id=vacancy_id, changes=changes,
-                           expected_version=expected, actor=principal, query_crs=crs)
+    flows.update_vacancy(session=session, vacancy_id=vacancy_id, changes=changes,
+                         expected_version=expected, actor=principal, query_crs=crs)
     return _feature_response(session, principal, vacancy_id)
 
 

@@ -1,12 +1,11 @@
-"""The vacancy register: create, read, list, update with optimistic locking, history.
+"""The vacancy register's writes: create, update with optimistic locking, and the history.
 
-GeoJSON output is assembled by PostgreSQL (one SQL builder for one feature and for pages of
-thousands); private fields are added per row only where the principal may read them.
+Reads of the register go through ``app.vacancies.query``; scores follow these writes through
+``app.scoring.flows``, which the routes, the CLI and the importers call.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,6 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app import geo
+from app.accounts import policy
 from app.accounts.models import User
 from app.accounts.principal import Principal, Role
 from app.errors import (
@@ -30,136 +30,12 @@ from app.errors import (
     StaleVersion,
 )
 from app.municipalities.models import Municipality
-from app.scoring import service as scoring_service
-from app.vacancies.lifecycle import INITIAL_STATUSES, PUBLIC_STATUSES, VacancyStatus, can_transition
+from app.vacancies import query
+from app.vacancies.lifecycle import INITIAL_STATUSES, can_transition
 from app.vacancies.models import Vacancy, VacancyHistory
-from app.vacancies.schemas import (
-    PRIVATE_FIELDS,
-    PUBLIC_FIELDS,
-    VacancyCreate,
-    VacancyUpdate,
-)
+from app.vacancies.schemas import PRIVATE_FIELDS, VacancyCreate, VacancyUpdate
 
 FOOTPRINT_MAX_DISTANCE_M = 50
-MAX_PAGE = 10_000
-
-_PUBLIC_PROPS = ",\n".join(f"'{name}', v.{name}" for name in PUBLIC_FIELDS)
-_PRIVATE_PROPS = ", ".join(f"'{name}', v.{name}" for name in PRIVATE_FIELDS)
-
-# The one place that decides what a vacancy Feature contains. :priv_all / :priv_ids say whose
-# private fields the caller may read; everything else is public.
-FEATURE_SQL = f"""
-    jsonb_build_object(
-        'type', 'Feature', 'id', v.id,
-        'geometry', ST_AsGeoJSON(v.location, 7)::jsonb,
-        'properties', jsonb_build_object(
-            'municipality', m.ags,
-            {_PUBLIC_PROPS},
-            'footprint', ST_AsGeoJSON(v.footprint, 7)::jsonb,
-            'verified_at', v.verified_at,
-            'stale', v.verified_at IS NULL
-                     OR v.verified_at < now() - make_interval(days => m.stale_after_days),
-            'created_at', v.created_at, 'updated_at', v.updated_at, 'version', v.version,
-            'scores', CASE WHEN s.vacancy_id IS NOT NULL THEN jsonb_build_object(
-                'interim', s.interim, 'permanent', s.permanent,
-                'recommendation', s.recommendation, 'confidence', s.confidence,
-                'profile_version', s.profile_version) END
-        ) || CASE WHEN :priv_all OR v.municipality_id = ANY(:priv_ids)
-                  THEN jsonb_build_object({_PRIVATE_PROPS}) ELSE '{{}}'::jsonb END
-    )
-"""
-
-# every query that builds FEATURE_SQL reads from this (the score join feeds `scores`)
-FROM_SQL = ("FROM vacancy v JOIN municipality m ON m.id = v.municipality_id "
-            "LEFT JOIN vacancy_score s ON s.vacancy_id = v.id")
-
-# what rows a principal may see at all
-VISIBLE_SQL = "(:reads_all OR v.status = ANY(:public_statuses) OR v.municipality_id = :own_id)"
-
-
-def visibility_params(principal: Principal) -> dict[str, Any]:
-    priv_all, priv_ids = principal.private_scope
-    return {
-        "priv_all": priv_all, "priv_ids": priv_ids,
-        "reads_all": principal.reads_all_statuses,
-        "public_statuses": [s.value for s in PUBLIC_STATUSES],
-        "own_id": principal.municipality_id if principal.role == "staff" else -1,
-    }
-
-
-@dataclass
-class ListFilters:
-    municipalities: list[str] | None = None
-    statuses: list[VacancyStatus] | None = None
-    bbox: tuple[float, float, float, float] | None = None
-    updated_since: datetime | None = None
-    min_interim: int | None = None
-    min_permanent: int | None = None
-    sort: str = "id"
-    limit: int = 100
-    offset: int = 0
-
-
-# list order: the key, then id; unscored vacancies come last either way
-SORTS = {
-    "id": "v.id", "interim": "s.interim ASC NULLS LAST, v.id",
-    "-interim": "s.interim DESC NULLS LAST, v.id", "permanent": "s.permanent ASC NULLS LAST, v.id",
-    "-permanent": "s.permanent DESC NULLS LAST, v.id",
-}
-
-
-def _filter_sql(filters: ListFilters) -> tuple[str, dict[str, Any]]:
-    clauses, params = [VISIBLE_SQL], {}
-    if filters.municipalities:
-        clauses.append("m.ags = ANY(:agss)")
-        params["agss"] = filters.municipalities
-    if filters.statuses:
-        clauses.append("v.status = ANY(:statuses)")
-        params["statuses"] = [s.value for s in filters.statuses]
-    if filters.bbox:
-        clauses.append("v.location && ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, 4326)")
-        params.update(zip(("minx", "miny", "maxx", "maxy"), filters.bbox, strict=True))
-    if filters.updated_since:
-        clauses.append("v.updated_at >= :updated_since")
-        params["updated_since"] = filters.updated_since
-    if filters.min_interim is not None:
-        clauses.append("s.interim >= :min_interim")
-        params["min_interim"] = filters.min_interim
-    if filters.min_permanent is not None:
-        clauses.append("s.permanent >= :min_permanent")
-        params["min_permanent"] = filters.min_permanent
-    return " AND ".join(clauses), params
-
-
-def list_geojson(*, session: Session, principal: Principal, filters: ListFilters) -> str:
-    """A page of vacancies as a GeoJSON FeatureCollection string, built by PostgreSQL."""
-    where, params = _filter_sql(filters)
-    params.update(visibility_params(principal), limit=filters.limit, offset=filters.offset)
-    base = f"{FROM_SQL} WHERE {where}"
-    matched = session.execute(text(f"SELECT count(*) {base}"), params).scalar_one()
-    features, returned = session.execute(text(f"""
-        SELECT coalesce(jsonb_agg(page.feature ORDER BY page.n), '[]'::jsonb)::text, count(*)
-        FROM (SELECT row_number() OVER (ORDER BY {SORTS[filters.sort]}) AS n,
-                     {FEATURE_SQL} AS feature {base}
-              ORDER BY {SORTS[filters.sort]} LIMIT :limit OFFSET :offset) page
-    """), params).one()
-    return (
-        f'{{"type":"FeatureCollection","numberMatched":{matched},'
-        f'"numberReturned":{returned},"features":{features}}}'
-    )
-
-
-def get_geojson(*, session: Session, principal: Principal, vacancy_id: int) -> tuple[str, int]:
-    """One vacancy Feature (string) and its version; 404 where the caller may not see it."""
-    params = {**visibility_params(principal), "id": vacancy_id}
-    row = session.execute(text(f"""
-        SELECT ({FEATURE_SQL})::text, v.version
-        {FROM_SQL}
-        WHERE v.id = :id AND {VISIBLE_SQL}
-    """), params).first()
-    if row is None:
-        raise NotFound(f"no vacancy {vacancy_id}", field="id")
-    return row[0], row[1]
 
 
 def _check_location(*, session: Session, municipality: Municipality, point: BaseGeometry) -> None:
@@ -240,7 +116,7 @@ def create_vacancy(
     if municipality is None:
         raise InvalidInput(f"unknown municipality AGS {props.municipality}",
                            field="properties.municipality")
-    if not actor.can_write(municipality.id):
+    if not policy.may_edit(actor, municipality.id):
         raise Forbidden(f"you may not add vacancies to {municipality.name}")
     if props.status not in INITIAL_STATUSES:
         allowed = ", ".join(sorted(INITIAL_STATUSES))
@@ -265,7 +141,6 @@ def create_vacancy(
     )
     session.add(vacancy)
     session.flush()
-    scoring_service.rescore_near(session=session, vacancy_id=vacancy.id)
     return vacancy
 
 
@@ -282,13 +157,15 @@ def _jsonable(value: Any) -> Any:
 def update_vacancy(
     *, session: Session, vacancy_id: int, changes: VacancyUpdate, expected_version: int | None,
     actor: Principal, query_crs: str | None = None,
-) -> Vacancy:
+) -> tuple[Vacancy, str | None]:
+    """The changed vacancy and, where it moved, its old location (EWKT): the scores near both
+    places follow (``app.scoring.flows``)."""
     vacancy = session.scalar(select(Vacancy).where(Vacancy.id == vacancy_id).with_for_update())
     if vacancy is None:
         raise NotFound(f"no vacancy {vacancy_id}", field="id")
-    if not actor.can_write(vacancy.municipality_id):
+    if not policy.may_edit(actor, vacancy.municipality_id):
         # staff of another town: hide non-public records entirely, refuse the rest
-        if vacancy.status not in PUBLIC_STATUSES and not actor.reads_all_statuses:
+        if not query.readable(actor, vacancy):
             raise NotFound(f"no vacancy {vacancy_id}", field="id")
         raise Forbidden("you may only change vacancies of your own municipality")
     body_version = changes.properties.version
@@ -347,7 +224,7 @@ def update_vacancy(
         history.append((name, geo.to_geojson(old), geo.to_geojson(geom)))
         setattr(vacancy, name, _ewkt(geom))
     if not history:
-        return vacancy
+        return vacancy, None
     vacancy.version += 1
     vacancy.updated_at = func.now()
     session.add_all(
@@ -356,20 +233,12 @@ def update_vacancy(
         for name, old, new in history
     )
     session.flush()
-    # the score of this vacancy and of its neighbours (old and new place) follows the change
-    scoring_service.rescore_near(session=session, vacancy_id=vacancy.id, also_near=old_location)
-    return vacancy
+    return vacancy, old_location
 
 
 def history(*, session: Session, vacancy_id: int, actor: Principal) -> list[dict[str, Any]]:
-    vacancy = session.get(Vacancy, vacancy_id)
-    visible = vacancy is not None and (
-        actor.reads_all_statuses or vacancy.status in PUBLIC_STATUSES
-        or actor.can_write(vacancy.municipality_id)
-    )
-    if not visible:
-        raise NotFound(f"no vacancy {vacancy_id}", field="id")
-    private_ok = actor.sees_private(vacancy.municipality_id)
+    vacancy = query.get_readable(session=session, principal=actor, vacancy_id=vacancy_id)
+    private_ok = policy.sees_private(actor, vacancy.municipality_id)
 
     def who(email: str | None, role: Role | None) -> str | None:
         # staff names are shown to their colleagues; others see the role only

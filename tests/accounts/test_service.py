@@ -4,7 +4,6 @@ import pytest
 
 from app.accounts import service
 from app.accounts.models import Role
-from app.accounts.principal import ANONYMOUS, Principal
 from app.errors import Conflict, InvalidInput, NotFound
 
 
@@ -47,14 +46,3 @@ def test_token_is_stored_only_as_hash(session):
     assert token not in stored.token_hash and len(stored.token_hash) == 64
     assert service.authenticate_token(session=session, token=token).id == user.id
     assert service.authenticate_token(session=session, token=token + "x") is None
-
-
-def test_principal_rules():
-    staff = Principal(user_id=1, role=Role.staff, municipality_id=7)
-    ag = Principal(user_id=2, role=Role.working_group)
-    admin = Principal(user_id=3, role=Role.admin)
-    assert staff.can_write(7) and not staff.can_write(8)
-    assert staff.sees_private(7) and not staff.sees_private(8)
-    assert not ag.can_write(7) and not ag.sees_private(7) and ag.reads_all_statuses
-    assert admin.can_write(8) and admin.sees_private(8)
-    assert not ANONYMOUS.can_write(7) and not ANONYMOUS.reads_all_statuses

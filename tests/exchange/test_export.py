@@ -12,8 +12,10 @@ import pyogrio
 import pytest
 from pyogrio.raw import read
 
-from app.exchange import fields, import_service, export
+from app.exchange import export, fields, import_service
 from app.exchange.cli import OPERATOR
+from app.vacancies.columns import FIELD_KINDS
+from app.vacancies.query import VacancyFilter
 from app.vacancies.schemas import PRIVATE_FIELDS, PUBLIC_FIELDS
 from tests.conftest import JENA, SCHMOELLN
 
@@ -100,8 +102,8 @@ def test_bad_filters(client, params, field):
 def test_geojson_is_streamed_in_chunks(settings, register, monkeypatch):
     from app.database import make_engine
 
-    monkeypatch.setattr(service, "CHUNK_ROWS", 1)
-    query = export.Query.build(OPERATOR, export.export_scope(OPERATOR), export.Filters())
+    monkeypatch.setattr(export, "CHUNK_ROWS", 1)
+    query = export.export_query(OPERATOR, VacancyFilter())
     chunks = list(export.stream_geojson(make_engine(settings.database_url), query))
     assert len(chunks) == 2 + 4  # head, one chunk per row, tail
     assert len(json.loads(b"".join(chunks))["features"]) == 4
@@ -150,7 +152,7 @@ def test_geopackage_version_layer_and_types(client, register, working_group, tmp
 
 
 def test_schema_document_lists_every_public_field():
-    assert set(PUBLIC_FIELDS) | set(PRIVATE_FIELDS) <= set(fields.FIELD_KINDS)
+    assert set(PUBLIC_FIELDS) | set(PRIVATE_FIELDS) <= set(FIELD_KINDS)
     doc = fields.schema_document()
     names = [f["name"] for f in doc["fields"]]
     assert set(PUBLIC_FIELDS) <= set(names) and doc["schema_version"]

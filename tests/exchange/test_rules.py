@@ -1,40 +1,17 @@
-"""Pure rules of the exchange package, without a database: scopes, OGC parameters, cleaning."""
+"""Pure rules of the exchange package, without a database: columns, OGC parameters, cleaning."""
 
 from __future__ import annotations
 
 import pytest
 
 from app.accounts.models import Role
-from app.accounts.principal import ANONYMOUS, Principal
-from app.errors import Forbidden
-from app.exchange import importer, ogc, export
-from app.exchange.fields import columns
+from app.accounts.principal import Principal
+from app.exchange import importer, ogc
+from app.vacancies.columns import columns
 
 STAFF = Principal(user_id=1, role=Role.staff, municipality_id=7)
 GROUP = Principal(user_id=2, role=Role.working_group)
 ADMIN = Principal(user_id=3, role=Role.admin)
-
-
-def test_export_scopes():
-    assert export.export_scope(ANONYMOUS).statuses is not None  # published only
-    assert export.export_scope(ANONYMOUS).private == ()
-    assert export.export_scope(GROUP) == export.Scope(None, None, ())
-    assert export.export_scope(STAFF) == export.Scope((7,), None, ("internal_notes",))
-    assert export.export_scope(STAFF, include_private=True).private == (
-        "owner_contact", "internal_notes")
-    assert export.export_scope(ADMIN).private == ()
-    for principal in (ANONYMOUS, GROUP):
-        with pytest.raises(Forbidden):
-            export.export_scope(principal, include_private=True)
-
-
-def test_staff_may_not_name_another_town():
-    scope = export.export_scope(STAFF)
-    with pytest.raises(Forbidden):
-        export.check_municipalities(scope, export.Filters(municipalities=["16053000"]),
-                                     own_ags="16077043")
-    export.check_municipalities(scope, export.Filters(municipalities=["16077043"]),
-                                 own_ags="16077043")
 
 
 def test_private_columns_only_when_asked():
