@@ -169,6 +169,7 @@ OGC = "Leerstand OGC `GET /ogc/collections/vacancies/items?bbox=…&limit=2000` 
 TIPG = "tipg `GET /collections/public.vacancy/items?bbox=…&limit=2000` (same vacancy columns)"
 FLOOR = ("SQL floor: PostgreSQL builds the map API's FeatureCollection in one SELECT "
          "(pgbench `-M prepared`, tps)")
+SLUGS = {MAP_API: "map-api", OGC: "ogc", TIPG: "tipg"}  # names of the raw wrk outputs
 
 
 def viewport_urls() -> dict[str, str]:
@@ -269,9 +270,10 @@ def parse_wrk(out: str) -> dict[str, float]:
 
     if "Non-2xx" in out:
         raise SystemExit(f"wrk got error responses:\n{out}")
+    # the percentiles' own lines: "82.50%" in the thread stats must not pass for the p50
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50": ms(re.search(r"50%\s+(\S+)", out).group(1)),
-            "p99": ms(re.search(r"99%\s+(\S+)", out).group(1)),
+            "p50": ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)),
+            "p99": ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)),
             "errors": "Socket errors" in out}
 
 
@@ -279,7 +281,7 @@ def run_wrk(name: str, url: str, conc: int, seconds: int) -> dict[str, float]:
     out = subprocess.run(["wrk", f"-t{min(conc, 2)}", f"-c{conc}", f"-d{seconds}s",
                           "--timeout", "30s", "--latency", url], capture_output=True, text=True,
                          check=True).stdout
-    (DATA / f"wrk-{name.split()[0].lower()}-c{conc}.txt").write_text(out)  # raw, for checking
+    (DATA / f"wrk-{SLUGS[name]}-c{conc}.txt").write_text(out)  # raw, for checking
     return parse_wrk(out)
 
 
