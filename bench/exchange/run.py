@@ -38,9 +38,9 @@ from sqlalchemy.orm import Session
 from app import migrate
 from app.database import make_engine
 from app.embedded import EmbeddedPostgres, find_pg_bin
-from app.vacancies.columns import columns
 from app.municipalities import importer
 from app.scoring import service as scoring_service
+from app.vacancies.columns import columns
 from app.vacancies.lifecycle import PUBLIC_STATUSES
 from app.vacancies.schemas import PUBLIC_FIELDS
 
