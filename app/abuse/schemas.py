@@ -1,21 +1,10 @@
-"""Pieces shared by the public write schemas (reports, proposals, supports, flags)."""
+"""The base of the public write schemas (reports, proposals, supports, flags): a honeypot."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import Field
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-
-# deliberately loose: one @, a dot in the domain, no spaces or angle brackets
-EMAIL_PATTERN = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
-AGS_PATTERN = r"^[0-9]{8}$"
-HONEYPOT_FIELD = "website"
-
-Email = Annotated[str, Field(max_length=320, pattern=EMAIL_PATTERN), AfterValidator(str.lower)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+from app.schemas import Strict
 
 
 class PublicPost(Strict):

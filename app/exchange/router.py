@@ -18,6 +18,7 @@ from app.deps import SessionDep
 from app.exchange import export, fields, import_service
 from app.municipalities.models import Municipality
 from app.responses import GEOJSON_MEDIA_TYPE
+from app.schemas import AGS_PATTERN
 from app.vacancies import query as vacancy_query
 
 router = APIRouter(prefix="/api/v1/export", tags=["export"])
@@ -89,7 +90,7 @@ def export_gpkg(request: Request, query: ExportQueryDep) -> FileResponse:
 @import_router.post("/vacancies", summary="Import vacancies from a file (staff of the town)")
 def import_vacancies(
     session: SessionDep, principal: UserDep, file: UploadFile,
-    municipality: Annotated[str, Query(pattern=r"^[0-9]{8}$", description="AGS of the town")],
+    municipality: Annotated[str, Query(pattern=AGS_PATTERN, description="AGS of the town")],
     dry_run: Annotated[bool, Query(description="validate only and report per row")] = False,
     crs: Annotated[str | None, Query(description="CSV only: CRS of lon/lat or x/y columns")] = None,
 ) -> dict:

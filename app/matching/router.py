@@ -5,11 +5,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
-from app.abuse.schemas import Strict
 from app.accounts.deps import PrincipalDep, UserDep
 from app.deps import SessionDep
 from app.matching import service
 from app.matching.models import MatchState
+from app.schemas import Strict
 
 router = APIRouter(prefix="/api/v1", tags=["matching"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -11,12 +11,12 @@ from app.accounts.deps import UserDep
 from app.deps import SessionDep
 from app.municipalities import service
 from app.responses import GeoJSONResponse
+from app.schemas import AGS_PATTERN, CRSMember
 from app.scoring import flows as scoring_flows
-from app.vacancies.schemas import CRSMember
 
 router = APIRouter(prefix="/api/v1/municipalities", tags=["municipalities"])
 AgsPath = Annotated[
-    str, Path(pattern=r"^[0-9]{8}$", description="Amtlicher Gemeindeschlüssel (8 digits)")
+    str, Path(pattern=AGS_PATTERN, description="Amtlicher Gemeindeschlüssel (8 digits)")
 ]
 
 

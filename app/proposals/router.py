@@ -23,6 +23,7 @@ from app.proposals.schemas import (
     SupportResult,
     Withdrawal,
 )
+from app.schemas import AGS_PATTERN
 from app.templating import render
 
 router = APIRouter(prefix="/api/v1/proposals", tags=["proposals"])
@@ -51,7 +52,7 @@ def submit_proposal(data: ProposalCreate, request: Request, session: SessionDep)
 @router.get("", summary="List proposals")
 def list_proposals(
     session: SessionDep, principal: PrincipalDep,
-    municipality: Annotated[str | None, Query(pattern=r"^[0-9]{8}$", description="AGS")] = None,
+    municipality: Annotated[str | None, Query(pattern=AGS_PATTERN, description="AGS")] = None,
     status: Annotated[str | None, Query(description="status, or several comma-separated")] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from geojson_pydantic import Point, Polygon
 from pydantic import Field, model_validator
 
-from app.abuse.schemas import AGS_PATTERN, Email, PublicPost, Strict
+from app.abuse.schemas import PublicPost
 from app.proposals.models import Category, Duration, FlagReason
+from app.schemas import AGS_PATTERN, Email, Strict
 
 MAX_RADIUS_M = 10_000
 

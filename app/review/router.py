@@ -5,7 +5,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from app.abuse.schemas import Email, Strict
 from app.accounts import policy
 from app.accounts.deps import UserDep
 from app.deps import SessionDep
@@ -13,6 +12,7 @@ from app.errors import Forbidden, NotFound
 from app.matching import flows as matching_flows
 from app.municipalities.models import Municipality
 from app.proposals import service as proposals
+from app.schemas import AGS_PATTERN, Email, Strict
 from app.vacancies import reports
 
 router = APIRouter(prefix="/api/v1", tags=["review"])
@@ -25,7 +25,7 @@ class EraseRequest(Strict):
 @router.get("/review", summary="Review queue of a municipality (staff)")
 def review_queue(
     session: SessionDep, principal: UserDep,
-    municipality: Annotated[str, Query(pattern=r"^[0-9]{8}$", description="AGS")],
+    municipality: Annotated[str, Query(pattern=AGS_PATTERN, description="AGS")],
 ) -> dict[str, Any]:
     """Open reports, pending proposals, flagged proposals; each oldest first."""
     town = session.scalar(select(Municipality).where(Municipality.ags == municipality))

@@ -6,12 +6,13 @@ from fastapi import APIRouter, Path
 
 from app.accounts.deps import PrincipalDep, UserDep
 from app.deps import SessionDep
+from app.schemas import AGS_PATTERN
 from app.scoring import service
 from app.scoring.schemas import ProfileIn, ProfileOut, RescoreOut, ScoreOut
 
 router = APIRouter(prefix="/api/v1", tags=["scoring"])
 AgsPath = Annotated[
-    str, Path(pattern=r"^[0-9]{8}$", description="Amtlicher Gemeindeschlüssel (8 digits)")
+    str, Path(pattern=AGS_PATTERN, description="Amtlicher Gemeindeschlüssel (8 digits)")
 ]
 
 

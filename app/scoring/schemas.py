@@ -6,15 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, Field, create_model
 
+from app.schemas import Strict
 from app.scoring import rules
 
 MAX_WEIGHT = 100
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _weight_field() -> Any:
@@ -25,23 +24,23 @@ def _weight_field() -> Any:
 # one model per criterion with only the scores it feeds: a weight for a score the criterion
 # does not feed is refused like an unknown field
 _CRITERION_MODELS = {
-    c.key: create_model(f"Weights_{c.key}", __base__=_Strict,
+    c.key: create_model(f"Weights_{c.key}", __base__=Strict,
                         **{name: _weight_field() for name in c.scores})
     for c in rules.CRITERIA
 }
 ProfileWeightsIn = create_model(
-    "ProfileWeightsIn", __base__=_Strict,
+    "ProfileWeightsIn", __base__=Strict,
     **{key: (model | None, Field(None, description=rules.CRITERIA_BY_KEY[key].label))
        for key, model in _CRITERION_MODELS.items()},
 )
 ProfileThresholdsIn = create_model(
-    "ProfileThresholdsIn", __base__=_Strict,
+    "ProfileThresholdsIn", __base__=Strict,
     **{name: (float | None, Field(None, ge=low, le=high, strict=True, description=label))
        for name, (_, low, high, label, _reason) in rules.THRESHOLDS.items()},
 )
 
 
-class ProfileIn(_Strict):
+class ProfileIn(Strict):
     """Weights and thresholds to change; what is left out keeps its current value."""
 
     weights: ProfileWeightsIn | None = None  # type: ignore[valid-type]

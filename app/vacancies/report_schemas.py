@@ -7,7 +7,8 @@ from typing import Literal
 from geojson_pydantic import Point
 from pydantic import Field, model_validator
 
-from app.abuse.schemas import AGS_PATTERN, Email, PublicPost, Strict
+from app.abuse.schemas import PublicPost
+from app.schemas import AGS_PATTERN, Email, Strict
 from app.vacancies.lifecycle import VacancyStatus
 
 DUPLICATE_RADIUS_M = 30

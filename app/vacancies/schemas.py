@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from geojson_pydantic import Point, Polygon
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from app.schemas import AGS_PATTERN, CRSMember, Strict
 from app.vacancies.lifecycle import VacancyStatus
 from app.vacancies.models import Condition, Floor, Willingness
 
@@ -21,11 +22,7 @@ SCHEMA_VERSION = "1"
 _STARTED = date.today()
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
-
-
-class VacancyFields(_Strict):
+class VacancyFields(Strict):
     """The editable facts of a vacancy; every one optional so a register can start small."""
 
     street: str | None = Field(None, max_length=200)
@@ -71,7 +68,7 @@ class VacancyFields(_Strict):
 
 
 class VacancyCreateProperties(VacancyFields):
-    municipality: str = Field(pattern=r"^[0-9]{8}$", description="AGS of the municipality")
+    municipality: str = Field(pattern=AGS_PATTERN, description="AGS of the municipality")
     status: VacancyStatus = VacancyStatus.vacant
     external_id: str | None = Field(None, max_length=100)
 
@@ -80,14 +77,7 @@ class VacancyUpdateProperties(VacancyFields):
     version: int | None = Field(None, ge=1, description="the version this edit is based on")
 
 
-class CRSMember(BaseModel):
-    """The legacy GeoJSON (2008) ``crs`` member; RFC 7946 dropped it, GIS exports still write it."""
-
-    type: Literal["name"]
-    properties: dict[str, Any]
-
-
-class VacancyCreate(_Strict):
+class VacancyCreate(Strict):
     type: Literal["Feature"]
     geometry: Point
     properties: VacancyCreateProperties
@@ -95,7 +85,7 @@ class VacancyCreate(_Strict):
     id: Any = Field(None, description="ignored: the register assigns ids")
 
 
-class VacancyUpdate(_Strict):
+class VacancyUpdate(Strict):
     """A partial update: only the properties given are changed (``null`` clears a fact)."""
 
     type: Literal["Feature"] | None = None
