@@ -21,6 +21,8 @@ from app.errors import DomainError, status_for
 from app.exchange.ogc_router import router as ogc_router
 from app.exchange.router import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, import_router
 from app.exchange.router import router as exports_router
+from app.labels import TABLES as LABEL_TABLES
+from app.labels import router as labels_router
 from app.maps.router import router as pages_router
 from app.matching.router import router as matching_router
 from app.middleware import BodyGuardMiddleware
@@ -30,7 +32,7 @@ from app.proposals.router import router as proposals_router
 from app.review.router import router as review_router
 from app.scoring.router import router as scoring_router
 from app.statistics.router import router as statistics_router
-from app.templating import render
+from app.templating import render, templates
 from app.vacancies.reports_router import router as reports_router
 from app.vacancies.router import router as vacancies_router
 
@@ -145,7 +147,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
                    reports_router, proposals_router, matching_router, review_router,
                    proposal_pages, statistics_router, scoring_router, exports_router,
-                   import_router, ogc_router):
+                   import_router, ogc_router, labels_router):
         app.include_router(router)
+    # every template reads enum labels from the one table (app/labels.py)
+    templates.env.globals["labels"] = LABEL_TABLES
     app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
     return app

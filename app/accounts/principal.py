@@ -15,6 +15,13 @@ class Role(StrEnum):
     working_group = "working_group"  # AG Leerstandsbewältigung: reads all, no personal data
 
 
+ROLE_LABELS = {
+    Role.admin: "Administration",
+    Role.staff: "Stadtverwaltung",
+    Role.working_group: "Arbeitsgruppe Leerstandsbewältigung",
+}
+
+
 @dataclass(frozen=True)
 class Principal:
     user_id: int | None = None

@@ -16,7 +16,7 @@ from app.errors import Forbidden, NotFound
 from app.maps import offline
 from app.maps.service import map_extent
 from app.templating import render
-from app.vacancies.lifecycle import GERMAN_LABELS, INITIAL_STATUSES, PUBLIC_STATUSES, VacancyStatus
+from app.vacancies.lifecycle import INITIAL_STATUSES, PUBLIC_STATUSES, STATUS_LABELS, VacancyStatus
 
 router = APIRouter(include_in_schema=False)
 AGS_RE = re.compile(r"^[0-9]{8}$")
@@ -48,7 +48,7 @@ def favicon() -> Response:
 
 
 def _statuses(statuses) -> list[dict[str, str]]:
-    return [{"value": s.value, "label": GERMAN_LABELS[s]} for s in STATUS_ORDER if s in statuses]
+    return [{"value": s.value, "label": STATUS_LABELS[s]} for s in STATUS_ORDER if s in statuses]
 
 
 def _map_parts(request: Request, bounds, cls=offline.OfflineMap) -> offline.MapParts:

@@ -14,6 +14,21 @@ class MatchState(StrEnum):
     declined = "declined"
 
 
+MATCH_STATE_LABELS = {
+    MatchState.suggested: "vorgeschlagen",
+    MatchState.contacted: "Eigentümer angesprochen",
+    MatchState.agreed: "vereinbart",
+    MatchState.declined: "passt nicht / abgesagt",
+}
+# the staff button that moves a match into the state
+MATCH_ACTION_LABELS = {
+    MatchState.suggested: "Wieder öffnen",
+    MatchState.contacted: "Als angesprochen markieren",
+    MatchState.agreed: "Vereinbart",
+    MatchState.declined: "Absagen",
+}
+
+
 class Match(Base):
     """The staff review state of one proposal–vacancy pair. Scores are computed on demand; a
     row exists only once staff record a state."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from app.vacancies.properties import CONDITION_LABELS, FLOOR_LABELS, Floor
+
 MAX_SCORE = 100
 
 
@@ -89,8 +91,8 @@ def _floor(need: Need, offer: Offer) -> Reason:
     if offer.floor is None:
         return Reason("floor_unknown", 0, "Geschoss unbekannt", "floor unknown")
     if offer.floor == "ground":
-        return Reason("ground_floor", 10, "Erdgeschoss" + (" wie gewünscht" if need.needs_ground_floor
-                                                           else ""),
+        wanted = " wie gewünscht" if need.needs_ground_floor else ""
+        return Reason("ground_floor", 10, FLOOR_LABELS[Floor.ground] + wanted,
                       "ground floor" + (" as needed" if need.needs_ground_floor else ""))
     return Reason("not_ground_floor", 0, "nicht im Erdgeschoss", "not on the ground floor")
 
@@ -146,13 +148,12 @@ def _rent(need: Need, offer: Offer) -> Reason:
 
 def _condition(offer: Offer) -> Reason:
     points = {"ready": 10, "minor_renovation": 5, "major_renovation": 0}
-    labels = {"ready": ("bezugsfertig", "ready to use"),
-              "minor_renovation": ("kleine Renovierung nötig", "minor renovation needed"),
-              "major_renovation": ("größere Renovierung nötig", "major renovation needed")}
+    english = {"ready": "ready to use", "minor_renovation": "minor renovation needed",
+               "major_renovation": "major renovation needed"}
     if offer.condition not in points:
         return Reason("condition_unknown", 0, "Zustand unbekannt", "condition unknown")
-    de, en = labels[offer.condition]
-    return Reason("condition", points[offer.condition], de, en)
+    return Reason("condition", points[offer.condition], CONDITION_LABELS[offer.condition],
+                  english[offer.condition])
 
 
 def _distance(need: Need, offer: Offer) -> Reason | None:

@@ -32,10 +32,30 @@ class Category(StrEnum):
     other = "other"
 
 
+CATEGORY_LABELS = {
+    Category.culture: "Kultur",
+    Category.creative: "Kreativwirtschaft",
+    Category.social: "Soziales",
+    Category.education: "Bildung",
+    Category.gastronomy: "Gastronomie",
+    Category.retail_popup: "Pop-up-Laden",
+    Category.co_working: "Gemeinsames Arbeiten (Co-Working)",
+    Category.other: "Sonstiges",
+}
+
+
 class Duration(StrEnum):
     interim = "interim"
     permanent = "permanent"
     either = "either"
+
+
+# "either" first: it is the preselected choice of the public form
+DURATION_LABELS = {
+    Duration.either: "befristet oder dauerhaft",
+    Duration.interim: "Zwischennutzung (befristet)",
+    Duration.permanent: "dauerhaft",
+}
 
 
 class ProposalStatus(StrEnum):
@@ -46,10 +66,26 @@ class ProposalStatus(StrEnum):
     realised = "realised"
 
 
+PROPOSAL_STATUS_LABELS = {
+    ProposalStatus.pending: "wird geprüft",
+    ProposalStatus.published: "veröffentlicht",
+    ProposalStatus.rejected: "abgelehnt",
+    ProposalStatus.withdrawn: "zurückgezogen",
+    ProposalStatus.realised: "umgesetzt",
+}
+
+
 class FlagReason(StrEnum):
     spam = "spam"
     offensive = "offensive"
     personal_data = "personal_data"
+
+
+FLAG_REASON_LABELS = {
+    FlagReason.spam: "Werbung/Spam",
+    FlagReason.offensive: "beleidigend",
+    FlagReason.personal_data: "persönliche Daten",
+}
 
 
 class Proposal(Base):

@@ -148,7 +148,7 @@ def status_page(token: Annotated[str, Path(min_length=16, max_length=64)], reque
                 session: SessionDep) -> Response:
     """The author's private German status page (linked from the submit answer)."""
     status = service.status_for_token(session=session, token=token)
-    return render(request, "proposal_status.html", status=status, labels=service.GERMAN_LABELS)
+    return render(request, "proposal_status.html", status=status)
 
 
 @pages.get("/vorschlaege/{proposal_id}")
@@ -157,5 +157,4 @@ def proposal_page(proposal_id: ProposalId, request: Request, session: SessionDep
     """German page of one proposal; every user text goes through Jinja's autoescape."""
     proposal = fit(session, service.get_view(session=session, principal=principal,
                                              proposal_id=proposal_id))
-    return render(request, "proposal.html", proposal=proposal,
-                  labels=service.GERMAN_LABELS)
+    return render(request, "proposal.html", proposal=proposal)

@@ -47,14 +47,6 @@ PUBLIC_FIELDS = (
 )
 MODERATION_FIELDS = ("hidden", "open_flags", "rejection_reason", "decided_at")
 MAX_PAGE = 500
-GERMAN_LABELS = {
-    "culture": "Kultur", "creative": "Kreativwirtschaft", "social": "Soziales",
-    "education": "Bildung", "gastronomy": "Gastronomie", "retail_popup": "Pop-up-Laden",
-    "co_working": "Co-Working", "other": "Sonstiges",
-    "interim": "Zwischennutzung", "permanent": "dauerhaft", "either": "beides",
-    "pending": "wird geprüft", "published": "veröffentlicht", "rejected": "abgelehnt",
-    "withdrawn": "zurückgezogen", "realised": "umgesetzt",
-}
 
 _VIEW_SQL = """
     SELECT p.id, m.ags AS municipality, p.municipality_id, p.title, p.description, p.category,

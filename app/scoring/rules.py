@@ -14,12 +14,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from app.vacancies.properties import CONDITION_LABELS, FLOOR_LABELS, WILLINGNESS_LABELS, YES_NO_LABELS
+
 INTERIM, PERMANENT = "interim", "permanent"
 SCORES = (INTERIM, PERMANENT)
 RECOMMENDATIONS = ("interim", "permanent", "conversion", "insufficient_data")
+# the one German label of each recommendation, criterion group and score (the pages get them
+# from app.labels)
 RECOMMENDATION_LABELS = {
-    "interim": "Zwischennutzung anstreben",
-    "permanent": "dauerhafte Nachnutzung anstreben",
+    "interim": "Zwischennutzung empfohlen",
+    "permanent": "dauerhafte Nachnutzung empfohlen",
     "conversion": "Umnutzung prüfen (z. B. Wohnen, nicht-gewerbliche Nutzung)",
     "insufficient_data": "zu wenige Angaben für eine Empfehlung",
 }
@@ -406,12 +410,8 @@ def score(facts: dict[str, Any], profile: Profile) -> Score:
 
 # --- German text -----------------------------------------------------------------------------
 
-_CHOICES = {
-    "floor": {"ground": "Erdgeschoss", "upper": "Obergeschoss", "basement": "Untergeschoss"},
-    "condition": {"ready": "bezugsfertig", "minor_renovation": "kleine Renovierung nötig",
-                  "major_renovation": "große Sanierung nötig"},
-    "owner_interim_willing": {"yes": "ja", "no": "nein"},
-}
+_CHOICES = {"floor": FLOOR_LABELS, "condition": CONDITION_LABELS,
+            "owner_interim_willing": WILLINGNESS_LABELS}
 
 
 def _number(value: float) -> str:
@@ -424,7 +424,7 @@ def display(c: Criterion, value: Any) -> str:
     if value is None:
         return "Angabe fehlt"
     if isinstance(value, bool):
-        return "ja" if value else "nein"
+        return YES_NO_LABELS["true" if value else "false"]
     if c.fact in _CHOICES:
         return _CHOICES[c.fact].get(value, str(value))
     if c.unit == "Anzahl":  # a count reads best as the bare number

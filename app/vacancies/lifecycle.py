@@ -1,4 +1,5 @@
-"""Vacancy lifecycle: statuses, their groups and the one table of allowed transitions."""
+"""Vacancy lifecycle: statuses, their groups, the one table of allowed transitions and the one
+German label of each status."""
 
 from enum import StrEnum
 
@@ -35,7 +36,7 @@ PUBLIC_STATUSES = frozenset({S.threatened, S.vacant, S.interim_use, S.reused})
 # units that are (or will soon be) empty and need action
 ACTIVE_STATUSES = frozenset({S.threatened, S.vacant, S.interim_use})
 
-GERMAN_LABELS = {
+STATUS_LABELS = {
     S.reported: "gemeldet (ungeprüft)",
     S.threatened: "drohender Leerstand",
     S.vacant: "leer",

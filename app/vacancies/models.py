@@ -1,6 +1,5 @@
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
@@ -23,24 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import Base, str_enum
 from app.vacancies.lifecycle import VacancyStatus
-
-
-class Floor(StrEnum):
-    basement = "basement"
-    ground = "ground"
-    upper = "upper"
-
-
-class Condition(StrEnum):
-    ready = "ready"
-    minor_renovation = "minor_renovation"
-    major_renovation = "major_renovation"
-
-
-class Willingness(StrEnum):
-    yes = "yes"
-    no = "no"
-    unknown = "unknown"
+from app.vacancies.properties import Condition, Floor, Willingness
 
 
 class Vacancy(Base):

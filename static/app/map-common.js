@@ -26,11 +26,17 @@ window.Leerstand = (function () {
   }
 
   // ---- Labels ---------------------------------------------------------------------------
-  const FLOOR = {basement: "Untergeschoss", ground: "Erdgeschoss", upper: "Obergeschoss"};
-  const CONDITION = {ready: "bezugsfertig", minor_renovation: "kleine Renovierung nötig",
-                     major_renovation: "größere Sanierung nötig"};
-  const WILLING = {yes: "ja", no: "nein", unknown: "unbekannt"};
-  const YESNO = {true: "ja", false: "nein"};
+  /* The German label of every enum value comes from the server's one table (app/labels.py),
+     embedded by the page as JSON: labels.<table>[value], e.g. labels.floor.ground. No script
+     spells a label itself. */
+  const labelsNode = document.getElementById("leerstand-labels");
+  const labels = labelsNode ? JSON.parse(labelsNode.textContent) : {};
+  /** The label of a value, the value itself if the table lacks it, null for no value. */
+  function label(table, value) {
+    if (value === null || value === undefined) return null;
+    const known = (labels[table] || {})[value];
+    return known === undefined ? String(value) : known;
+  }
   const number = new Intl.NumberFormat("de-DE", {maximumFractionDigits: 2});
   const dateFmt = new Intl.DateTimeFormat("de-DE", {dateStyle: "medium"});
 
@@ -53,14 +59,14 @@ window.Leerstand = (function () {
     const facts = [
       ["Status", statusLabels[p.status] || p.status],
       ["Fläche", p.floor_area_m2 != null ? number.format(p.floor_area_m2) + " m²" : null],
-      ["Lage im Haus", FLOOR[p.floor]],
+      ["Lage im Haus", label("floor", p.floor)],
       ["Schaufenster", p.shop_window_m != null ? number.format(p.shop_window_m) + " m" : null],
-      ["Zustand", CONDITION[p.condition]],
-      ["WC", YESNO[p.has_wc]], ["Heizung", YESNO[p.has_heating]],
-      ["Stufenlos erreichbar", YESNO[p.step_free]],
+      ["Zustand", label("condition", p.condition)],
+      ["WC", label("yes_no", p.has_wc)], ["Heizung", label("yes_no", p.has_heating)],
+      ["Stufenlos erreichbar", label("yes_no", p.step_free)],
       ["Frühere Nutzung", p.former_use],
       ["Leer seit", formatDate(p.vacant_since)],
-      ["Zwischennutzung möglich", p.owner_interim_willing ? WILLING[p.owner_interim_willing] : null],
+      ["Zwischennutzung möglich", label("willingness", p.owner_interim_willing || null)],
       ["Miete (kalt)", p.asking_rent_eur_m2 != null ?
         number.format(p.asking_rent_eur_m2) + " €/m² im Monat" : null],
     ];
@@ -428,5 +434,5 @@ window.Leerstand = (function () {
 
   return {fitInitial, refreshPopup, el, api, ApiError, address, formatDate, popupContent, popupSections, statusIcon, legend,
           VacancyLayer, renderList, townLayers, showErrors, clearErrors, fieldErrors,
-          germanMessage, labels: {FLOOR, CONDITION, WILLING}, number};
+          germanMessage, labels, label, number};
 })();

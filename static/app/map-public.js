@@ -10,10 +10,10 @@ Leerstand.publicMap = function (map, config) {
   const count = document.getElementById("vacancy-count");
   const status = document.getElementById("map-status");
 
-  // colour by status (default) or by the scoring's recommendation (issue 3)
+  // colour by status (default) or by the scoring's recommendation
   let colourBy = "status";
   const recommendations = () => [
-    ...Object.entries(Leerstand.recommendationLabels || {}).map(([value, label]) => ({value: "rec-" + value, label})),
+    ...Object.entries(Leerstand.labels.recommendation || {}).map(([value, label]) => ({value: "rec-" + value, label})),
     {value: "rec-none", label: "nicht bewertet"}];
   const markerClass = (p) => colourBy === "status" ? p.status :
     "rec-" + (p.scores && p.scores.recommendation ? p.scores.recommendation : "none");

@@ -5,21 +5,13 @@
 "use strict";
 
 Leerstand.reviewQueue = function (map, config, csrf, layer) {
-  const {el, api} = Leerstand;
+  const {el, api, label} = Leerstand;
   const $ = (id) => document.getElementById(id);
   const statusNode = $("review-status");
   const say = (text) => { statusNode.textContent = text; };
   const germanOf = (error) => Leerstand.fieldErrors(error, null).map((e) => e.message).join(" ");
-  const CATEGORY = {culture: "Kultur", creative: "Kreativwirtschaft", social: "Soziales",
-                    education: "Bildung", gastronomy: "Gastronomie", retail_popup: "Pop-up-Laden",
-                    co_working: "Co-Working", other: "Sonstiges"};
-  const FLAG = {spam: "Werbung/Spam", offensive: "beleidigend", personal_data: "persönliche Daten"};
-  const STATE = {suggested: "vorgeschlagen", contacted: "Eigentümer angesprochen",
-                 agreed: "vereinbart", declined: "passt nicht / abgesagt"};
   const NEXT = {suggested: ["contacted", "declined"], contacted: ["agreed", "declined"],
                 declined: ["suggested"], agreed: []};
-  const NEXT_LABEL = {contacted: "Als angesprochen markieren", agreed: "Vereinbart", declined: "Absagen",
-                      suggested: "Wieder öffnen"};
   let seq = 0;
 
   function facts(rows) {
@@ -27,8 +19,8 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
       .map(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]));
   }
 
-  function button(label, onClick, className) {
-    const b = el("button", {type: "button", className}, label);
+  function button(text, onClick, className) {
+    const b = el("button", {type: "button", className}, text);
     b.addEventListener("click", onClick);
     return b;
   }
@@ -84,7 +76,7 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
       }),
     ], "Ablehnen", (reason) => api("/api/v1/reports/" + r.id + "/reject",
                                    {method: "POST", csrf, body: {reason}}).then(() => {
-      say("Meldung abgelehnt: " + (r.address || r.id) + ".");
+      say(label("vacancy_status", "rejected") + ": " + (r.address || r.id) + ".");  // the report's new status
     }));
     return el("li", {}, form);
   }
@@ -100,7 +92,7 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
     return [
       el("strong", {className: "review-title"}, p.title),
       el("p", {className: "description"}, p.description),
-      facts([["Art", CATEGORY[p.category] || p.category], ["Name (öffentlich)", p.display_name],
+      facts([["Art", label("category", p.category)], ["Name (öffentlich)", p.display_name],
              ["E-Mail", p.email], ["Für Laden", p.vacancy_id ? "Nr. " + p.vacancy_id : null],
              ["Umkreis", p.radius_m ? p.radius_m + " m" : null], ["Passt zu", p.fits_count + " Leerständen"],
              ["Eingegangen", Leerstand.formatDate(p.created_at)]]),
@@ -121,7 +113,7 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
   function flaggedItem(p) {
     let form;
     const flags = el("ul", {className: "flags"}, (p.flags || []).map((f) =>
-      el("li", {}, (FLAG[f.reason] || f.reason) + (f.comment ? ": " + f.comment : ""))));
+      el("li", {}, label("flag_reason", f.reason) + (f.comment ? ": " + f.comment : ""))));
     form = item("flagged", p.id, [...proposalFacts(p), el("p", {}, "Gemeldet als:"), flags], [
       button("Behalten (veröffentlicht lassen)", () => act(form, () => decide(p, "publish"),
                                                        "Vorschlag bleibt veröffentlicht."), "publish"),
@@ -134,7 +126,7 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
     const box = el("div", {className: "matches"});
     const form = item("published", p.id, [
       el("strong", {className: "review-title"}, p.title),
-      el("p", {className: "muted"}, (CATEGORY[p.category] || p.category) + " · " + p.support_count +
+      el("p", {className: "muted"}, label("category", p.category) + " · " + p.support_count +
         " Unterstützer·innen · passt zu " + p.fits_count + " Leerständen"), box,
     ], [button("Passende Leerstände", () => showMatches(p, box, form), "show-matches")]);
     return el("li", {}, form);
@@ -145,13 +137,13 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
       const {data} = await api("/api/v1/proposals/" + p.id + "/matches?limit=20");
       const rows = (data.matches || []).map((m) => el("li", {className: "match", dataset: {vacancyId: m.vacancy_id}},
         el("strong", {}, Leerstand.address(m.vacancy || {})), " – " + m.score + " Punkte – ",
-        el("span", {className: "match-state"}, STATE[m.state] || m.state),
+        el("span", {className: "match-state"}, label("match_state", m.state)),
         el("p", {className: "muted"}, m.reasons.map((r) => r.de + (r.points ? " (+" + r.points + ")" : "")).join("; ")),
-        el("div", {className: "actions"}, NEXT[m.state].map((state) => button(NEXT_LABEL[state], async () => {
+        el("div", {className: "actions"}, NEXT[m.state].map((state) => button(label("match_action", state), async () => {
           try {
             await api("/api/v1/matches", {method: "POST", csrf,
                                           body: {proposal_id: p.id, vacancy_id: m.vacancy_id, state}});
-            say("Stand gespeichert: " + Leerstand.address(m.vacancy || {}) + " – " + STATE[state] + ".");
+            say("Stand gespeichert: " + Leerstand.address(m.vacancy || {}) + " – " + label("match_state", state) + ".");
             await showMatches(p, box, form);
           } catch (error) {
             Leerstand.showErrors(form, error);

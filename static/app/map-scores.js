@@ -1,19 +1,15 @@
-/* Scores in the vacancy popups (issue 3 contract): feature.properties.scores =
+/* Scores in the vacancy popups: feature.properties.scores =
  * {interim: 0-100, permanent: 0-100, recommendation, confidence: 0-1, profile_version} or null.
  * Feature check: nothing is shown while the register does not deliver `scores` at all. */
 "use strict";
 
 (function () {
-  const {el, number} = Leerstand;
-  const RECOMMENDATION = {
-    interim: "Zwischennutzung empfohlen", permanent: "dauerhafte Nachnutzung empfohlen",
-    conversion: "Umnutzung prüfen (z. B. Wohnen, Praxis)", insufficient_data: "zu wenige Angaben für eine Empfehlung",
-  };
+  const {el, number, label} = Leerstand;
 
-  function bar(label, value) {
+  function bar(text, value) {
     const pct = Math.max(0, Math.min(100, Number(value) || 0));
     return el("div", {className: "score"},
-      el("span", {className: "score-label"}, label + ": " + number.format(pct) + " von 100"),
+      el("span", {className: "score-label"}, text + ": " + number.format(pct) + " von 100"),
       el("meter", {min: 0, max: 100, value: pct, "aria-hidden": "true"}));
   }
 
@@ -32,7 +28,7 @@
       el("table", {className: "breakdown-table"},
         el("caption", {}, "So kommt die Bewertung zustande"),
         el("thead", {}, el("tr", {}, el("th", {scope: "col"}, "Kriterium"), el("th", {scope: "col"}, "Angabe"),
-          el("th", {scope: "col"}, "Zwischennutzung"), el("th", {scope: "col"}, "Nachnutzung"))),
+          el("th", {scope: "col"}, label("score", "interim")), el("th", {scope: "col"}, label("score", "permanent")))),
         el("tbody", {}, rows)),
       missing.length ? el("p", {className: "missing-facts"}, "Fehlende Angaben (nicht mitgerechnet): " +
         missing.map((m) => m.label).join(", ") + ".") : null);
@@ -63,7 +59,7 @@
     if (p.scores === null) return el("p", {className: "muted"}, "Noch nicht bewertet.");
     const s = p.scores;
     return el("section", {className: "scores", "aria-label": "Bewertung"},
-      el("p", {className: "recommendation"}, RECOMMENDATION[s.recommendation] || String(s.recommendation)),
+      el("p", {className: "recommendation"}, label("recommendation", s.recommendation)),
       bar("Eignung Zwischennutzung", s.interim), bar("Eignung Nachnutzung", s.permanent),
       el("p", {className: "muted"}, "Verlässlichkeit " + number.format(Math.round((s.confidence || 0) * 100)) +
         " % (Bewertungsprofil " + s.profile_version + ")"),
@@ -73,5 +69,4 @@
   Leerstand.popupSections.push(scoreSection);
   Leerstand.scoreSection = scoreSection;
   Leerstand.scoreBreakdown = breakdown;
-  Leerstand.recommendationLabels = RECOMMENDATION;
 })();

@@ -5,11 +5,7 @@
 "use strict";
 
 (function () {
-  const {el, api} = Leerstand;
-  const CATEGORY = {culture: "Kultur", creative: "Kreativwirtschaft", social: "Soziales",
-                    education: "Bildung", gastronomy: "Gastronomie", retail_popup: "Pop-up-Laden",
-                    co_working: "Gemeinsames Arbeiten (Co-Working)", other: "Sonstiges"};
-  const DURATION = {interim: "als Zwischennutzung", permanent: "dauerhaft", either: "befristet oder dauerhaft"};
+  const {el, api, label} = Leerstand;
   const PROPOSAL_STYLE = {color: "#6a3d9a", weight: 2, dashArray: "4 3", fillOpacity: 0.12};
 
   /** Form values: trimmed text, numbers as numbers (a non-number as typed, so the server
@@ -225,7 +221,7 @@
       const pinned = p.vacancy_id && pinnedAddress(p.vacancy_id);
       return el("div", {className: "proposal-card", dataset: {proposalId: p.id}},
         el(heading, {className: "proposal-title"}, p.title),
-        el("p", {className: "muted"}, (CATEGORY[p.category] || p.category) + ", " + (DURATION[p.duration] || "") +
+        el("p", {className: "muted"}, label("category", p.category) + ", " + (label("duration", p.duration) || "") +
           (p.display_name ? " – vorgeschlagen von " + p.display_name : "")),
         el("p", {className: "description"}, p.description),
         pinned ? el("p", {}, "Für den Laden " + pinned) : null,

@@ -1,0 +1,48 @@
+"""The choices of a vacancy's properties (floor, condition, the owner's willingness for interim
+use) and their one German label each. Pure: the scoring and matching rules read the labels
+without loading the ORM."""
+
+from enum import StrEnum
+
+
+class Floor(StrEnum):
+    basement = "basement"
+    ground = "ground"
+    upper = "upper"
+
+
+class Condition(StrEnum):
+    ready = "ready"
+    minor_renovation = "minor_renovation"
+    major_renovation = "major_renovation"
+
+
+class Willingness(StrEnum):
+    yes = "yes"
+    no = "no"
+    unknown = "unknown"
+
+
+# the order of a table is the order of the choices on the pages
+FLOOR_LABELS = {
+    Floor.ground: "Erdgeschoss",
+    Floor.upper: "Obergeschoss",
+    Floor.basement: "Untergeschoss",
+}
+CONDITION_LABELS = {
+    Condition.ready: "bezugsfertig",
+    Condition.minor_renovation: "kleine Renovierung nötig",
+    Condition.major_renovation: "größere Sanierung nötig",
+}
+WILLINGNESS_LABELS = {
+    Willingness.unknown: "unbekannt",
+    Willingness.yes: "ja",
+    Willingness.no: "nein",
+}
+# the yes/no facts of a record (WC, heating, step-free) answer in the owner's words; keyed by
+# the values of the staff form, where "" means not known
+YES_NO_LABELS = {
+    "": WILLINGNESS_LABELS[Willingness.unknown],
+    "true": WILLINGNESS_LABELS[Willingness.yes],
+    "false": WILLINGNESS_LABELS[Willingness.no],
+}
