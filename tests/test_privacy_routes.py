@@ -460,6 +460,7 @@ ROUTES: dict[str, Build] = {
     "/api/v1/statistics/municipalities": urls("/api/v1/statistics/municipalities",
                                               "/api/v1/statistics/municipalities?geometry=none"),
     "/api/v1/export/schema": urls("/api/v1/export/schema"),
+    "/api/v1/labels": urls("/api/v1/labels"),
     "/api/v1/export/vacancies.geojson": exports("geojson"),
     "/api/v1/export/vacancies.csv": exports("csv"),
     "/api/v1/export/vacancies.gpkg": exports("gpkg"),
