@@ -7,7 +7,7 @@ import pytest
 from app.accounts.models import Role
 from app.accounts.principal import ANONYMOUS, Principal
 from app.errors import Forbidden
-from app.exchange import importer, ogc, export
+from app.exchange import export, ogc, vacancy_checks
 from app.exchange.fields import columns
 
 STAFF = Principal(user_id=1, role=Role.staff, municipality_id=7)
@@ -77,17 +77,4 @@ def test_ogc_datetime():
     ("street", "  ", None),
 ])
 def test_spreadsheet_values(name, raw, clean):
-    assert importer._clean(name, raw) == clean
-
-
-def test_file_type_sniffing(tmp_path):
-    for name, content, kind in [("a.geojson", b' {"type"', "geojson"), ("a.csv", b"lon,lat\n", "csv"),
-                                ("a.gpkg", b"SQLite format 3\x00", "gpkg"),
-                                ("a.zip", b"PK\x03\x04", "shapefile")]:
-        path = tmp_path / name
-        path.write_bytes(content)
-        assert importer.detect_format(path) == kind
-    path = tmp_path / "a.gpkg"
-    path.write_bytes(b'{"type": "FeatureCollection"}')
-    with pytest.raises(importer.ImportFileError, match="looks like geojson"):
-        importer.detect_format(path)
+    assert vacancy_checks._clean(name, raw) == clean
