@@ -97,15 +97,15 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_municipalities_import(args: argparse.Namespace, settings: Settings) -> int:
-    from app.municipalities import importer
+    from app.municipalities import boundary_import
 
-    path = Path(args.file) if args.file else importer.DEFAULT_BOUNDARIES
-    register = importer.DEFAULT_REGISTER if args.file is None or args.with_register else None
+    path = Path(args.file) if args.file else boundary_import.DEFAULT_BOUNDARIES
+    register = (boundary_import.DEFAULT_REGISTER if args.file is None or args.with_register
+                else None)
     with database(settings) as url, session_scope(url) as session:
-        result = importer.import_boundaries(session=session, path=path, register=register)
-    print(f"{result.imported} municipalities imported from {path.name} "
-          f"({result.with_population} with population)")
-    return 0
+        report = boundary_import.import_boundaries(session=session, path=path, register=register)
+    print("\n".join(report.lines()))
+    return 1 if report.rejected else 0
 
 
 def _read_password(args: argparse.Namespace) -> str | None:

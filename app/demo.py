@@ -20,7 +20,7 @@ from app import geo
 from app.accounts import service as accounts
 from app.accounts.models import Role, User
 from app.accounts.principal import Principal
-from app.municipalities import importer
+from app.municipalities import boundary_import
 from app.municipalities.models import Municipality
 from app.proposals import service as proposals
 from app.proposals.models import Proposal, ProposalStatus
@@ -134,7 +134,7 @@ def _context_layers(session: Session, towns: dict[str, Municipality]) -> list[st
                 for i, point in enumerate(_points(rng, centre, boundary, count))
             )
     result = scoring.rescore(session=session, municipality_ids=[t.id for t in towns.values()])
-    lines = [f"Kontext: {r.imported} Orte ({r.category}) aus {r.source}" for r in reports]
+    lines = [f"Kontext: {r.created} Orte ({r.category}) aus {r.source}" for r in reports]
     lines.append("Kontext: fiktive Läden, Cafés und Kulturorte (Demo) um die Stadtzentren")
     lines.append(f"Bewertung: {result.scored} Leerstände bewertet ({result.seconds:.2f} s)")
     return lines
@@ -142,7 +142,7 @@ def _context_layers(session: Session, towns: dict[str, Municipality]) -> list[st
 
 def load(*, session: Session, password: str) -> list[str]:
     if not session.scalar(select(func.count()).select_from(Municipality)):
-        importer.import_boundaries(session=session)
+        boundary_import.import_boundaries(session=session)
     towns = {
         m.ags: m for m in session.scalars(select(Municipality).where(Municipality.ags.in_(DEMO_TOWNS)))
     }

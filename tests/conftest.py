@@ -23,7 +23,7 @@ from app.config import Settings
 from app.database import make_engine
 from app.embedded import EmbeddedPostgres, find_pg_bin
 from app.main import create_app
-from app.municipalities import importer
+from app.municipalities import boundary_import
 
 TEMPLATE = "leerstand_template"
 SCHMOELLN, SCHMALKALDEN, JENA, ALTENBURG = "16077043", "16066063", "16053000", "16077001"
@@ -63,7 +63,7 @@ def template_db(pg_cluster: EmbeddedPostgres) -> str:
     url = pg_cluster.url(TEMPLATE)
     migrate.upgrade(url)
     with Session(make_engine(url)) as session, session.begin():
-        importer.import_boundaries(session=session)
+        boundary_import.import_boundaries(session=session)
     make_engine(url).dispose()
     return TEMPLATE
 

@@ -67,14 +67,18 @@ def test_tokens_for_unknown_user(run, capsys):
 
 def test_municipalities_import_default(run, capsys):
     assert run("municipalities", "import") == 0
-    assert "849 municipalities imported" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "th_gemeinden_vg250_2016.geojson: geojson, EPSG:4326, 849 rows" in out
+    assert "0 were created, 849 updated, 0 unchanged" in out
 
 
 def test_municipalities_import_broken_file(run, capsys, tmp_path):
     broken = tmp_path / "x.geojson"
     broken.write_text("nonsense")
-    assert run("municipalities", "import", str(broken)) == 2
-    assert "x.geojson" in capsys.readouterr().err
+    assert run("municipalities", "import", str(broken)) == 1
+    out = capsys.readouterr().out
+    assert "row 0: file: x.geojson is not a geojson file" in out
+    assert "1 problem(s): nothing imported" in out
 
 
 def test_demo_is_fictional_and_idempotent(run, session, client, capsys):

@@ -34,12 +34,14 @@ from app import geo
 from app.accounts import policy
 from app.accounts.principal import Principal
 from app.errors import Conflict, Forbidden, InvalidInput
-from app.exchange import importer
+from app.exchange import vacancy_checks
+from app.exchange.vacancy_checks import Row
+from app.geofile import reader
+from app.geofile.report import ImportReport, Problem
 from app.municipalities import service as municipalities
 from app.municipalities.models import Municipality
 from app.scoring import service as scoring
 
-MAX_REPORTED_PROBLEMS = 1000
 CHUNK_ROWS = 5_000  # rows checked per step: PostgreSQL writes one chunk while the next is checked
 SAME_POINT_DEGREES = 5e-7  # ~5 cm: exports round to 7 decimals, so a re-import is "unchanged"
 
@@ -50,62 +52,34 @@ class ImportRejected(InvalidInput):
     code = "import_rejected"
 
 
-@dataclass
-class Report:
-    file: str
-    format: str
-    crs: str
+@dataclass(kw_only=True)
+class Report(ImportReport):
+    """The common import report, for one town, with the rescore that followed the import."""
+
     municipality: str
-    dry_run: bool
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[importer.Problem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
     rescored: int = 0  # scored vacancies of the town after the import's rescore
-    seconds_import: float = 0.0  # reading, checks and writing (without the rescore)
     seconds_rescore: float = 0.0
-    started: float = field(default_factory=time.perf_counter, repr=False)
 
-    @property
-    def valid(self) -> bool:
-        return not self.problems
+    def context(self) -> dict[str, Any]:
+        return {"municipality": self.municipality}
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file, "format": self.format, "crs": self.crs,
-            "municipality": self.municipality, "dry_run": self.dry_run, "valid": self.valid,
-            "rows": self.rows, "created": self.created, "updated": self.updated,
-            "unchanged": self.unchanged, "rescored": self.rescored,
-            "seconds_import": round(self.seconds_import, 3),
-            "seconds_rescore": round(self.seconds_rescore, 3),
-            "errors_total": len(self.problems),
-            "errors": [p.as_dict() for p in self.problems[:MAX_REPORTED_PROBLEMS]],
-            "warnings": self.warnings,
-        }
+    def figures(self) -> dict[str, Any]:
+        return {"rescored": self.rescored, "seconds_import": round(self.seconds_import, 3),
+                "seconds_rescore": round(self.seconds_rescore, 3)}
 
-    def lines(self) -> list[str]:
-        """The report as text for the command line: one line per problem."""
-        head = (f"{self.file}: {self.format}, {self.crs}, {self.rows} rows for AGS "
-                f"{self.municipality}")
-        out = [head]
-        out += [f"warning: {w}" for w in self.warnings]
-        out += [f"row {p.row}: {p.field}: {p.reason}" for p in self.problems]
-        verb = "would be" if self.dry_run else "were"
-        if self.valid:
-            if self.rescored:
-                out.append(f"scores recomputed for {self.rescored} vacancies of the town in "
-                           f"{self.seconds_rescore:.2f} s (import itself {self.seconds_import:.2f} s)")
-            out.append(f"{self.created} {verb} created, {self.updated} updated, "
-                       f"{self.unchanged} unchanged")
-        else:
-            out.append(f"{len(self.problems)} problem(s): nothing imported")
-        return out
+    def headline(self) -> str:
+        return f"{super().headline()} for AGS {self.municipality}"
+
+    def outcome(self) -> list[str]:
+        out = []
+        if self.rescored:
+            out.append(f"scores recomputed for {self.rescored} vacancies of the town in "
+                       f"{self.seconds_rescore:.2f} s (import itself {self.seconds_import:.2f} s)")
+        return out + super().outcome()
 
 
-def _locally_inside(boundary: shapely.Geometry, rows: list[importer.Row],
-                    held: list[importer.Row]) -> list[importer.Row]:
+def _locally_inside(boundary: shapely.Geometry, rows: list[Row],
+                    held: list[Row]) -> list[Row]:
     """The rows whose point is inside the town, in one vectorised call against the prepared
     boundary; the others are appended to ``held`` for PostGIS (points exactly on the boundary
     count as inside there)."""
@@ -121,7 +95,7 @@ def _locally_inside(boundary: shapely.Geometry, rows: list[importer.Row],
 
 
 def _outside(session: Session, municipality: Municipality,
-             rows: list[importer.Row]) -> list[importer.Problem]:
+             rows: list[Row]) -> list[Problem]:
     """Problems for the rows that PostGIS, too, finds outside the town, with a hint where the
     point lies (another town, or longitude and latitude swapped)."""
     if not rows:
@@ -140,7 +114,7 @@ def _outside(session: Session, municipality: Municipality,
     for number, x, y, swapped, containing in found:
         hint = (" (longitude and latitude look swapped)" if swapped
                 else f": it lies in {containing}" if containing else "")
-        problems.append(importer.Problem(
+        problems.append(Problem(
             number, "geometry", f"point [{x:.6f}, {y:.6f}] is outside {municipality.name} "
             f"(AGS {municipality.ags}){hint}"))
     return problems
@@ -157,7 +131,7 @@ def _comparable(value: Any) -> Any:
     return value
 
 
-def _changes(row: importer.Row, current: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+def _changes(row: Row, current: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     changed = {name: (current[name], new) for name, new in row.values.items()
                if _comparable(current[name]) != _comparable(new)}
     if math.hypot(row.lon - current["lon"], row.lat - current["lat"]) > SAME_POINT_DEGREES:
@@ -216,10 +190,10 @@ class _Plan:
     current: dict[str, dict[str, Any]]  # the town's vacancies by external_id
     new: int = 0
     unchanged: int = 0
-    changed: list[tuple[importer.Row, dict[str, Any], dict[str, tuple[Any, Any]]]] = field(
+    changed: list[tuple[Row, dict[str, Any], dict[str, tuple[Any, Any]]]] = field(
         default_factory=list)
 
-    def add(self, rows: list[importer.Row]) -> list[importer.Row]:
+    def add(self, rows: list[Row]) -> list[Row]:
         """Sorts rows in; returns the new ones."""
         new = []
         for row in rows:
@@ -242,7 +216,7 @@ DEFAULTS = {"status": "vacant", "owner_interim_willing": "unknown"}
 
 
 def _copy_new(session: Session, municipality_id: int, columns: list[str],
-              batches: Iterable[list[importer.Row]], actor: Principal, source: str) -> None:
+              batches: Iterable[list[Row]], actor: Principal, source: str) -> None:
     """COPY the new rows straight into ``vacancy``, batch by batch as they are checked. The row
     records its own creation (created_at, created_by_id, source): no history row is written."""
     fields = [c for c in columns if c not in DEFAULTS]
@@ -265,7 +239,7 @@ def _copy_new(session: Session, municipality_id: int, columns: list[str],
 
 
 def _update(session: Session, columns: list[str],
-            changed: list[tuple[importer.Row, dict[str, Any], dict[str, tuple[Any, Any]]]],
+            changed: list[tuple[Row, dict[str, Any], dict[str, tuple[Any, Any]]]],
             actor: Principal) -> None:
     if not changed:
         return
@@ -338,26 +312,27 @@ def _import(*, session: Session, path: Path, municipality: Municipality, actor: 
     ags = municipality.ags
     started = time.perf_counter()
     try:
-        src = importer.read(path, filename=name, crs=crs)
-    except importer.ImportFileError as exc:  # the whole file: reported as row 0
-        report = Report(name, "unknown", "unknown", ags, dry_run,
-                        problems=[importer.Problem(0, exc.field or "file", exc.message)])
+        src = vacancy_checks.read(path, filename=name, crs=crs)
+    except reader.ImportFileError as exc:  # the whole file: reported as row 0
+        report = Report(file=name, municipality=ags, dry_run=dry_run,
+                        problems=[Problem(0, exc.field or "file", exc.message)])
         return _reject(report)
-    report = Report(name, src.format, f"EPSG:{src.epsg}", ags, dry_run, rows=len(src.raws),
-                    warnings=src.warnings, started=started)
+    report = Report(file=name, format=src.format, crs=f"EPSG:{src.epsg}", municipality=ags,
+                    dry_run=dry_run, rows=len(src.records), warnings=src.warnings,
+                    started=started)
     plan = _Plan(_existing(session, municipality.id, src.columns,
-                           importer.external_ids(src.raws)))
+                           vacancy_checks.external_ids(src.records)))
     boundary = to_shape(municipality.boundary)
     shapely.prepare(boundary)
-    checker = importer.Checker(src.epsg, ags)
-    problems: list[importer.Problem] = []
-    held: list[importer.Row] = []  # not inside by shapely's test: PostGIS decides
+    checker = vacancy_checks.Checker(src.epsg, ags)
+    problems: list[Problem] = []
+    held: list[Row] = []  # not inside by shapely's test: PostGIS decides
 
-    def new_rows() -> Iterator[list[importer.Row]]:
+    def new_rows() -> Iterator[list[Row]]:
         """Checks the file chunk by chunk; yields the new rows until a problem turns up (the
         rest is still checked, for the report)."""
-        for start in range(0, len(src.raws), CHUNK_ROWS):
-            rows, found = checker.check(src.raws[start:start + CHUNK_ROWS])
+        for start in range(0, len(src.records), CHUNK_ROWS):
+            rows, found = checker.check(src.records[start:start + CHUNK_ROWS])
             problems.extend(found)
             new = plan.add(_locally_inside(boundary, rows, held))
             if not problems:
@@ -385,8 +360,7 @@ def _import(*, session: Session, path: Path, municipality: Municipality, actor: 
             raise Conflict("the town's register changed during the import (another import of "
                            "the same external ids?); nothing was imported, try again",
                            field="external_id") from exc
-    report.problems = sorted(problems, key=lambda p: (p.row, p.field))
-    report.seconds_import = time.perf_counter() - report.started
+    report.finish(problems)
     if report.problems:
         return _reject(report)
     report.created, report.updated, report.unchanged = plan.new, len(plan.changed), plan.unchanged

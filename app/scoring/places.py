@@ -1,34 +1,32 @@
 """Context layers for the scoring: import reference points (stations, shops, museums …).
 
-GeoJSON (Point features) or CSV (lon/lat columns). Every row is checked; the report names each
-bad row with its number and the reason. Nothing is written unless every row is valid, or the
-caller asked to skip invalid rows. A re-import of the same source and category replaces the
-earlier one, so loading the defaults twice does not double them.
+GeoJSON Point features, CSV with lon/lat (or x/y, or WKT) columns, GeoPackage or zipped
+Shapefile, opened by the shared reader (``app.geofile.reader``). Every row is checked; the
+common import report (``app.geofile.report``) names each bad row with its number, field and
+reason. Nothing is written unless every row is valid, or the caller asked to skip invalid
+rows. A re-import of the same source and category replaces the earlier one, so loading the
+defaults twice does not double them.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app import geo
 from app.config import PROJECT_DIR
-from app.errors import DomainError, InvalidInput
+from app.errors import InvalidInput
+from app.geofile import reader
+from app.geofile.report import ImportReport, Problem
 from app.scoring import service
 from app.scoring.categories import PLACE_CATEGORIES
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_NAME = 200
-LON_FIELDS, LAT_FIELDS = ("lon", "lng", "longitude", "x"), ("lat", "latitude", "y")
 NAME_FIELDS, ID_FIELDS = ("name", "Name", "NAME", "bezeichnung"), ("id", "@id", "eva_nr", "ID")
 
 
@@ -49,33 +47,29 @@ DEFAULT_LAYERS = (
 )
 
 
-@dataclass
-class RowError:
-    row: int
-    reason: str
+@dataclass(kw_only=True)
+class PlacesReport(ImportReport):
+    """The common import report; ``created`` are the places written, ``replaced`` the earlier
+    places of the same source and category they replaced."""
 
-
-@dataclass
-class ImportReport:
-    source: str
+    source: str  # the places' source label (default: the file name)
     category: str
-    read: int = 0
-    filtered: int = 0
-    imported: int = 0
+    filtered: int = 0  # rows left out by ``where``
     replaced: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    rejected: bool = False  # nothing written because of errors (no --skip-invalid)
 
-    def lines(self) -> list[str]:
-        out = [f"{self.source} ({self.category}): {self.read} rows read, {self.filtered} "
-               f"filtered out, {len(self.errors)} invalid"]
-        out += [f"  row {e.row}: {e.reason}" for e in self.errors]
-        if self.rejected:
-            out.append("  nothing imported: fix the rows above or pass --skip-invalid")
-        else:
-            out.append(f"  {self.imported} imported ({self.replaced} earlier places of this "
-                       "source and category replaced)")
-        return out
+    def context(self) -> dict[str, Any]:
+        return {"source": self.source, "category": self.category}
+
+    def figures(self) -> dict[str, Any]:
+        return {"filtered": self.filtered, "replaced": self.replaced, **super().figures()}
+
+    def headline(self) -> str:
+        return f"{super().headline()} of category {self.category}, {self.filtered} filtered out"
+
+    def outcome(self) -> list[str]:
+        skipped = f", {len(self.problems)} row(s) with problems skipped" if self.problems else ""
+        return [f"{self.created} created ({self.replaced} earlier places of this source and "
+                f"category replaced){skipped}"]
 
 
 @dataclass
@@ -93,24 +87,14 @@ def _check_category(category: str) -> None:
                            field="category")
 
 
-def _read_text(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InvalidInput(f"{path.name}: {size} bytes, more than {MAX_FILE_BYTES}", field="file")
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{path.name}: cannot read as UTF-8 text: {exc}", field="file") from exc
-
-
-def _clean_name(value: Any, row: int, errors: list[RowError]) -> tuple[bool, str | None]:
+def _clean_name(value: Any, row: int, problems: list[Problem]) -> tuple[bool, str | None]:
     if value is None or value == "":
         return True, None
     if not isinstance(value, str):
-        errors.append(RowError(row, f"name must be text, got {type(value).__name__}"))
+        problems.append(Problem(row, "name", f"name must be text, got {type(value).__name__}"))
         return False, None
     if len(value) > MAX_NAME:
-        errors.append(RowError(row, f"name longer than {MAX_NAME} characters"))
+        problems.append(Problem(row, "name", f"name longer than {MAX_NAME} characters"))
         return False, None
     return True, value.strip() or None
 
@@ -119,81 +103,34 @@ def _first(props: dict[str, Any], names: tuple[str, ...]) -> Any:
     return next((props[n] for n in names if props.get(n) not in (None, "")), None)
 
 
-def _geojson_rows(path: Path, where: tuple[str, str] | None, report: ImportReport,
-                  epsg: int | None) -> list[Candidate]:
-    try:
-        document = json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{path.name}: not valid JSON (line {exc.lineno}): {exc.msg}",
-                           field="file") from exc
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection" or not \
-            isinstance(document.get("features"), list):
-        raise InvalidInput(f"{path.name}: expected a GeoJSON FeatureCollection", field="file")
-    if epsg is None:
-        epsg = geo.crs_from_member(document["crs"]) if "crs" in document else geo.WGS84
-    candidates = []
-    for number, feature in enumerate(document["features"], start=1):
-        report.read += 1
-        props = feature.get("properties") if isinstance(feature, dict) else None
-        props = props if isinstance(props, dict) else {}
-        if where and str(props.get(where[0])) != where[1]:
-            report.filtered += 1
-            continue
-        if not isinstance(feature, dict) or feature.get("type") != "Feature" or not isinstance(
-                feature.get("geometry"), dict):
-            report.errors.append(RowError(number, "not a GeoJSON Feature with a geometry"))
-            continue
-        try:
-            point = geo.geometry_from_geojson(feature["geometry"], field="geometry", epsg=epsg,
-                                              types=("Point",))
-        except DomainError as exc:
-            report.errors.append(RowError(number, exc.message))
-            continue
-        ok, name = _clean_name(_first(props, NAME_FIELDS), number, report.errors)
-        if ok:
-            external = _first(props, ID_FIELDS) or feature.get("id")
-            candidates.append(Candidate(number, name, None if external is None else
-                                        str(external)[:100], point.x, point.y))
-    return candidates
+def _selected(src: reader.PointSource, where: tuple[str, str] | None,
+              report: PlacesReport) -> list[reader.Record]:
+    """The records ``where`` keeps (a CSV's column names are lower case)."""
+    if where is None:
+        return src.records
+    key, wanted = where
+    kept = [r for r in src.records if str(r.props.get(key, r.props.get(key.lower()))) == wanted]
+    report.filtered = len(src.records) - len(kept)
+    return kept
 
 
-def _csv_rows(path: Path, where: tuple[str, str] | None, report: ImportReport,
-              epsg: int | None) -> list[Candidate]:
-    reader = csv.DictReader(io.StringIO(_read_text(path), newline=""))
-    fields = reader.fieldnames or []
-    lon_field = next((f for f in fields if f.strip().lower() in LON_FIELDS), None)
-    lat_field = next((f for f in fields if f.strip().lower() in LAT_FIELDS), None)
-    if not lon_field or not lat_field:
-        raise InvalidInput(f"{path.name}: needs coordinate columns lon/lat (or x/y); found "
-                           f"{', '.join(fields) or 'none'}", field="file")
-    epsg = epsg or geo.WGS84
+def _candidates(src: reader.PointSource, records: list[reader.Record],
+                problems: list[Problem]) -> list[Candidate]:
+    """The rows with a point in range and a usable name; the others' problems."""
     candidates = []
-    for props in reader:
-        number = reader.line_num  # the file's line, header = line 1
-        report.read += 1
-        if where and props.get(where[0]) != where[1]:
-            report.filtered += 1
+    for record, point in zip(records, reader.to_wgs84(records, src.epsg), strict=True):
+        if record.geometry_problem:
+            problems.append(Problem(record.row, "geometry", record.geometry_problem))
             continue
-        try:
-            x, y = float(props[lon_field]), float(props[lat_field])
-        except (TypeError, ValueError):
-            report.errors.append(RowError(number, f"{lon_field}/{lat_field} must be numbers, got "
-                                                  f"{props.get(lon_field)!r}, {props.get(lat_field)!r}"))
+        if not reader.in_range(point):
+            problems.append(Problem(record.row, "geometry", f"coordinates [{record.x}, "
+                                    f"{record.y}] are out of range for EPSG:{src.epsg}"))
             continue
-        if not (math.isfinite(x) and math.isfinite(y)):
-            report.errors.append(RowError(number, "coordinates must be finite numbers"))
-            continue
-        try:
-            point = geo.geometry_from_geojson({"type": "Point", "coordinates": [x, y]},
-                                              field="geometry", epsg=epsg, types=("Point",))
-        except DomainError as exc:
-            report.errors.append(RowError(number, exc.message))
-            continue
-        ok, name = _clean_name(_first(props, NAME_FIELDS), number, report.errors)
+        ok, name = _clean_name(_first(record.props, NAME_FIELDS), record.row, problems)
         if ok:
-            external = _first(props, ID_FIELDS)
-            candidates.append(Candidate(number, name, None if external is None else
-                                        str(external)[:100], point.x, point.y))
+            external = _first(record.props, ID_FIELDS) or record.fid
+            candidates.append(Candidate(record.row, name, None if external is None else
+                                        str(external)[:100], point[0], point[1]))
     return candidates
 
 
@@ -215,33 +152,39 @@ def import_places(
     *, session: Session, path: Path, category: str, skip_invalid: bool = False,
     where: tuple[str, str] | None = None, crs: str | None = None, source: str | None = None,
     attribution: str | None = None, rescore: bool = True,
-) -> ImportReport:
+) -> PlacesReport:
     """Check every row, then (all valid, or skip_invalid) replace this source's places of the
-    category and rescore the vacancies."""
+    category and rescore the vacancies. A problem with the whole file always writes nothing."""
     _check_category(category)
-    epsg = geo.parse_crs(crs) if crs else None
-    report = ImportReport(source=source or path.name, category=category)
-    suffix = path.suffix.lower()
-    if suffix in (".geojson", ".json"):
-        candidates = _geojson_rows(path, where, report, epsg)
-    elif suffix == ".csv":
-        candidates = _csv_rows(path, where, report, epsg)
-    else:
-        raise InvalidInput(f"{path.name}: unsupported file type; use .geojson, .json or .csv",
-                           field="file")
-    if report.read > MAX_ROWS:
-        raise InvalidInput(f"{path.name}: {report.read} rows, more than {MAX_ROWS}", field="file")
-    outside = _outside(session, candidates)
-    report.errors += [RowError(r, "outside every municipality in the register") for r in
-                      sorted(outside)]
-    report.errors.sort(key=lambda e: e.row)
-    if report.errors and not skip_invalid:
-        report.rejected = True
+    report = PlacesReport(file=path.name, source=source or path.name, category=category)
+    problems: list[Problem] = []
+    try:
+        src = reader.read_points(path, crs=crs, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS)
+    except reader.ImportFileError as exc:  # the whole file: reported as row 0
+        report.finish([Problem(0, exc.field or "file", exc.message)])
         return report
-    valid = [c for c in candidates if c.row not in outside]
+    report.format, report.crs, report.rows = src.format, f"EPSG:{src.epsg}", len(src.records)
+    report.warnings, report.skip_invalid = src.warnings, skip_invalid
+    candidates = _candidates(src, _selected(src, where, report), problems)
+    outside = _outside(session, candidates)
+    problems += [Problem(r, "geometry", "outside every municipality in the register")
+                 for r in outside]
+    report.finish(problems)
+    if report.rejected:
+        return report
+    _replace(session, report, [c for c in candidates if c.row not in outside], attribution)
+    if rescore:
+        # a new stop or shop can change any vacancy's nearest-stop distance or neighbourhood
+        service.rescore_all(session=session)
+    return report
+
+
+def _replace(session: Session, report: PlacesReport, valid: list[Candidate],
+             attribution: str | None) -> None:
+    """This source's places of the category, replaced by ``valid``."""
     report.replaced = session.execute(
         text("DELETE FROM place WHERE source = :source AND category = :category"),
-        {"source": report.source, "category": category},
+        {"source": report.source, "category": report.category},
     ).rowcount
     if valid:
         session.execute(text("""
@@ -250,17 +193,14 @@ def import_places(
                    :attribution, t.ext
             FROM unnest(CAST(:names AS text[]), CAST(:xs AS float8[]), CAST(:ys AS float8[]),
                         CAST(:exts AS text[])) AS t(name, x, y, ext)
-        """), {"category": category, "source": report.source, "attribution": attribution,
-               "names": [c.name for c in valid], "xs": [c.lon for c in valid],
-               "ys": [c.lat for c in valid], "exts": [c.external_id for c in valid]})
-    report.imported = len(valid)
-    if rescore:
-        # a new stop or shop can change any vacancy's nearest-stop distance or neighbourhood
-        service.rescore_all(session=session)
-    return report
+        """), {"category": report.category, "source": report.source,
+               "attribution": attribution, "names": [c.name for c in valid],
+               "xs": [c.lon for c in valid], "ys": [c.lat for c in valid],
+               "exts": [c.external_id for c in valid]})
+    report.created = len(valid)
 
 
-def import_defaults(*, session: Session, rescore: bool = True) -> list[ImportReport]:
+def import_defaults(*, session: Session, rescore: bool = True) -> list[PlacesReport]:
     """The shipped layers: Thuringian DB stations and Jena's tram stops, with attribution."""
     reports = [
         import_places(session=session, path=layer.path, category=layer.category,

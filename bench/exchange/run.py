@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from app import migrate
 from app.database import make_engine
 from app.embedded import EmbeddedPostgres, find_pg_bin
-from app.municipalities import importer
+from app.municipalities import boundary_import
 from app.scoring import service as scoring_service
 from app.vacancies.columns import columns
 from app.vacancies.lifecycle import PUBLIC_STATUSES
@@ -71,7 +71,7 @@ def prepare(url: str) -> None:
     engine = make_engine(url)
     with Session(engine) as session, session.begin():
         if not session.scalar(text("SELECT count(*) FROM municipality")):
-            importer.import_boundaries(session=session)
+            boundary_import.import_boundaries(session=session)
         # leftovers of an interrupted import benchmark
         session.execute(text("DELETE FROM vacancy WHERE external_id LIKE 'IMP-%'"))
         session.execute(text("DROP TABLE IF EXISTS ogr_import"))

@@ -36,7 +36,7 @@ from app.database import make_engine
 from app.embedded import EmbeddedPostgres, find_pg_bin
 from app.main import create_app
 from app.maps.offline import OfflineMap
-from app.municipalities import importer
+from app.municipalities import boundary_import
 from tests.conftest import free_port
 from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS
 
@@ -49,7 +49,7 @@ def seed(url: str) -> None:
     """10,000 vacancies at random points within 2 km of Jena's centre, inside the town."""
     migrate.upgrade(url)
     with Session(make_engine(url)) as session, session.begin():
-        importer.import_boundaries(session=session)
+        boundary_import.import_boundaries(session=session)
         session.execute(text("""
             INSERT INTO vacancy (municipality_id, location, street, house_number, floor_area_m2,
                                  floor, status, former_use, description, owner_contact, source)

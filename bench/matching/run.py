@@ -32,7 +32,7 @@ from app.accounts.models import Role
 from app.accounts.principal import Principal
 from app.database import make_engine
 from app.matching import service as matching
-from app.municipalities import importer
+from app.municipalities import boundary_import
 
 TARGET_S = 5.0
 
@@ -104,7 +104,7 @@ def _generate(url: str, vacancies: int, proposals: int) -> dict[str, float]:
     timings = {}
     with Session(make_engine(url)) as session, session.begin():
         start = time.perf_counter()
-        importer.import_boundaries(session=session)
+        boundary_import.import_boundaries(session=session)
         timings["boundaries_s"] = time.perf_counter() - start
         start = time.perf_counter()
         for statement in VACANCIES_SQL.split(";")[:-1]:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from app import migrate
 from app.database import make_engine
 from app.embedded import EmbeddedPostgres, find_pg_bin
-from app.municipalities import importer
+from app.municipalities import boundary_import
 from app.scoring import places, service
 
 HERE = Path(__file__).parent
@@ -155,7 +155,7 @@ def main() -> None:
         migrate.upgrade(url)
         engine = make_engine(url)
         with Session(engine) as session, session.begin():
-            importer.import_boundaries(session=session)
+            boundary_import.import_boundaries(session=session)
         setup_started = time.perf_counter()
         with Session(engine) as session, session.begin():
             ids = generate(session, args.towns, args.vacancies, args.places, args.spread_m)

@@ -471,3 +471,24 @@ def test_report_and_logs_never_echo_private_values(client, staff, session, caplo
         (1, "owner_contact"), (2, "floor_area_m2")}
     assert "Geheim" not in response.text and "Geheim" not in caplog.text
     assert count(session) == 0
+
+
+def test_upload_report_keys_are_the_public_schema(client, staff):
+    """The common import report (app.geofile.report) keeps the upload API's keys and order."""
+    body = json.dumps(fc([feat(0)])).encode()
+    response = client.post(URL, params={"municipality": SCHMOELLN, "dry_run": "true"},
+                           files={"file": ("l.geojson", body)}, headers=staff)
+    assert list(response.json()) == [
+        "file", "format", "crs", "municipality", "dry_run", "valid", "rows", "created",
+        "updated", "unchanged", "rescored", "seconds_import", "seconds_rescore", "errors_total",
+        "errors", "warnings"]
+
+
+def test_nul_in_a_csv_is_refused_as_a_whole(session, tmp_path):
+    lon, lat = point(0)
+    path = tmp_path / "v.csv"
+    path.write_bytes(b"external_id,lon,lat,street\n"
+                     + f"A,{lon},{lat},Markt\n".encode() * 5 + f"B,{lon},{lat},M\x00rkt\n".encode())
+    errors = rejected(session, path)
+    assert [(e["row"], e["field"]) for e in errors] == [(0, "file")]
+    assert "NUL" in errors[0]["reason"]

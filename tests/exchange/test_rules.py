@@ -6,7 +6,7 @@ import pytest
 
 from app.accounts.models import Role
 from app.accounts.principal import Principal
-from app.exchange import importer, ogc
+from app.exchange import ogc, vacancy_checks
 from app.vacancies.columns import columns
 
 STAFF = Principal(user_id=1, role=Role.staff, municipality_id=7)
@@ -54,17 +54,4 @@ def test_ogc_datetime():
     ("street", "  ", None),
 ])
 def test_spreadsheet_values(name, raw, clean):
-    assert importer._clean(name, raw) == clean
-
-
-def test_file_type_sniffing(tmp_path):
-    for name, content, kind in [("a.geojson", b' {"type"', "geojson"), ("a.csv", b"lon,lat\n", "csv"),
-                                ("a.gpkg", b"SQLite format 3\x00", "gpkg"),
-                                ("a.zip", b"PK\x03\x04", "shapefile")]:
-        path = tmp_path / name
-        path.write_bytes(content)
-        assert importer.detect_format(path) == kind
-    path = tmp_path / "a.gpkg"
-    path.write_bytes(b'{"type": "FeatureCollection"}')
-    with pytest.raises(importer.ImportFileError, match="looks like geojson"):
-        importer.detect_format(path)
+    assert vacancy_checks._clean(name, raw) == clean

@@ -1,4 +1,4 @@
-"""Places import (service and CLI): per-row report, all or nothing, shipped default layers."""
+"""Places import (service and CLI): the common per-row report, all or nothing, shipped layers."""
 
 import json
 
@@ -34,7 +34,7 @@ def test_geojson_import(session, tmp_path):
     path = write_geojson(tmp_path, [point(LON, LAT, name="Café Beispiel"),
                                     point(LON + 0.001, LAT, name="Bäckerei")])
     report = places.import_places(session=session, path=path, category="gastronomy")
-    assert (report.imported, report.errors, report.rejected) == (2, [], False)
+    assert (report.rows, report.created, report.problems, report.rejected) == (2, 2, [], False)
     assert count(session, category="gastronomy", source="orte.geojson") == 2
 
 
@@ -57,8 +57,8 @@ def test_broken_rows_are_reported_and_nothing_is_imported(session, tmp_path):
         "kein Feature",
     ])
     report = places.import_places(session=session, path=path, category="culture")
-    assert report.rejected and report.imported == 0
-    reasons = {e.row: e.reason for e in report.errors}
+    assert report.rejected and report.created == 0
+    reasons = {p.row: p.reason for p in report.problems}
     assert sorted(reasons) == [2, 3, 4, 5, 6, 7]
     assert "Point" in reasons[2] and "outside every municipality" in reasons[4]
     assert "longer than" in reasons[6]
@@ -69,7 +69,7 @@ def test_skip_invalid_imports_the_good_rows(session, tmp_path):
     path = write_geojson(tmp_path, [point(LON, LAT), point(2.35, 48.85)])
     report = places.import_places(session=session, path=path, category="culture",
                                   skip_invalid=True)
-    assert report.imported == 1 and len(report.errors) == 1 and not report.rejected
+    assert report.created == 1 and len(report.problems) == 1 and not report.rejected
     assert count(session) == 1
 
 
@@ -79,33 +79,40 @@ def test_csv_import_with_line_numbers(session, tmp_path):
                     "Galerie,12.356,50.896\n")
     report = places.import_places(session=session, path=path, category="culture")
     assert report.rejected
-    assert [(e.row, "numbers" in e.reason or "finite" in e.reason) for e in report.errors] == [
-        (3, True), (4, True)]
+    assert [(p.row, p.field, "numbers" in p.reason) for p in report.problems] == [
+        (3, "geometry", True), (4, "geometry", True)]
     report = places.import_places(session=session, path=path, category="culture",
                                   skip_invalid=True)
-    assert report.imported == 2
+    assert report.created == 2
 
 
 def test_csv_in_utm_with_crs(session, tmp_path):
     path = tmp_path / "laeden.csv"
     path.write_text("name;x;y\n".replace(";", ",") + "Laden,735000,5644000\n")
     report = places.import_places(session=session, path=path, category="retail", crs="EPSG:25832")
-    assert report.imported == 1 or report.errors  # a valid UTM point, in or outside Thuringia
-    assert all("outside" in e.reason for e in report.errors)
+    assert report.created == 1 or report.problems  # a valid UTM point, in or outside Thuringia
+    assert all("outside" in p.reason for p in report.problems)
 
 
 @pytest.mark.parametrize(("content", "name", "message"), [
-    ("{not json", "a.geojson", "not valid JSON"),
+    ("{not json", "a.geojson", "broken or truncated GeoJSON"),
     ('{"type": "Feature"}', "a.geojson", "FeatureCollection"),
-    ("a,b\n1,2\n", "a.csv", "lon/lat"),
+    ("a,b\n1,2\n", "a.csv", "lon and lat"),
     ("", "a.gpx", "unsupported file type"),
 ])
-def test_broken_files_are_refused(session, tmp_path, content, name, message):
+@pytest.mark.parametrize("skip_invalid", [False, True])
+def test_broken_files_are_refused(session, tmp_path, content, name, message, skip_invalid):
+    """A problem with the whole file writes nothing, even with skip_invalid (it must not
+    empty the layer it would replace)."""
+    places.import_places(session=session, path=write_geojson(tmp_path, [point(LON, LAT)]),
+                         category="retail", source="Läden", rescore=False)
     path = tmp_path / name
     path.write_text(content)
-    with pytest.raises(InvalidInput, match=message):
-        places.import_places(session=session, path=path, category="retail")
-    assert count(session) == 0
+    report = places.import_places(session=session, path=path, category="retail",
+                                  source="Läden", skip_invalid=skip_invalid)
+    assert report.rejected and report.problems[0].row == 0
+    assert message in report.problems[0].reason
+    assert count(session) == 1
 
 
 def test_unknown_category_and_crs_are_refused(session, tmp_path):
@@ -121,19 +128,20 @@ def test_legacy_crs_member_is_honoured(session, tmp_path):
                          crs={"type": "name", "properties": {"name": "EPSG:25832"}})
     report = places.import_places(session=session, path=path, category="retail",
                                   skip_invalid=True)
-    assert report.read == 1 and (report.imported == 1 or report.errors)
+    assert report.rows == 1 and report.crs == "EPSG:25832"
+    assert report.created == 1 or report.problems
 
 
 def test_defaults_load_stations_and_jena_tram_stops(session):
     reports = places.import_defaults(session=session)
     stations, trams = reports
-    assert stations.category == "station" and stations.imported > 290
-    assert trams.category == "tram_stop" and trams.imported == 92 and trams.filtered == 17
+    assert stations.category == "station" and stations.created > 290
+    assert trams.category == "tram_stop" and trams.created == 92 and trams.filtered == 17
     assert session.scalar(text("SELECT attribution FROM place WHERE category = 'station' LIMIT 1"))\
         .startswith("Deutsche Bahn")
     again = places.import_defaults(session=session)
-    assert again[0].replaced == stations.imported
-    assert count(session, category="station") == stations.imported
+    assert again[0].replaced == stations.created
+    assert count(session, category="station") == stations.created
 
 
 def test_import_rescores_vacancies(client, users, session, tmp_path):
@@ -172,10 +180,10 @@ def test_cli_reports_rows_and_refuses(client, tmp_path, capsys):
     settings = client.app.state.settings
     assert _cli(settings, "places", "import", str(path), "--category", "culture") == 1
     out = capsys.readouterr().out
-    assert "row 2: outside every municipality" in out and "nothing imported" in out
+    assert "row 2: geometry: outside every municipality" in out and "nothing imported" in out
     assert _cli(settings, "places", "import", str(path), "--category", "culture",
                 "--skip-invalid") == 0
-    assert "1 imported" in capsys.readouterr().out
+    assert "1 created" in capsys.readouterr().out
 
 
 def test_cli_needs_category_with_file(client, tmp_path, capsys):
