@@ -11,12 +11,12 @@ from pathlib import Path
 APP = Path(__file__).resolve().parent.parent / "app"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"config", "errors", "database", "deps", "geo", "embedded", "middleware", "responses",
-               "migrate", "abuse", "schemas", "labels", "filereader"}),
+               "migrate", "abuse", "schemas", "geofile"}),
     frozenset({"municipalities", "accounts", "templating"}),
     frozenset({"vacancies"}),
     frozenset({"scoring", "proposals"}),
     frozenset({"matching", "exchange", "statistics", "review"}),
-    frozenset({"maps", "demo", "cli", "main", "models"}),
+    frozenset({"maps", "labels", "demo", "cli", "main", "models"}),
 )
 LAYER = {name: level for level, names in enumerate(LAYERS) for name in names}
 # entry points: HTTP routes, commands and the application itself call flows of any layer
@@ -49,9 +49,12 @@ def _package(path: Path, root: Path) -> str:
 def violations(root: Path = APP) -> list[str]:
     bad = []
     for path in sorted(root.rglob("*.py")):
-        if path.name.endswith(ENTRY_POINTS):
+        if path.name.endswith(ENTRY_POINTS) or path.relative_to(root) == Path("__init__.py"):
             continue
         own = _package(path, root)
+        if own not in LAYER:
+            bad.append(f"app/{path.relative_to(root)}: package {own!r} has no layer")
+            continue
         for line, module in _imports(path):
             target = _top(module)
             if target is None or target == own or target not in LAYER:
