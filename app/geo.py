@@ -74,14 +74,15 @@ def crs_from_member(member: Any) -> int:
 
 
 @lru_cache(maxsize=16)
-def _transformer(source: int, target: int) -> Transformer:
+def transformer(source: int, target: int = WGS84) -> Transformer:
+    """A cached lon/lat-ordered (always_xy) transformer between two EPSG codes."""
     return Transformer.from_crs(f"EPSG:{source}", f"EPSG:{target}", always_xy=True)
 
 
 def transform(geom: BaseGeometry, source: int, target: int = WGS84) -> BaseGeometry:
     if source == target:
         return geom
-    return shapely.transform(geom, _transformer(source, target).transform, interleaved=False)
+    return shapely.transform(geom, transformer(source, target).transform, interleaved=False)
 
 
 def _positions(coordinates: Any) -> Iterable[Any]:
@@ -142,8 +143,10 @@ def to_geojson(geom: BaseGeometry | None) -> dict[str, Any] | None:
     return None if geom is None else json.loads(shapely.to_geojson(geom))
 
 
-def parse_bbox(value: str, field: str = "bbox") -> tuple[float, float, float, float]:
-    """``minlon,minlat,maxlon,maxlat`` in WGS84, checked for order and range."""
+def parse_bbox(value: str, field: str = "bbox",
+               epsg: int = WGS84) -> tuple[float, float, float, float]:
+    """``minx,miny,maxx,maxy`` (lon/lat in WGS84, or metres etc. in ``epsg``), checked for order
+    and range; returned in WGS84."""
     try:
         parts = [float(part) for part in value.split(",")]
     except ValueError as exc:
@@ -153,6 +156,11 @@ def parse_bbox(value: str, field: str = "bbox") -> tuple[float, float, float, fl
     minx, miny, maxx, maxy = parts
     if minx > maxx or miny > maxy:
         raise BadRequest(f"{field} is inverted: min must not exceed max", field=field)
+    if epsg != WGS84:
+        bounds = transformer(epsg).transform_bounds(minx, miny, maxx, maxy)
+        if not all(math.isfinite(v) for v in bounds):
+            raise BadRequest(f"{field} is outside the area of EPSG:{epsg}", field=field)
+        return bounds
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
         raise BadRequest(f"{field} is outside lon -180..180 / lat -90..90", field=field)
     return minx, miny, maxx, maxy

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import ApiToken, Role, User
 from app.errors import Conflict, InvalidInput, NotFound
-from app.municipalities.models import Municipality
+from app.municipalities import service as municipality_service
 
 TOKEN_PREFIX = "lst_"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -44,9 +44,8 @@ def create_user(
         raise Conflict("a user with this e-mail address exists", field="email")
     municipality = None
     if municipality_ags:
-        municipality = session.scalar(select(Municipality).where(Municipality.ags == municipality_ags))
-        if municipality is None:
-            raise NotFound(f"no municipality with AGS {municipality_ags}", field="municipality")
+        municipality = municipality_service.get_by_ags(session=session, ags=municipality_ags,
+                                                       field="municipality")
     if role == Role.staff and municipality is None:
         raise InvalidInput("staff users need a municipality (AGS)", field="municipality")
     user = User(

@@ -100,24 +100,18 @@ def _outside(session: Session, municipality: Municipality,
     point lies (another town, or longitude and latitude swapped)."""
     if not rows:
         return []
-    found = session.execute(text("""
+    found = session.execute(text(f"""
         SELECT t.n, t.x, t.y, ST_Covers(m.boundary, ST_SetSRID(ST_MakePoint(t.y, t.x), 4326)),
-               (SELECT o.name || ' (AGS ' || o.ags || ')' FROM municipality o
-                WHERE ST_Covers(o.boundary, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326)) LIMIT 1)
+               {municipalities.containing_sql("ST_SetSRID(ST_MakePoint(t.x, t.y), 4326)")}
         FROM municipality m,
              unnest(CAST(:ns AS int[]), CAST(:xs AS float8[]), CAST(:ys AS float8[])) AS t(n, x, y)
         WHERE m.id = :id AND NOT ST_Covers(m.boundary, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326))
         ORDER BY t.n
     """), {"ns": [r.row for r in rows], "xs": [r.lon for r in rows],
            "ys": [r.lat for r in rows], "id": municipality.id}).all()
-    problems = []
-    for number, x, y, swapped, containing in found:
-        hint = (" (longitude and latitude look swapped)" if swapped
-                else f": it lies in {containing}" if containing else "")
-        problems.append(Problem(
-            number, "geometry", f"point [{x:.6f}, {y:.6f}] is outside {municipality.name} "
-            f"(AGS {municipality.ags}){hint}"))
-    return problems
+    return [Problem(number, "geometry", municipalities.outside_message(
+                lon=x, lat=y, town=municipality, containing=containing, swapped=swapped))
+            for number, x, y, swapped, containing in found]
 
 
 def _comparable(value: Any) -> Any:

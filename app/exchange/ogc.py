@@ -6,7 +6,6 @@ pages reuse the export column list and SQL so OGC clients and exports see the sa
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -104,29 +103,6 @@ def parse_crs(value: str, name: str = "crs") -> int:
     return epsg
 
 
-def parse_bbox(value: str, epsg: int) -> tuple[float, float, float, float]:
-    try:
-        parts = [float(part) for part in value.split(",")]
-    except ValueError as exc:
-        raise OgcInvalidParameter("bbox must be four numbers minx,miny,maxx,maxy",
-                                  field="bbox") from exc
-    if len(parts) != 4 or not all(math.isfinite(v) for v in parts):
-        raise OgcInvalidParameter("bbox must be four finite numbers minx,miny,maxx,maxy",
-                                  field="bbox")
-    minx, miny, maxx, maxy = parts
-    if minx > maxx or miny > maxy:
-        raise OgcInvalidParameter("bbox is inverted: min must not exceed max", field="bbox")
-    if epsg == 4326:
-        if not (-180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90):
-            raise OgcInvalidParameter("bbox is outside lon -180..180 / lat -90..90", field="bbox")
-        return minx, miny, maxx, maxy
-    transformer = geo._transformer(epsg, 4326)
-    bounds = transformer.transform_bounds(minx, miny, maxx, maxy)
-    if not all(math.isfinite(v) for v in bounds):
-        raise OgcInvalidParameter(f"bbox is outside the area of EPSG:{epsg}", field="bbox")
-    return bounds
-
-
 def _instant(value: str) -> datetime | None:
     if value in ("", ".."):
         return None
@@ -161,7 +137,7 @@ def parse_items(query: dict[str, str], collection: str) -> ItemParams:
         params.epsg = parse_crs(query["crs"])
     bbox_epsg = parse_crs(query["bbox-crs"], "bbox-crs") if "bbox-crs" in query else 4326
     if "bbox" in query:
-        params.bbox = parse_bbox(query["bbox"], bbox_epsg)
+        params.bbox = _ogc_parameter(lambda v: geo.parse_bbox(v, epsg=bbox_epsg), query["bbox"])
     params.html = parse_format(query)
     for name in ("datetime", "status", "municipality"):
         if name in query and name not in FILTERS[collection]:

@@ -162,7 +162,7 @@ def to_wgs84(records: list[Record], epsg: int) -> list[tuple[float, float] | Non
     xs = np.array([r.x for r in located], dtype=float)
     ys = np.array([r.y for r in located], dtype=float)
     if epsg != geo.WGS84 and len(located):
-        xs, ys = geo._transformer(epsg, geo.WGS84).transform(xs, ys)
+        xs, ys = geo.transformer(epsg, geo.WGS84).transform(xs, ys)
     points = iter(zip(xs.tolist(), ys.tolist(), strict=True))
     return [next(points) if r.x is not None else None for r in records]
 

@@ -11,18 +11,41 @@ from sqlalchemy.orm import Session
 from app import geo
 from app.accounts import policy
 from app.accounts.principal import Principal
-from app.errors import Forbidden, InvalidGeometry, NotFound
+from app.errors import Forbidden, InvalidGeometry, InvalidInput, NotFound
 from app.municipalities.models import Municipality
 
 # boundaries may be generalised (VG250 is 1:250,000); a drawn core area may cross them slightly
 CORE_AREA_TOLERANCE_M = 100
 
 
-def get_by_ags(*, session: Session, ags: str) -> Municipality:
+def get_by_ags(*, session: Session, ags: str, field: str = "ags",
+               referenced: bool = False) -> Municipality:
+    """The municipality with this AGS. Unknown: 404 where the AGS names the resource (a path),
+    422 where a request only refers to it (``referenced``: a body field or a query filter)."""
     municipality = session.scalar(select(Municipality).where(Municipality.ags == ags))
     if municipality is None:
-        raise NotFound(f"no municipality with AGS {ags}", field="ags")
+        if referenced:
+            raise InvalidInput(f"unknown municipality AGS {ags}", field=field)
+        raise NotFound(f"no municipality with AGS {ags}", field=field)
     return municipality
+
+
+def containing_sql(point: str) -> str:
+    """SQL for "Name (AGS …)" of the municipality a point (SQL expression, WGS84) lies in."""
+    return (f"(SELECT o.name || ' (AGS ' || o.ags || ')' FROM municipality o "
+            f"WHERE ST_Covers(o.boundary, {point}) LIMIT 1)")
+
+
+def outside_message(*, lon: float, lat: float, town: Municipality, containing: str | None,
+                    swapped: bool = False) -> str:
+    """The one explanation of a point outside its town: where it lies instead."""
+    if swapped:
+        hint = "longitude and latitude look swapped (GeoJSON wants [lon, lat])"
+    elif containing:
+        hint = f"it lies in {containing}"
+    else:
+        hint = "it lies outside every municipality in the register"
+    return f"point [{lon:.6f}, {lat:.6f}] is outside {town.name} (AGS {town.ags}): {hint}"
 
 
 _PROPERTIES = """

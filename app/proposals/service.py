@@ -19,6 +19,7 @@ from app import geo
 from app.accounts import policy
 from app.accounts.principal import ANONYMOUS, Principal
 from app.errors import Conflict, Forbidden, ForbiddenTransition, InvalidInput, NotFound
+from app.municipalities import service as municipality_service
 from app.municipalities.models import Municipality
 from app.proposals.models import (
     FlagReason,
@@ -135,9 +136,8 @@ def _area_municipality(*, session: Session, geom: BaseGeometry, ags: str | None,
                        field: str) -> Municipality:
     if ags is None or geom.geom_type == "Point":
         return locate(session=session, point=geom.representative_point(), ags=ags, field=field)
-    named = session.scalar(select(Municipality).where(Municipality.ags == ags))
-    if named is None:
-        raise InvalidInput(f"unknown municipality AGS {ags}", field="municipality")
+    named = municipality_service.get_by_ags(session=session, ags=ags, field="municipality",
+                                            referenced=True)
     if not session.scalar(select(func.ST_Intersects(named.boundary,
                                                     func.ST_GeomFromText(geom.wkt, 4326)))):
         raise InvalidInput(f"the area does not touch {named.name} (AGS {ags})", field=field)

@@ -3,14 +3,13 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from app.accounts import policy
 from app.accounts.deps import UserDep
 from app.deps import SessionDep
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden
 from app.matching import flows as matching_flows
-from app.municipalities.models import Municipality
+from app.municipalities import service as municipality_service
 from app.proposals import service as proposals
 from app.schemas import AGS_PATTERN, Email, Strict
 from app.vacancies import reports
@@ -28,9 +27,7 @@ def review_queue(
     municipality: Annotated[str, Query(pattern=AGS_PATTERN, description="AGS")],
 ) -> dict[str, Any]:
     """Open reports, pending proposals, flagged proposals; each oldest first."""
-    town = session.scalar(select(Municipality).where(Municipality.ags == municipality))
-    if town is None:
-        raise NotFound(f"no municipality {municipality}", field="municipality")
+    town = municipality_service.get_by_ags(session=session, ags=municipality, field="municipality")
     if not policy.may_moderate(principal, town.id):
         raise Forbidden(f"only staff of {town.name} see its review queue")
     pending, flagged = proposals.review_lists(session=session, municipality_id=town.id,

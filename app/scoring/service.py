@@ -20,6 +20,7 @@ from app import geo
 from app.accounts import policy
 from app.accounts.principal import Principal
 from app.errors import Forbidden, InvalidInput, NotFound
+from app.municipalities import service as municipality_service
 from app.municipalities.models import Municipality
 from app.scoring import rules
 from app.scoring.models import ScoringProfile, VacancyScore
@@ -184,10 +185,7 @@ def _check_profile(weights: dict, thresholds: dict) -> None:
 
 
 def _municipality(session: Session, ags: str) -> Municipality:
-    municipality = session.scalar(select(Municipality).where(Municipality.ags == ags))
-    if municipality is None:
-        raise NotFound(f"no municipality with AGS {ags}", field="ags")
-    return municipality
+    return municipality_service.get_by_ags(session=session, ags=ags)
 
 
 def get_profile(*, session: Session, ags: str | None) -> dict[str, Any]:

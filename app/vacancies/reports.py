@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from app import geo
 from app.accounts import policy
 from app.accounts.principal import Principal
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound, OutsideMunicipality
+from app.errors import Conflict, Forbidden, NotFound, OutsideMunicipality
+from app.municipalities import service as municipality_service
 from app.municipalities.models import Municipality
 from app.vacancies import service as vacancy_service
 from app.vacancies.lifecycle import PUBLIC_STATUSES, VacancyStatus
@@ -42,14 +43,13 @@ def locate(*, session: Session, point: BaseGeometry, ags: str | None, field: str
             raise OutsideMunicipality(f"point {where} lies outside every municipality in the "
                                       "register", field=field)
         return containing
-    named = session.scalar(select(Municipality).where(Municipality.ags == ags))
-    if named is None:
-        raise InvalidInput(f"unknown municipality AGS {ags}", field="municipality")
+    named = municipality_service.get_by_ags(session=session, ags=ags, field="municipality",
+                                            referenced=True)
     if containing is None or containing.id != named.id:
-        elsewhere = (f"it lies in {containing.name} (AGS {containing.ags})" if containing
-                     else "it lies outside every municipality in the register")
-        raise OutsideMunicipality(f"point {where} is outside {named.name} (AGS {ags}): {elsewhere}",
-                                  field=field)
+        raise OutsideMunicipality(municipality_service.outside_message(
+            lon=point.x, lat=point.y, town=named,
+            containing=f"{containing.name} (AGS {containing.ags})" if containing else None),
+            field=field)
     return named
 
 

@@ -29,6 +29,7 @@ from app.errors import (
     OutsideMunicipality,
     StaleVersion,
 )
+from app.municipalities import service as municipality_service
 from app.municipalities.models import Municipality
 from app.vacancies import query
 from app.vacancies.lifecycle import INITIAL_STATUSES, can_transition
@@ -39,25 +40,15 @@ FOOTPRINT_MAX_DISTANCE_M = 50
 
 
 def _check_location(*, session: Session, municipality: Municipality, point: BaseGeometry) -> None:
-    inside, swapped_inside, containing = session.execute(text("""
+    inside, swapped, containing = session.execute(text(f"""
         SELECT ST_Covers(m.boundary, p.pt), ST_Covers(m.boundary, ST_FlipCoordinates(p.pt)),
-               (SELECT o.name || ' (AGS ' || o.ags || ')' FROM municipality o
-                WHERE ST_Covers(o.boundary, p.pt) LIMIT 1)
+               {municipality_service.containing_sql("p.pt")}
         FROM municipality m, (SELECT ST_GeomFromText(:wkt, 4326) AS pt) p WHERE m.id = :id
     """), {"wkt": point.wkt, "id": municipality.id}).one()
-    if inside:
-        return
-    lon, lat = point.x, point.y
-    if swapped_inside:
-        hint = "longitude and latitude look swapped (GeoJSON wants [lon, lat])"
-    elif containing:
-        hint = f"it lies in {containing}"
-    else:
-        hint = "it lies outside every municipality in the register"
-    raise OutsideMunicipality(
-        f"point [{lon:.6f}, {lat:.6f}] is outside {municipality.name} (AGS {municipality.ags}): {hint}",
-        field="geometry",
-    )
+    if not inside:
+        raise OutsideMunicipality(municipality_service.outside_message(
+            lon=point.x, lat=point.y, town=municipality, containing=containing, swapped=swapped),
+            field="geometry")
 
 
 def _check_footprint(*, session: Session, municipality: Municipality, point: BaseGeometry,
@@ -112,10 +103,8 @@ def create_vacancy(
     source: str = "staff",
 ) -> Vacancy:
     props = feature.properties
-    municipality = session.scalar(select(Municipality).where(Municipality.ags == props.municipality))
-    if municipality is None:
-        raise InvalidInput(f"unknown municipality AGS {props.municipality}",
-                           field="properties.municipality")
+    municipality = municipality_service.get_by_ags(
+        session=session, ags=props.municipality, field="properties.municipality", referenced=True)
     if not policy.may_edit(actor, municipality.id):
         raise Forbidden(f"you may not add vacancies to {municipality.name}")
     if props.status not in INITIAL_STATUSES:

@@ -36,8 +36,17 @@ def test_ogc_crs_refused(value):
 
 
 def test_ogc_bbox_in_utm_is_transformed_to_wgs84():
-    minx, miny, maxx, maxy = ogc.parse_bbox("735000,5643000,736000,5644000", 25832)
+    params = ogc.parse_items({"bbox": "735000,5643000,736000,5644000", "bbox-crs": ogc.CRS_URIS[25832]},
+                             "vacancies")
+    minx, miny, maxx, maxy = params.bbox
     assert 12.3 < minx < maxx < 12.4 and 50.8 < miny < maxy < 51.0
+
+
+@pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "3,2,1,0", "nan,1,2,3", "-200,0,0,10"])
+def test_ogc_bad_bbox_is_an_ogc_parameter_error(bbox):
+    with pytest.raises(ogc.OgcInvalidParameter) as caught:
+        ogc.parse_items({"bbox": bbox}, "vacancies")
+    assert caught.value.field == "bbox" and caught.value.body()["code"] == "InvalidParameterValue"
 
 
 def test_ogc_datetime():
