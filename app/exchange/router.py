@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 
 from app.accounts.deps import PrincipalDep, UserDep
 from app.deps import SessionDep
-from app.exchange import fields, import_service, export
+from app.exchange import export, fields, import_service
 from app.municipalities.models import Municipality
 from app.responses import GEOJSON_MEDIA_TYPE
 

@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 from pyogrio.raw import read
 
-from app.exchange import fields, import_service, export
+from app.exchange import export, fields, import_service
 from app.exchange.cli import OPERATOR
 from app.vacancies.schemas import PRIVATE_FIELDS, PUBLIC_FIELDS
 from tests.conftest import JENA, SCHMOELLN
@@ -100,7 +100,7 @@ def test_bad_filters(client, params, field):
 def test_geojson_is_streamed_in_chunks(settings, register, monkeypatch):
     from app.database import make_engine
 
-    monkeypatch.setattr(service, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(export, "CHUNK_ROWS", 1)
     query = export.Query.build(OPERATOR, export.export_scope(OPERATOR), export.Filters())
     chunks = list(export.stream_geojson(make_engine(settings.database_url), query))
     assert len(chunks) == 2 + 4  # head, one chunk per row, tail

@@ -7,7 +7,7 @@ import pytest
 from app.accounts.models import Role
 from app.accounts.principal import ANONYMOUS, Principal
 from app.errors import Forbidden
-from app.exchange import importer, ogc, export
+from app.exchange import export, importer, ogc
 from app.exchange.fields import columns
 
 STAFF = Principal(user_id=1, role=Role.staff, municipality_id=7)
