@@ -15,7 +15,7 @@ from pyogrio.raw import read
 from app.exchange import export, fields, import_service
 from app.exchange.cli import OPERATOR
 from app.vacancies.schemas import PRIVATE_FIELDS, PUBLIC_FIELDS
-from tests.conftest import JENA, SCHMOELLN
+from tests.helpers.towns import JENA, SCHMOELLN
 
 URL = "/api/v1/export/vacancies"
 SECRETS = ("Frau Geheim", "Herr Jena", "Notiz intern")

@@ -20,7 +20,8 @@ from app.exchange import import_service
 from app.exchange.import_service import ImportRejected
 from app.vacancies import service as vacancies
 from app.vacancies.models import Vacancy, VacancyHistory
-from tests.conftest import CENTRES, JENA, SCHMOELLN, bearer
+from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
+from tests.helpers.users import bearer
 
 URL = "/api/v1/import/vacancies"
 LON, LAT = CENTRES[SCHMOELLN]

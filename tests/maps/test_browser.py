@@ -8,8 +8,10 @@ import pytest
 from playwright.sync_api import expect
 from shapely.geometry import Point, shape
 
-from tests.conftest import CENTRES, JENA, SCHMALKALDEN, SCHMOELLN, feature
-from tests.maps.conftest import PASSWORD, Api, login, screenshot
+from tests.helpers.browser import Api, login, screenshot
+from tests.helpers.towns import CENTRES, JENA, SCHMALKALDEN, SCHMOELLN
+from tests.helpers.users import PASSWORD
+from tests.helpers.vacancies import feature
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 XSS = {
@@ -321,9 +323,9 @@ def _click_map_at(page, lat: float, lon: float, dx: float = 0, dy: float = 0) ->
 
 
 def _anonymous_page(browser, guard):
-    from tests.maps.conftest import _open_page
+    from tests.helpers.browser import open_page
 
-    return _open_page(browser, guard, viewport={"width": 1280, "height": 900})
+    return open_page(browser, guard, viewport={"width": 1280, "height": 900})
 
 
 def test_popup_loads_the_score_breakdown_in_german(live_server, users, page, guard):

@@ -8,8 +8,9 @@ from app import demo
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.database import make_engine
-from tests.conftest import SCHMOELLN, bearer
-from tests.participation import SECRET_EMAIL
+from tests.helpers.participation import SECRET_EMAIL
+from tests.helpers.towns import SCHMOELLN
+from tests.helpers.users import bearer
 
 
 def test_demo_flow(client, database_url):

@@ -3,7 +3,8 @@
 from sqlalchemy import text
 
 from app import demo
-from tests.conftest import JENA, SCHMOELLN, bearer
+from tests.helpers.towns import JENA, SCHMOELLN
+from tests.helpers.users import bearer
 
 
 def test_demo_vacancies_are_scored_with_context_layers(client, session):

@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.vacancies.models import Vacancy, VacancyHistory
-from tests.conftest import ALTENBURG, CENTRES, JENA, SCHMOELLN, bearer, feature
+from tests.helpers.towns import ALTENBURG, CENTRES, JENA, SCHMOELLN
+from tests.helpers.users import bearer
+from tests.helpers.vacancies import feature
 
 URL = "/api/v1/vacancies"
 
