@@ -21,7 +21,8 @@ from app.main import create_app
 from app.municipalities import importer
 from tests.helpers.postgres import admin_conn
 from tests.helpers.server import SECRET, LiveServer, free_port
-from tests.helpers.users import Users
+from tests.helpers.towns import SCHMOELLN
+from tests.helpers.users import Users, bearer
 
 TEMPLATE = "leerstand_template"
 _counter = itertools.count()
@@ -98,6 +99,12 @@ def session(database_url: str) -> Iterator[Session]:
 @pytest.fixture
 def users(database_url: str) -> Users:
     return Users(database_url)
+
+
+@pytest.fixture
+def staff(users: Users) -> dict[str, str]:
+    """Authorization header of a staff member of Schmölln."""
+    return bearer(users.token("staff", SCHMOELLN))
 
 
 @pytest.fixture

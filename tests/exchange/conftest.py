@@ -10,11 +10,6 @@ from tests.helpers.vacancies import feature
 
 
 @pytest.fixture
-def staff(users):
-    return bearer(users.token("staff", SCHMOELLN))
-
-
-@pytest.fixture
 def staff_jena(users):
     return bearer(users.token("staff", JENA))
 

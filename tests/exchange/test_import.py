@@ -361,11 +361,6 @@ def test_polygons_are_refused_per_row(session, tmp_path):
 
 # --- the upload API -------------------------------------------------------------------------
 
-@pytest.fixture
-def staff(users):
-    return bearer(users.token("staff", SCHMOELLN))
-
-
 def test_upload_dry_run_then_real(client, staff, session):
     body = json.dumps(fc([feat(i) for i in range(2)] + [feat(5, floor_area_m2=10**9)])).encode()
     files = {"file": ("liste.geojson", body, "application/geo+json")}

@@ -13,11 +13,6 @@ from tests.helpers.vacancies import feature
 URL = "/api/v1/vacancies"
 
 
-@pytest.fixture
-def staff(users):
-    return bearer(users.token("staff", SCHMOELLN))
-
-
 def count(session) -> int:
     return session.scalar(select(func.count()).select_from(Vacancy))
 
