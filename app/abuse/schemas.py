@@ -9,7 +9,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 # deliberately loose: one @, a dot in the domain, no spaces or angle brackets
 EMAIL_PATTERN = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
 AGS_PATTERN = r"^[0-9]{8}$"
-HONEYPOT_FIELD = "website"
 
 Email = Annotated[str, Field(max_length=320, pattern=EMAIL_PATTERN), AfterValidator(str.lower)]
 

@@ -21,7 +21,6 @@ from app.proposals.models import Proposal, ProposalStatus
 from app.vacancies.lifecycle import PUBLIC_STATUSES
 from app.vacancies.models import Vacancy
 
-MATCHABLE_STATUSES = ("vacant", "threatened")
 MAX_MATCHES = 200
 
 # one row per (proposal, vacancy) pair that passes the hard filters; {where} narrows the pairs.
