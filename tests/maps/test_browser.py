@@ -279,7 +279,7 @@ def test_overview_choropleth_with_legend_and_links(live_server, users, page, gua
 
 
 def test_popup_shows_the_vacancys_scores(live_server, users, page, guard):
-    """The popup shows the stored scores of the register (properties.scores, issue 3)."""
+    """The popup shows the stored scores of the register (properties.scores)."""
     created = Api(live_server.url, users.token("staff", SCHMOELLN)).create(
         feature(SCHMOELLN, street="Markt"))
     scores = created["properties"]["scores"]

@@ -1,4 +1,4 @@
-"""The issue's demo: on the demo data, a citizen's proposal pinned to an empty shop goes
+"""The participation demo: on the demo data, a citizen's proposal pinned to an empty shop goes
 pending -> published by staff -> shows its matches with reasons; review queue and erase work."""
 
 from sqlalchemy import select, text

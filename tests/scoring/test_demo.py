@@ -1,4 +1,4 @@
-"""The demo answers the issue's 'done when': a demo vacancy has a breakdown to argue with."""
+"""The demo data is scored: a demo vacancy has a breakdown to argue with."""
 
 from sqlalchemy import text
 

@@ -1,4 +1,4 @@
-"""Scoring API: breakdown, profiles, rescoring, list filters, and the bad inputs the issue names."""
+"""Scoring API: breakdown, profiles, rescoring, list filters, and the bad inputs it refuses."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""The register API: create, read, list, update, history, with every bad input the issue names."""
+"""The register API: create, read, list, update, history, with every bad input it refuses."""
 
 import json
 
