@@ -5,41 +5,27 @@ cloned from it for every test."""
 from __future__ import annotations
 
 import itertools
-import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.accounts import service as accounts
-from app.accounts.models import Role
 from app.config import Settings
 from app.database import make_engine
 from app.embedded import EmbeddedPostgres, find_pg_bin
 from app.main import create_app
 from app.municipalities import boundary_import
+from tests.helpers.postgres import admin_conn
+from tests.helpers.server import SECRET, LiveServer, free_port
+from tests.helpers.towns import SCHMOELLN
+from tests.helpers.users import Users, bearer
 
 TEMPLATE = "leerstand_template"
-SCHMOELLN, SCHMALKALDEN, JENA, ALTENBURG = "16077043", "16066063", "16053000", "16077001"
-# Destatis centre points (lon, lat)
-CENTRES = {
-    SCHMOELLN: (12.354035, 50.895281), SCHMALKALDEN: (10.45159, 50.722559),
-    JENA: (11.591842, 50.93006), ALTENBURG: (12.437252, 50.987195),
-}
-SECRET = "test-secret-" + "x" * 40
 _counter = itertools.count()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -49,11 +35,6 @@ def pg_cluster() -> Iterator[EmbeddedPostgres]:
     cluster.start("-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
     yield cluster
     cluster.destroy()
-
-
-def admin_conn(cluster: EmbeddedPostgres) -> psycopg.Connection:
-    return psycopg.connect(host="127.0.0.1", port=cluster.port, user="postgres",
-                           password=cluster.password(), dbname="postgres", autocommit=True)
 
 
 @pytest.fixture(scope="session")
@@ -115,49 +96,15 @@ def session(database_url: str) -> Iterator[Session]:
         yield db_session
 
 
-class Users:
-    """Creates users with API tokens in the test database."""
-
-    def __init__(self, database_url: str) -> None:
-        self.url = database_url
-
-    def token(self, role: Role | str, ags: str | None = None, email: str | None = None,
-              password: str | None = None) -> str:
-        role = Role(role)
-        email = email or f"{role.value}-{ags or 'all'}-{next(_counter)}@example.org"
-        with Session(make_engine(self.url)) as s, s.begin():
-            user = accounts.create_user(session=s, email=email, role=role, municipality_ags=ags,
-                                        password=password)
-            return accounts.create_token(session=s, user=user)
-
-
 @pytest.fixture
 def users(database_url: str) -> Users:
     return Users(database_url)
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def feature(ags: str = SCHMOELLN, lon: float | None = None, lat: float | None = None,
-            **properties: Any) -> dict[str, Any]:
-    """A valid vacancy Feature near the town centre, with the given properties."""
-    centre = CENTRES[ags]
-    props = {"municipality": ags, "street": "Musterstraße", "house_number": "3",
-             "floor_area_m2": 85, "floor": "ground", "status": "vacant", **properties}
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [lon or centre[0] + 0.0005,
-                                                      lat or centre[1] + 0.0003]},
-        "properties": props,
-    }
-
-
-class LiveServer:
-    def __init__(self, url: str, settings: Settings) -> None:
-        self.url = url
-        self.settings = settings
+@pytest.fixture
+def staff(users: Users) -> dict[str, str]:
+    """Authorization header of a staff member of Schmölln."""
+    return bearer(users.token("staff", SCHMOELLN))
 
 
 @pytest.fixture

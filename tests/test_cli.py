@@ -15,7 +15,8 @@ from app import cli
 from app.accounts.models import ApiToken, User
 from app.config import Settings
 from app.vacancies.models import Vacancy
-from tests.conftest import bearer, free_port
+from tests.helpers.server import free_port
+from tests.helpers.users import bearer
 
 ROOT = Path(__file__).resolve().parent.parent
 

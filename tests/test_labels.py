@@ -16,7 +16,7 @@ import pytest
 import app
 from app.labels import LABELS, TABLES, Labels
 from app.scoring import rules
-from tests.conftest import SCHMOELLN
+from tests.helpers.towns import SCHMOELLN
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = sorted((ROOT / "static" / "app").glob("*.js"))

@@ -1,4 +1,4 @@
-"""The code base stays ruff-clean (the rules of STYLE.md: E, W, F, I, B, C4, UP)."""
+"""The code base stays ruff-clean under the rules pyproject.toml selects (E, W, F, I, B, C4, UP)."""
 
 import shutil
 import subprocess

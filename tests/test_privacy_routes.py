@@ -46,8 +46,11 @@ from app.database import make_engine
 from app.main import create_app
 from app.proposals.models import ProposalStatus
 from app.vacancies.lifecycle import VacancyStatus
-from tests.conftest import JENA, SCHMOELLN, SECRET, Users, admin_conn, bearer
-from tests.participation import new_vacancy, point, proposal_body, report_body
+from tests.helpers.participation import new_vacancy, point, proposal_body, report_body
+from tests.helpers.postgres import admin_conn
+from tests.helpers.server import SECRET
+from tests.helpers.towns import JENA, SCHMOELLN
+from tests.helpers.users import Users, bearer
 
 TOWNS = {SCHMOELLN: "schmoelln", JENA: "jena"}
 ROLES = ("anonymous", "working_group", "staff_schmoelln", "staff_jena", "admin")

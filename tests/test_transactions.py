@@ -5,7 +5,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from tests.conftest import bearer, feature
+from tests.helpers.users import bearer
+from tests.helpers.vacancies import feature
 
 
 def test_commit_happens_before_the_response_is_sent(app, users):

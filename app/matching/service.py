@@ -23,6 +23,7 @@ from app.proposals.models import Proposal
 from app.vacancies import query as vacancy_query
 from app.vacancies.models import Vacancy
 
+# the statuses a match is looked for in: empty now, or soon
 MATCHABLE_STATUSES = ("vacant", "threatened")
 MAX_MATCHES = 200
 

@@ -37,8 +37,8 @@ from app.embedded import EmbeddedPostgres, find_pg_bin
 from app.main import create_app
 from app.maps.offline import OfflineMap
 from app.municipalities import boundary_import
-from tests.conftest import free_port
-from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.server import free_port
 
 JENA = "16053000"
 COUNT = 10_000

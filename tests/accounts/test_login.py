@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import User
-from tests.conftest import SCHMOELLN, bearer, feature
+from tests.helpers.towns import SCHMOELLN
+from tests.helpers.users import bearer
+from tests.helpers.vacancies import feature
 
 PASSWORD = "ein-langes-passwort"
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CENTRES, JENA, SCHMOELLN, bearer, feature
-
-
-@pytest.fixture
-def staff(users):
-    return bearer(users.token("staff", SCHMOELLN))
+from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
+from tests.helpers.users import bearer
+from tests.helpers.vacancies import feature
 
 
 @pytest.fixture

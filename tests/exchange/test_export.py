@@ -17,7 +17,7 @@ from app.exchange.cli import OPERATOR
 from app.vacancies.columns import FIELD_KINDS
 from app.vacancies.query import VacancyFilter
 from app.vacancies.schemas import PRIVATE_FIELDS, PUBLIC_FIELDS
-from tests.conftest import JENA, SCHMOELLN
+from tests.helpers.towns import JENA, SCHMOELLN
 
 URL = "/api/v1/export/vacancies"
 SECRETS = ("Frau Geheim", "Herr Jena", "Notiz intern")

@@ -20,7 +20,8 @@ from app.exchange import import_service
 from app.exchange.import_service import ImportRejected
 from app.vacancies import service as vacancies
 from app.vacancies.models import Vacancy, VacancyHistory
-from tests.conftest import CENTRES, JENA, SCHMOELLN, bearer
+from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
+from tests.helpers.users import bearer
 
 URL = "/api/v1/import/vacancies"
 LON, LAT = CENTRES[SCHMOELLN]
@@ -359,11 +360,6 @@ def test_polygons_are_refused_per_row(session, tmp_path):
 
 
 # --- the upload API -------------------------------------------------------------------------
-
-@pytest.fixture
-def staff(users):
-    return bearer(users.token("staff", SCHMOELLN))
-
 
 def test_upload_dry_run_then_real(client, staff, session):
     body = json.dumps(fc([feat(i) for i in range(2)] + [feat(5, floor_area_m2=10**9)])).encode()

@@ -6,8 +6,8 @@ import json
 
 from sqlalchemy import text
 
-from tests.conftest import SCHMOELLN
 from tests.exchange.test_import import URL, fc, feat
+from tests.helpers.towns import SCHMOELLN
 
 
 def upload(client, staff, features: list[dict], **params):

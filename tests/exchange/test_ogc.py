@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.exchange import ogc
 from app.vacancies.models import Vacancy
-from tests.conftest import CENTRES, JENA, SCHMOELLN
+from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
 
 ITEMS = "/ogc/collections/vacancies/items"
 SECRETS = ("Frau Geheim", "Herr Jena", "Notiz intern")

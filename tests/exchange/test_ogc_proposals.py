@@ -4,8 +4,9 @@ import subprocess
 
 import pytest
 
-from tests.conftest import CENTRES, JENA, SCHMOELLN, bearer
-from tests.participation import SECRET_EMAIL, new_vacancy, published, submit
+from tests.helpers.participation import SECRET_EMAIL, new_vacancy, published, submit
+from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
+from tests.helpers.users import bearer
 
 ITEMS = "/ogc/collections/proposals/items"
 

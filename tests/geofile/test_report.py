@@ -13,7 +13,7 @@ from app.exchange import import_service
 from app.geofile.report import ImportReport, Problem
 from app.municipalities import boundary_import
 from app.scoring import places
-from tests.conftest import CENTRES, SCHMOELLN
+from tests.helpers.towns import CENTRES, SCHMOELLN
 
 LON, LAT = CENTRES[SCHMOELLN]
 COMMON_KEYS = {"file", "format", "crs", "dry_run", "valid", "rows", "created", "updated",

@@ -8,8 +8,10 @@ import pytest
 from playwright.sync_api import expect
 from shapely.geometry import Point, shape
 
-from tests.conftest import CENTRES, JENA, SCHMALKALDEN, SCHMOELLN, feature
-from tests.maps.conftest import PASSWORD, Api, login, screenshot
+from tests.helpers.browser import Api, login, screenshot
+from tests.helpers.towns import CENTRES, JENA, SCHMALKALDEN, SCHMOELLN
+from tests.helpers.users import PASSWORD
+from tests.helpers.vacancies import feature
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 XSS = {
@@ -277,7 +279,7 @@ def test_overview_choropleth_with_legend_and_links(live_server, users, page, gua
 
 
 def test_popup_shows_the_vacancys_scores(live_server, users, page, guard):
-    """The popup shows the stored scores of the register (properties.scores, issue 3)."""
+    """The popup shows the stored scores of the register (properties.scores)."""
     created = Api(live_server.url, users.token("staff", SCHMOELLN)).create(
         feature(SCHMOELLN, street="Markt"))
     scores = created["properties"]["scores"]
@@ -321,9 +323,9 @@ def _click_map_at(page, lat: float, lon: float, dx: float = 0, dy: float = 0) ->
 
 
 def _anonymous_page(browser, guard):
-    from tests.maps.conftest import _open_page
+    from tests.helpers.browser import open_page
 
-    return _open_page(browser, guard, viewport={"width": 1280, "height": 900})
+    return open_page(browser, guard, viewport={"width": 1280, "height": 900})
 
 
 def test_popup_loads_the_score_breakdown_in_german(live_server, users, page, guard):

@@ -4,7 +4,8 @@ pending proposal and one citizen report in the review queue; loading twice repla
 from sqlalchemy import text
 
 from app import demo
-from tests.conftest import JENA, SCHMALKALDEN, SCHMOELLN, bearer
+from tests.helpers.towns import JENA, SCHMALKALDEN, SCHMOELLN
+from tests.helpers.users import bearer
 
 
 def _demo_proposals(session) -> list[tuple[str, str, str]]:

@@ -7,8 +7,9 @@ import re
 import pytest
 
 from app.maps.offline import OfflineMap, StaffMap, build_map
-from tests.conftest import JENA, SCHMOELLN, bearer, feature
-from tests.maps.conftest import PASSWORD
+from tests.helpers.towns import JENA, SCHMOELLN
+from tests.helpers.users import PASSWORD, bearer
+from tests.helpers.vacancies import feature
 
 TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 

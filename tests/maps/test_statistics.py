@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import JENA, SCHMALKALDEN, SCHMOELLN, bearer, feature
+from tests.helpers.towns import JENA, SCHMALKALDEN, SCHMOELLN
+from tests.helpers.users import bearer
+from tests.helpers.vacancies import feature
 
 URL = "/api/v1/statistics/municipalities"
 

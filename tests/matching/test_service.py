@@ -7,8 +7,9 @@ from sqlalchemy import text
 
 from app.matching import rules
 from app.matching import service as matching
-from tests.conftest import JENA, SCHMOELLN, bearer
-from tests.participation import new_vacancy, point, published, submit
+from tests.helpers.participation import new_vacancy, point, published, submit
+from tests.helpers.towns import JENA, SCHMOELLN
+from tests.helpers.users import bearer
 
 
 def _town(client, staff):

@@ -3,7 +3,8 @@
 import pytest
 from pyproj import Transformer
 
-from tests.conftest import ALTENBURG, CENTRES, JENA, SCHMOELLN, bearer
+from tests.helpers.towns import ALTENBURG, CENTRES, JENA, SCHMOELLN
+from tests.helpers.users import bearer
 
 URL = "/api/v1/municipalities"
 

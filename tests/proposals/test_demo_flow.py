@@ -1,4 +1,4 @@
-"""The issue's demo: on the demo data, a citizen's proposal pinned to an empty shop goes
+"""The participation demo: on the demo data, a citizen's proposal pinned to an empty shop goes
 pending -> published by staff -> shows its matches with reasons; review queue and erase work."""
 
 from sqlalchemy import select, text
@@ -8,8 +8,9 @@ from app import demo
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.database import make_engine
-from tests.conftest import SCHMOELLN, bearer
-from tests.participation import SECRET_EMAIL
+from tests.helpers.participation import SECRET_EMAIL
+from tests.helpers.towns import SCHMOELLN
+from tests.helpers.users import bearer
 
 
 def test_demo_flow(client, database_url):

@@ -5,15 +5,9 @@ import logging
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from tests.conftest import CENTRES, JENA, SCHMOELLN, bearer
-from tests.participation import (
-    SECRET_EMAIL,
-    new_vacancy,
-    point,
-    proposal_body,
-    published,
-    submit,
-)
+from tests.helpers.participation import SECRET_EMAIL, new_vacancy, point, proposal_body, published, submit
+from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
+from tests.helpers.users import bearer
 
 
 def _public_ids(client, ags=SCHMOELLN) -> list[int]:
@@ -304,7 +298,7 @@ def test_purge_command_enforces_retention(client, users, database_url, session, 
                                           capsys):
     from app import cli
     from app.config import get_settings
-    from tests.conftest import SECRET
+    from tests.helpers.server import SECRET
 
     staff = users.token("staff", SCHMOELLN)
     proposal = published(client, staff, location=point(), radius_m=500)

@@ -4,8 +4,9 @@ import logging
 
 from sqlalchemy import text
 
-from tests.conftest import JENA, SCHMOELLN, bearer
-from tests.participation import SECRET_EMAIL, point, published, report_body, submit
+from tests.helpers.participation import SECRET_EMAIL, point, published, report_body, submit
+from tests.helpers.towns import JENA, SCHMOELLN
+from tests.helpers.users import bearer
 
 
 def _queue(client, token, ags=SCHMOELLN):

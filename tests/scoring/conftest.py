@@ -1,37 +1,10 @@
-from typing import Any
+"""Fixtures of the scoring tests: an admin."""
 
 import pytest
 
-from tests.conftest import CENTRES, SCHMOELLN, bearer, feature
-
-VACANCIES = "/api/v1/vacancies"
-
-
-@pytest.fixture
-def staff(users):
-    return bearer(users.token("staff", SCHMOELLN))
+from tests.helpers.users import bearer
 
 
 @pytest.fixture
 def admin(users):
     return bearer(users.token("admin"))
-
-
-def full_feature(ags: str = SCHMOELLN, dx: float = 0.0005, dy: float = 0.0003,
-                 **props: Any) -> dict[str, Any]:
-    """A vacancy with every record fact filled in, dx/dy degrees from the town centre."""
-    lon, lat = CENTRES[ags]
-    values = {
-        "floor_area_m2": 90, "floor": "ground", "shop_window_m": 6, "condition": "ready",
-        "has_wc": True, "has_heating": True, "step_free": True, "owner_interim_willing": "yes",
-        "asking_rent_eur_m2": 7.5, "vacant_since": "2025-01-15",
-        "owner_contact": "Frau Geheim, geheim@example.org", "internal_notes": "intern: Erbstreit",
-        **props,
-    }
-    return feature(ags, lon=lon + dx, lat=lat + dy, **values)
-
-
-def create(client, headers, body) -> dict[str, Any]:
-    response = client.post(VACANCIES, json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    return response.json()

@@ -1,9 +1,10 @@
-"""The demo answers the issue's 'done when': a demo vacancy has a breakdown to argue with."""
+"""The demo data is scored: a demo vacancy has a breakdown to argue with."""
 
 from sqlalchemy import text
 
 from app import demo
-from tests.conftest import JENA, SCHMOELLN, bearer
+from tests.helpers.towns import JENA, SCHMOELLN
+from tests.helpers.users import bearer
 
 
 def test_demo_vacancies_are_scored_with_context_layers(client, session):

@@ -8,8 +8,8 @@ from sqlalchemy import text
 from app import cli
 from app.errors import InvalidInput
 from app.scoring import places
-from tests.conftest import CENTRES, JENA, SCHMOELLN
-from tests.scoring.conftest import create, full_feature
+from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
+from tests.helpers.vacancies import create, full_feature
 
 LON, LAT = CENTRES[SCHMOELLN]
 
@@ -145,7 +145,7 @@ def test_defaults_load_stations_and_jena_tram_stops(session):
 
 
 def test_import_rescores_vacancies(client, users, session, tmp_path):
-    from tests.conftest import bearer
+    from tests.helpers.users import bearer
 
     staff = bearer(users.token("staff", JENA))
     created = create(client, staff, full_feature(JENA))

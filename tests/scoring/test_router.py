@@ -1,12 +1,13 @@
-"""Scoring API: breakdown, profiles, rescoring, list filters, and the bad inputs the issue names."""
+"""Scoring API: breakdown, profiles, rescoring, list filters, and the bad inputs it refuses."""
 
 import json
 
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import CENTRES, JENA, SCHMOELLN, bearer
-from tests.scoring.conftest import VACANCIES, create, full_feature
+from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
+from tests.helpers.users import bearer
+from tests.helpers.vacancies import VACANCIES, create, full_feature
 
 PROFILE = f"/api/v1/municipalities/{SCHMOELLN}/scoring-profile"
 DEFAULT_PROFILE = "/api/v1/scoring-profile/default"

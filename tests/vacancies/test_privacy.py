@@ -5,7 +5,9 @@ import logging
 
 import pytest
 
-from tests.conftest import JENA, SCHMOELLN, bearer, feature
+from tests.helpers.towns import JENA, SCHMOELLN
+from tests.helpers.users import bearer
+from tests.helpers.vacancies import feature
 
 URL = "/api/v1/vacancies"
 OWNER = "Erika Eigentümerin, erika@eigentum.example, 0171 555"

@@ -4,8 +4,9 @@ import logging
 
 from sqlalchemy import text
 
-from tests.conftest import CENTRES, JENA, SCHMOELLN, bearer
-from tests.participation import SECRET_EMAIL, new_vacancy, point, report_body
+from tests.helpers.participation import SECRET_EMAIL, new_vacancy, point, report_body
+from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
+from tests.helpers.users import bearer
 
 
 def _count(session, sql: str) -> int:

@@ -1,4 +1,4 @@
-"""The register API: create, read, list, update, history, with every bad input the issue names."""
+"""The register API: create, read, list, update, history, with every bad input it refuses."""
 
 import json
 
@@ -6,14 +6,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.vacancies.models import Vacancy, VacancyHistory
-from tests.conftest import ALTENBURG, CENTRES, JENA, SCHMOELLN, bearer, feature
+from tests.helpers.towns import ALTENBURG, CENTRES, JENA, SCHMOELLN
+from tests.helpers.users import bearer
+from tests.helpers.vacancies import feature
 
 URL = "/api/v1/vacancies"
-
-
-@pytest.fixture
-def staff(users):
-    return bearer(users.token("staff", SCHMOELLN))
 
 
 def count(session) -> int:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import CENTRES, SCHMOELLN, bearer, feature
+from tests.helpers.towns import CENTRES, SCHMOELLN
+from tests.helpers.users import bearer
+from tests.helpers.vacancies import feature
 
 SECRET_EMAIL = "erika.mustermann@example.org"
 

@@ -1,0 +1,8 @@
+"""The towns the tests use (AGS) and their centre points."""
+
+SCHMOELLN, SCHMALKALDEN, JENA, ALTENBURG = "16077043", "16066063", "16053000", "16077001"
+# Destatis centre points (lon, lat)
+CENTRES = {
+    SCHMOELLN: (12.354035, 50.895281), SCHMALKALDEN: (10.45159, 50.722559),
+    JENA: (11.591842, 50.93006), ALTENBURG: (12.437252, 50.987195),
+}
