@@ -9,7 +9,7 @@ Measures, over several cold page loads (fresh browser context each):
 Reference in the same run: the naive folium page with the 10,000 vacancies inlined as a GeoJson
 layer (``folium.GeoJson``, one marker each) - what "inlining the register" would cost.
 
-    PYTHONPATH=$PWD /work/main/.venv/bin/python bench/maps/run.py [--runs 5] [--out bench/maps/results.md]
+    PYTHONPATH=$PWD .venv/bin/python bench/maps/run.py [--runs 5] [--out bench/maps/results.md]
 """
 
 from __future__ import annotations
