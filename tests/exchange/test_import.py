@@ -259,7 +259,7 @@ def test_csv_wkt_with_srid(session, tmp_path):
 def test_csv_gauss_krueger_with_crs_option(session, tmp_path):
     from app import geo
 
-    x, y = geo._transformer(4326, 31468).transform(*point(2))
+    x, y = geo.transformer(4326, 31468).transform(*point(2))
     path = tmp_path / "v.csv"
     path.write_text(f"external_id,x,y\nG-1,{x},{y}\n", encoding="utf-8")
     assert run(session, path, crs="EPSG:31468").created == 1
@@ -329,7 +329,7 @@ def zipped_shapefile(tmp_path: Path, epsg: int | None, coords, ids, drop_prj=Fal
 def test_zipped_shapefile_in_gauss_krueger(session, tmp_path):
     from app import geo
 
-    coords = [geo._transformer(4326, 31468).transform(*point(i)) for i in range(3)]
+    coords = [geo.transformer(4326, 31468).transform(*point(i)) for i in range(3)]
     report = run(session, zipped_shapefile(tmp_path, 31468, coords, ["a", "b", "c"]))
     assert report.format == "shapefile" and report.crs == "EPSG:31468" and report.created == 3
     # dBase cuts names to 10 characters: external_i / floor_area are still recognised
