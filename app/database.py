@@ -1,12 +1,16 @@
-"""Engine and the declarative base with a naming convention (the request session dependency is
-in app.deps, so that this module loads no web framework)."""
+"""Engine, the declarative base with a naming convention, and the typed ways to a DML statement's
+row count and to the psycopg connection for COPY (the request session dependency is in app.deps,
+so that this module loads no web framework)."""
 
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Enum, MetaData, create_engine
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+import psycopg
+from sqlalchemy import Enum, Executable, MetaData, create_engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -23,8 +27,27 @@ class Base(DeclarativeBase):
 
 def str_enum(cls: type[StrEnum], name: str) -> Enum:
     """A lifecycle/choice column: VARCHAR with a CHECK constraint (no PostgreSQL ENUM type, so
-    adding a value is a plain constraint change in a migration)."""
-    return Enum(cls, native_enum=False, create_constraint=True, length=20, name=name)
+    adding a value is a plain constraint change in a migration). It stores the values, not the
+    member names, so a member can be renamed without a migration."""
+    return Enum(cls, native_enum=False, create_constraint=True, length=20, name=name,
+                values_callable=lambda members: [m.value for m in members])
+
+
+def rowcount(session: Session, statement: Executable, params: Mapping[str, Any] | None = None) -> int:
+    """Run an UPDATE or DELETE; returns how many rows it touched. Session.execute is typed as
+    returning a Result, but a DML statement's is a CursorResult, the one that has rowcount."""
+    result = session.execute(statement, params)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} of a statement that is not DML has no rowcount")
+    return result.rowcount
+
+
+def psycopg_connection(conn: Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under a SQLAlchemy one, for COPY (which DB-API does not have)."""
+    raw = conn.connection.dbapi_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise TypeError(f"COPY needs a psycopg connection, not {type(raw).__name__}")
+    return raw
 
 
 @lru_cache(maxsize=8)

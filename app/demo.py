@@ -12,7 +12,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import shapely
-from geoalchemy2.shape import to_shape
+from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -52,7 +52,8 @@ LABEL = "Fiktiver Beispieldatensatz (Demo) – kein realer Leerstand."
 
 
 def _demo_accounts(session: Session, password: str, towns: dict[str, Municipality]) -> list[str]:
-    wanted = [("admin@demo.invalid", Role.admin, None), ("ag@demo.invalid", Role.working_group, None)]
+    wanted: list[tuple[str, Role, str | None]] = [
+        ("admin@demo.invalid", Role.admin, None), ("ag@demo.invalid", Role.working_group, None)]
     wanted += [(f"{slug}@demo.invalid", Role.staff, ags) for ags, slug in DEMO_TOWNS.items()]
     lines = []
     for email, role, ags in wanted:
@@ -94,7 +95,7 @@ def _vacancy(rng: random.Random, town: Municipality, point: shapely.Point, index
         house_number=str(rng.randint(1, 60)) + rng.choice(["", "", "", "a", "b"]),
         postcode=None,
         floor_area_m2=area,
-        floor=rng.choices([Floor.ground, Floor.upper, Floor.basement], weights=[8, 2, 1])[0],
+        floor=rng.choices([Floor.ground, Floor.upper_floor, Floor.basement], weights=[8, 2, 1])[0],
         shop_window_m=round(rng.uniform(0, 14), 1) if rng.random() > 0.1 else None,
         condition=rng.choice(list(Condition)) if rng.random() > 0.15 else None,
         has_wc=rng.random() > 0.25 if rng.random() > 0.1 else None,
@@ -126,7 +127,7 @@ def _context_layers(session: Session, towns: dict[str, Municipality]) -> list[st
     session.execute(delete(Place).where(Place.source == "demo"))
     for ags, town in towns.items():
         rng = random.Random(int(ags) + 1)
-        centre, boundary = to_shape(town.centre), to_shape(town.boundary)
+        centre, boundary = _centre(town), to_shape(town.boundary)
         for category, (name, count) in DEMO_PLACES.items():
             session.add_all(
                 Place(category=category, name=f"{name} {i + 1} (Demo)", source="demo",
@@ -155,13 +156,14 @@ def load(*, session: Session, password: str) -> list[str]:
     lines = ["Demo geladen (fiktive Leerstände, reale Gemeindegrenzen):"]
     for ags, town in towns.items():
         rng = random.Random(int(ags))
-        centre, boundary = to_shape(town.centre), to_shape(town.boundary)
+        centre, boundary = _centre(town), to_shape(town.boundary)
         if town.core_area is None:
             core = geo.transform(
                 geo.transform(centre, geo.WGS84, geo.UTM32).buffer(CORE_RADIUS_M, quad_segs=8),
                 geo.UTM32, geo.WGS84,
             )
-            town.core_area = f"SRID=4326;{geo.as_multipolygon(core.intersection(boundary)).wkt}"
+            town.core_area = from_shape(geo.as_multipolygon(core.intersection(boundary)),
+                                        srid=geo.WGS84, extended=True)
         statuses = STATUS_MIX[:]
         rng.shuffle(statuses)
         vacancies = [
@@ -199,8 +201,14 @@ def _drop_demo_participation(session: Session, towns: dict[str, Municipality]) -
                                           Vacancy.street.endswith(DEMO_MARK)))
 
 
+def _centre(town: Municipality) -> shapely.Point:
+    if town.centre is None:
+        raise RuntimeError(f"demo town {town.ags} has no centre in the register")
+    return to_shape(town.centre)
+
+
 def _offset(town: Municipality, east_m: float, north_m: float) -> shapely.Point:
-    centre = to_shape(town.centre)
+    centre = _centre(town)
     return shapely.Point(centre.x + east_m / (111_320 * math.cos(math.radians(centre.y))),
                          centre.y + north_m / 111_320)
 
@@ -208,7 +216,7 @@ def _offset(town: Municipality, east_m: float, north_m: float) -> shapely.Point:
 def _participation(session: Session, towns: dict[str, Municipality]) -> list[str]:
     """Through the participation services, as citizens and staff would: proposals submitted
     and (most) published by the demo admin, one report left open for the review queue."""
-    admin = session.scalar(select(User).where(User.email == "admin@demo.invalid"))
+    admin = session.scalars(select(User).where(User.email == "admin@demo.invalid")).one()
     actor = Principal(user_id=admin.id, email=admin.email, role=Role.admin)
     published = pending = 0
     for ags, title, category, duration, where, publish in DEMO_PROPOSALS:

@@ -146,12 +146,15 @@ class EmbeddedPostgres:
         if self.is_running():
             self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop")
 
+    def _connect_admin(self, dbname: str) -> psycopg.Connection:
+        return psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER,
+                               password=self.password(), dbname=dbname, autocommit=True)
+
     def _ensure_database(self) -> None:
-        admin = {"host": "127.0.0.1", "port": self.port, "user": SUPERUSER, "password": self.password()}
         deadline = time.monotonic() + 30
         while True:
             try:
-                conn = psycopg.connect(dbname="postgres", autocommit=True, **admin)
+                conn = self._connect_admin("postgres")
                 break
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:
@@ -161,7 +164,7 @@ class EmbeddedPostgres:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-        with psycopg.connect(dbname=DB_NAME, autocommit=True, **admin) as conn:
+        with self._connect_admin(DB_NAME) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
 
     def destroy(self) -> None:

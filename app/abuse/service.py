@@ -14,6 +14,7 @@ import math
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.database import rowcount
 from app.errors import RateLimited
 
 WINDOW_S = 3600
@@ -26,8 +27,8 @@ def client_hash(*, secret: str, purpose: str, client: str) -> str:
 
 def purge_windows(*, session: Session) -> int:
     """Drop rate-limit windows older than a day; returns how many."""
-    return session.execute(text("DELETE FROM rate_limit_window WHERE window_start < now() - "
-                                "make_interval(secs => :keep)"), {"keep": KEEP_WINDOWS_S}).rowcount
+    return rowcount(session, text("DELETE FROM rate_limit_window WHERE window_start < now() - "
+                                  "make_interval(secs => :keep)"), {"keep": KEEP_WINDOWS_S})
 
 
 def check_rate_limit(

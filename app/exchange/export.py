@@ -12,15 +12,16 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.engine import Connection, Engine
 
 from app.accounts import policy
 from app.accounts.principal import Principal
+from app.database import psycopg_connection
 from app.exchange.fields import TEXT_COLUMNS
 from app.vacancies import query as vacancy_query
 from app.vacancies.columns import Column
@@ -96,7 +97,7 @@ def stream_csv(engine: Engine, query: VacancyQuery) -> Iterator[bytes]:
         # COPY takes no server-side parameters: psycopg binds them client-side (pyformat)
         statement = _BIND.sub(r"%(\1)s", sql)
         params = {k: v for k, v in query.params.items() if f":{k}" in sql}
-        raw = conn.connection.dbapi_connection
+        raw = psycopg_connection(conn)
         with raw.cursor() as cursor, cursor.copy(
                 f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, HEADER true)", params) as copy:
             yield from (bytes(chunk) for chunk in copy)
@@ -106,7 +107,8 @@ _NUMPY = {"int": "float64", "float": "float64", "bool": "bool", "str": "object",
           "date": "datetime64[D]", "datetime": "datetime64[ms]"}
 
 
-def _gpkg_arrays(rows: list[Any], cols: list[Column]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _gpkg_arrays(rows: Sequence[Row[*tuple[Any, ...]]], cols: list[Column]
+                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     data, masks = [], []
     for i, col in enumerate(cols):
         values = [row[i + 1] for row in rows]

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from app import geo
 from app.accounts import policy
 from app.accounts.principal import Principal
+from app.database import psycopg_connection
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.exchange import vacancy_checks
 from app.exchange.vacancy_checks import Row
@@ -216,7 +217,7 @@ def _copy_new(session: Session, municipality_id: int, columns: list[str],
     fields = [c for c in columns if c not in DEFAULTS]
     cols = [*COPY_COLUMNS, *fields, *DEFAULTS]
     status, willing = DEFAULTS["status"], DEFAULTS["owner_interim_willing"]
-    raw = session.connection().connection.dbapi_connection
+    raw = psycopg_connection(session.connection())
     with raw.cursor() as cursor, cursor.copy(f"COPY vacancy ({', '.join(cols)}) FROM STDIN") as copy:
         write = copy.write_row
         for rows in batches:
@@ -241,7 +242,7 @@ def _update(session: Session, columns: list[str],
         CREATE TEMP TABLE import_update ON COMMIT DROP AS
         SELECT id, location{''.join(', ' + c for c in columns)} FROM vacancy WITH NO DATA
     """))
-    raw = session.connection().connection.dbapi_connection
+    raw = psycopg_connection(session.connection())
     cols = ["id", "location", *columns]
     assignments = ", ".join(f"{c} = u.{c}" for c in cols[1:])
     with raw.cursor() as cursor:

@@ -270,6 +270,7 @@ def simple_page(*, session: Session, collection: str,
 
 def simple_item(*, session: Session, collection: str, fid: str, epsg: int) -> str:
     build, _, _ = _SIMPLE[collection]
+    value: int | str
     if collection == "proposals":
         if not fid.isdigit() or len(fid) > 12:
             raise OgcNotFound(f"no feature {fid!r} in proposals")

@@ -228,6 +228,8 @@ class Checker:
             if row_problems:
                 problems += row_problems
                 continue
+            # a missing point or failed field rules always come with a problem
+            assert values is not None and point is not None
             values.pop("external_id")
             rows.append(Row(record.row, values, point[0], point[1], external_id))
         return rows, problems

@@ -22,7 +22,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import shapely
@@ -167,7 +167,7 @@ def to_wgs84(records: list[Record], epsg: int) -> list[tuple[float, float] | Non
     return [next(points) if r.x is not None else None for r in records]
 
 
-def in_range(point: tuple[float, float] | None) -> bool:
+def in_range(point: tuple[float, float] | None) -> TypeGuard[tuple[float, float]]:
     """A transformed point that is a real place on earth (not the infinity of a bad CRS)."""
     return point is not None and all(math.isfinite(v) for v in point) and (
         -180 <= point[0] <= 180 and -90 <= point[1] <= 90)
@@ -327,7 +327,7 @@ def number(value: str) -> float | None:
         return None
 
 
-def _csv_record(line: int, record: dict[str, str], lon_col: str | None, lat_col: str | None,
+def _csv_record(line: int, record: dict[str, Any], lon_col: str | None, lat_col: str | None,
                 wkt_col: str | None) -> Record:
     if lon_col and lat_col and (record[lon_col].strip() or record[lat_col].strip()):
         x, y = number(record[lon_col]), number(record[lat_col])

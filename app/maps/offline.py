@@ -88,6 +88,8 @@ def build_map(
     folium.TileLayer(tiles=tiles_url, attr=attribution, name="Hintergrundkarte",
                      max_zoom=19, max_native_zoom=19).add_to(fmap)
     root = fmap.get_root()
+    if not isinstance(root, folium.Figure):  # a folium map always sits in a Figure of its own
+        raise TypeError(f"a map's root is a Figure, not {type(root).__name__}")
     root.render()
     # not folium's fit_bounds: it animates from zoom_start, and a view set while that animation
     # runs is undone when it ends; the page script fits without animation instead

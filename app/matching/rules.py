@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from app.vacancies.properties import CONDITION_LABELS, FLOOR_LABELS, Floor
+from app.vacancies.properties import CONDITION_LABELS, FLOOR_LABELS, Condition, Floor
 
 MAX_SCORE = 100
 
@@ -152,7 +152,7 @@ def _condition(offer: Offer) -> Reason:
                "major_renovation": "major renovation needed"}
     if offer.condition not in points:
         return Reason("condition_unknown", 0, "Zustand unbekannt", "condition unknown")
-    return Reason("condition", points[offer.condition], CONDITION_LABELS[offer.condition],
+    return Reason("condition", points[offer.condition], CONDITION_LABELS[Condition(offer.condition)],
                   english[offer.condition])
 
 

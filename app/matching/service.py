@@ -8,9 +8,10 @@ town, with the pinned one first). Review states live in ``proposal_match``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Row, func, select, text
 from sqlalchemy.orm import Session
 
 from app.accounts import policy
@@ -80,11 +81,12 @@ def _offer(row: Any) -> rules.Offer:
     )
 
 
-def candidate_rows(*, session: Session, where: str, params: dict[str, Any]) -> list[Any]:
+def candidate_rows(*, session: Session, where: str, params: dict[str, Any]
+                   ) -> Sequence[Row[*tuple[Any, ...]]]:
     return session.execute(text(CANDIDATES_SQL.format(where=where)), params).all()
 
 
-def score_rows(rows: list[Any]) -> dict[int, list[tuple[Any, rules.Scored]]]:
+def score_rows(rows: Sequence[Any]) -> dict[int, list[tuple[Any, rules.Scored]]]:
     """Scored and ranked candidates per proposal."""
     per_proposal: dict[int, list[tuple[Any, rules.Scored]]] = defaultdict(list)
     for row in rows:

@@ -68,9 +68,13 @@ def _count(value: object) -> int | None:
     return int(number) if math.isfinite(number) and number >= 0 else None
 
 
-def _field(columns: list[str], names: tuple[str, ...], *, required: bool) -> str | None:
-    found = next((name for name in names if name in columns), None)
-    if found is None and required:
+def _field(columns: list[str], names: tuple[str, ...]) -> str | None:
+    return next((name for name in names if name in columns), None)
+
+
+def _required_field(columns: list[str], names: tuple[str, ...]) -> str:
+    found = _field(columns, names)
+    if found is None:
         raise reader.ImportFileError(f"needs one of the fields {', '.join(names)}",
                                      field=names[0])
     return found
@@ -90,10 +94,11 @@ def _boundary(shape: reader.Shape, ags: str, epsg: int) -> tuple[str | None, Pro
 def _rows(src: reader.ShapeSource, entries: dict[str, RegisterEntry],
           problems: list[Problem]) -> list[dict[str, Any]]:
     """The municipality rows of the file; what is wrong with the others goes to ``problems``."""
-    ags_field = _field(src.columns, AGS_FIELDS, required=True)
-    name_field = _field(src.columns, NAME_FIELDS, required=True)
-    pop_field = _field(src.columns, POPULATION_FIELDS, required=False)
-    rows, seen = [], {}
+    ags_field = _required_field(src.columns, AGS_FIELDS)
+    name_field = _required_field(src.columns, NAME_FIELDS)
+    pop_field = _field(src.columns, POPULATION_FIELDS)
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
     for shape in src.shapes:
         ags = str(shape.props[ags_field] or "").strip()
         if len(ags) != 8 or not ags.isdigit():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from geoalchemy2.shape import from_shape
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -70,7 +71,7 @@ def list_geojson(
             SELECT m.ags, json_build_object('type', 'Feature', 'id', m.ags,
                 'geometry', {geometry}, 'properties', json_build_object({_PROPERTIES})) AS feature
             FROM municipality m {where} ORDER BY m.ags LIMIT :limit OFFSET :offset) page
-    """), params).scalar()
+    """), params).scalar_one()
     features = json.loads(features)
     return {
         "type": "FeatureCollection", "numberMatched": matched,
@@ -114,5 +115,5 @@ def set_core_area(
         raise InvalidGeometry(
             f"the core area must lie inside the boundary of {municipality.name}", field="geometry"
         )
-    municipality.core_area = f"SRID=4326;{geom.wkt}"
+    municipality.core_area = from_shape(geom, srid=geo.WGS84, extended=True)
     return municipality

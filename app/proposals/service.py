@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app import geo
 from app.accounts import policy
 from app.accounts.principal import ANONYMOUS, Principal
+from app.database import rowcount
 from app.errors import Conflict, Forbidden, ForbiddenTransition, InvalidInput, NotFound
 from app.municipalities import service as municipality_service
 from app.municipalities.models import Municipality
@@ -121,7 +122,8 @@ def author_view(*, session: Session, proposal_id: int) -> dict[str, Any]:
 
 def list_views(*, session: Session, principal: Principal, ags: str | None,
                statuses: list[ProposalStatus] | None, limit: int, offset: int) -> list[dict[str, Any]]:
-    clauses, params = ["TRUE"], {}
+    clauses = ["TRUE"]
+    params: dict[str, Any] = {}
     if ags:
         clauses.append("m.ags = :ags")
         params["ags"] = ags
@@ -149,7 +151,7 @@ def submit_proposal(*, session: Session, data: ProposalCreate) -> tuple[Proposal
     area = location = None
     if data.vacancy_id is not None:
         vacancy = vacancy_query.get_public(session=session, vacancy_id=data.vacancy_id)
-        municipality = session.get(Municipality, vacancy.municipality_id)
+        municipality = session.get_one(Municipality, vacancy.municipality_id)
         if data.municipality and municipality.ags != data.municipality:
             raise InvalidInput(f"vacancy {vacancy.id} lies in {municipality.name}, not in AGS "
                                f"{data.municipality}", field="vacancy_id")
@@ -159,6 +161,7 @@ def submit_proposal(*, session: Session, data: ProposalCreate) -> tuple[Proposal
         municipality = _area_municipality(session=session, geom=area, ags=data.municipality,
                                           field="area")
     else:
+        assert data.location is not None  # ProposalCreate takes exactly one of the three
         location = geo.geometry_from_geojson(data.location.model_dump(exclude_none=True),
                                              field="location", types=("Point",))
         municipality = _area_municipality(session=session, geom=location, ags=data.municipality,
@@ -246,12 +249,12 @@ def purge_client_hashes(*, session: Session, retention_days: int) -> int:
     """Keyed client hashes only live as long as de-duplication needs them; returns how many
     were removed. Runs on every support and flag, and from `leerstand purge-client-hashes`."""
     params = {"days": retention_days}
-    supports = session.execute(text("DELETE FROM proposal_support "
-                                    "WHERE created_at < now() - make_interval(days => :days)"), params)
-    flags = session.execute(text("UPDATE proposal_flag SET client_hash = NULL "
-                                 "WHERE client_hash IS NOT NULL "
-                                 "AND created_at < now() - make_interval(days => :days)"), params)
-    return supports.rowcount + flags.rowcount
+    supports = rowcount(session, text("DELETE FROM proposal_support "
+                                      "WHERE created_at < now() - make_interval(days => :days)"), params)
+    flags = rowcount(session, text("UPDATE proposal_flag SET client_hash = NULL "
+                                   "WHERE client_hash IS NOT NULL "
+                                   "AND created_at < now() - make_interval(days => :days)"), params)
+    return supports + flags
 
 
 def support_proposal(*, session: Session, proposal_id: int, client_hash: str,
@@ -317,19 +320,19 @@ def erase_person(*, session: Session, email: str, actor: Principal) -> dict[str,
     if not scope_all and not scope_ids:
         raise Forbidden("only staff and admins erase personal data")
     params = {"email": email.strip().lower(), "all": scope_all, "ids": list(scope_ids)}
-    names = session.execute(text("""
+    names = rowcount(session, text("""
         UPDATE proposal p SET display_name = NULL FROM proposal_contact c
         WHERE c.proposal_id = p.id AND c.email = :email AND p.display_name IS NOT NULL
           AND (:all OR p.municipality_id = ANY(:ids))
-    """), params).rowcount
-    proposals = session.execute(text("""
+    """), params)
+    proposals = rowcount(session, text("""
         DELETE FROM proposal_contact c USING proposal p
         WHERE c.proposal_id = p.id AND c.email = :email AND (:all OR p.municipality_id = ANY(:ids))
-    """), params).rowcount
-    reports = session.execute(text("""
+    """), params)
+    reports = rowcount(session, text("""
         DELETE FROM report_contact c USING vacancy v
         WHERE c.vacancy_id = v.id AND c.email = :email AND (:all OR v.municipality_id = ANY(:ids))
-    """), params).rowcount
+    """), params)
     return {"report_contacts_deleted": reports, "proposal_contacts_deleted": proposals,
             "display_names_cleared": names}
 

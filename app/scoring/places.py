@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.config import PROJECT_DIR
+from app.database import rowcount
 from app.errors import InvalidInput
 from app.geofile import reader
 from app.geofile.report import ImportReport, Problem
@@ -182,10 +183,10 @@ def import_places(
 def _replace(session: Session, report: PlacesReport, valid: list[Candidate],
              attribution: str | None) -> None:
     """This source's places of the category, replaced by ``valid``."""
-    report.replaced = session.execute(
-        text("DELETE FROM place WHERE source = :source AND category = :category"),
+    report.replaced = rowcount(
+        session, text("DELETE FROM place WHERE source = :source AND category = :category"),
         {"source": report.source, "category": report.category},
-    ).rowcount
+    )
     if valid:
         session.execute(text("""
             INSERT INTO place (category, name, geom, source, attribution, external_id)

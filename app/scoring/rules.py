@@ -9,10 +9,10 @@ gives exactly the numbers ``score`` gives (tested).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from app.vacancies.properties import CONDITION_LABELS, FLOOR_LABELS, WILLINGNESS_LABELS, YES_NO_LABELS
 
@@ -250,11 +250,19 @@ class Profile:
     def table(self) -> tuple[tuple[Callable, float, float, str], ...]:
         """(points function, interim weight, permanent weight, group) per criterion, in
         CRITERIA order (the order of FACTS): what the bulk path loops over."""
-        return tuple(
-            (c.points, *(float(self.weights.get(c.key, {}).get(name, 0.0))
-                         if name in c.scores else 0.0 for name in SCORES), c.group)
-            for c in CRITERIA
-        )
+        return tuple((c.points, self._weight(c, INTERIM), self._weight(c, PERMANENT), c.group)
+                     for c in CRITERIA)
+
+    def _weight(self, c: Criterion, name: str) -> float:
+        return float(self.weights.get(c.key, {}).get(name, 0.0)) if name in c.scores else 0.0
+
+
+class Part(TypedDict):
+    """What one criterion adds to one score."""
+
+    points: float | None  # None: the fact is missing
+    weight: float
+    contribution: float
 
 
 @dataclass
@@ -269,7 +277,7 @@ class Line:
     unit: str
     display: str
     missing: bool
-    parts: dict[str, dict[str, float]]  # score -> {points, weight, contribution}
+    parts: dict[str, Part]  # per score
 
 
 @dataclass
@@ -306,9 +314,10 @@ def _weighted(points: list[Points | None], weights: dict[str, dict[str, float]],
         if not w or name not in c.scores:
             continue
         possible += w
-        if p is not None:
+        pts = None if p is None else p[which]
+        if pts is not None:
             known += w
-            total += w * p[which]
+            total += w * pts
     return total, known, possible
 
 
@@ -391,7 +400,7 @@ def score(facts: dict[str, Any], profile: Profile) -> Score:
     lines = []
     for c, p in zip(CRITERIA, points, strict=True):
         value = facts.get(c.fact)
-        parts = {}
+        parts: dict[str, Part] = {}
         for i, name in enumerate(SCORES):
             if name not in c.scores:
                 continue
@@ -410,7 +419,7 @@ def score(facts: dict[str, Any], profile: Profile) -> Score:
 
 # --- German text -----------------------------------------------------------------------------
 
-_CHOICES = {"floor": FLOOR_LABELS, "condition": CONDITION_LABELS,
+_CHOICES: dict[str, Mapping[Any, str]] = {"floor": FLOOR_LABELS, "condition": CONDITION_LABELS,
             "owner_interim_willing": WILLINGNESS_LABELS}
 
 
@@ -441,8 +450,8 @@ def reason(result: Score, t: dict[str, float]) -> str:
                 f"sind bekannt (nötig: {round(t['min_confidence'] * 100)} %). Es fehlen: "
                 f"{', '.join(missing)}.")
     if result.recommendation == "conversion":
-        weak = [line for line in result.lines if line.parts.get(PERMANENT, {}).get("points")
-                is not None and line.parts[PERMANENT]["points"] < t["weak_below"]]
+        weak = [line for line in result.lines
+                if (pts := _line_points(line, PERMANENT)) is not None and pts < t["weak_below"]]
         return (f"Lage ({result.quality['location']} Punkte) und Objekt "
                 f"({result.quality['unit']} Punkte) sind beide schwach (unter "
                 f"{_number(t['weak_below'])}): statt Einzelhandel eine Umnutzung prüfen, etwa "
@@ -452,7 +461,7 @@ def reason(result: Score, t: dict[str, float]) -> str:
     chosen_value = result.interim if chosen == INTERIM else result.permanent
     other_value = result.permanent if chosen == INTERIM else result.interim
     strong = [line for line in result.lines
-              if (line.parts.get(chosen, {}).get("points") or 0) >= 70]
+              if (_line_points(line, chosen) or 0) >= 70]
     text = (f"Eignung für {SCORE_LABELS[chosen]} {chosen_value} gegenüber {other_value} für "
             f"{SCORE_LABELS[other]}. Dafür sprechen vor allem: {_top(strong, chosen) or '–'}.")
     if missing:
@@ -460,6 +469,13 @@ def reason(result: Score, t: dict[str, float]) -> str:
     return text
 
 
-def _top(lines: list[Line], name: str, by: str = "contribution", n: int = 3) -> str:
+def _line_points(line: Line, name: str) -> float | None:
+    """The line's points for the score; None if the criterion does not feed it or its fact is missing."""
+    part = line.parts.get(name)
+    return None if part is None else part["points"]
+
+
+def _top(lines: list[Line], name: str, by: Literal["contribution", "weight"] = "contribution",
+         n: int = 3) -> str:
     ranked = sorted(lines, key=lambda line: -line.parts[name][by])[:n]
     return "; ".join(f"{line.label} ({line.display})" for line in ranked)

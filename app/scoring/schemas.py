@@ -28,23 +28,23 @@ _CRITERION_MODELS = {
                         **{name: _weight_field() for name in c.scores})
     for c in rules.CRITERIA
 }
-ProfileWeightsIn = create_model(
-    "ProfileWeightsIn", __base__=Strict,
-    **{key: (model | None, Field(None, description=rules.CRITERIA_BY_KEY[key].label))
-       for key, model in _CRITERION_MODELS.items()},
-)
-ProfileThresholdsIn = create_model(
-    "ProfileThresholdsIn", __base__=Strict,
-    **{name: (float | None, Field(None, ge=low, le=high, strict=True, description=label))
-       for name, (_, low, high, label, _reason) in rules.THRESHOLDS.items()},
-)
+_WEIGHT_FIELDS: dict[str, Any] = {
+    key: (model | None, Field(None, description=rules.CRITERIA_BY_KEY[key].label))
+    for key, model in _CRITERION_MODELS.items()
+}
+ProfileWeightsIn = create_model("ProfileWeightsIn", __base__=Strict, **_WEIGHT_FIELDS)
+_THRESHOLD_FIELDS: dict[str, Any] = {
+    name: (float | None, Field(None, ge=low, le=high, strict=True, description=label))
+    for name, (_, low, high, label, _reason) in rules.THRESHOLDS.items()
+}
+ProfileThresholdsIn = create_model("ProfileThresholdsIn", __base__=Strict, **_THRESHOLD_FIELDS)
 
 
 class ProfileIn(Strict):
     """Weights and thresholds to change; what is left out keeps its current value."""
 
-    weights: ProfileWeightsIn | None = None  # type: ignore[valid-type]
-    thresholds: ProfileThresholdsIn | None = None  # type: ignore[valid-type]
+    weights: ProfileWeightsIn | None = None
+    thresholds: ProfileThresholdsIn | None = None
 
 
 class CriterionInfo(BaseModel):

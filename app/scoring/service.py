@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Row, select, text
 from sqlalchemy.orm import Session
 
 from app import geo
 from app.accounts import policy
 from app.accounts.principal import Principal
+from app.database import rowcount
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.municipalities import service as municipality_service
 from app.municipalities.models import Municipality
@@ -101,7 +103,7 @@ def _facts_params(municipality_ids: list[int]) -> dict[str, Any]:
 
 
 def fact_rows(*, session: Session, municipality_ids: list[int],
-              vacancy_ids: list[int] | None = None) -> list[tuple]:
+              vacancy_ids: list[int] | None = None) -> Sequence[Row[*tuple[Any, ...]]]:
     """Rows of FACT_COLUMNS for every scored vacancy of these municipalities (one query)."""
     params = _facts_params(municipality_ids)
     # the planner's cost estimate for many correlated index searches triggers JIT compilation,
@@ -138,7 +140,8 @@ def default_profile_row(*, session: Session) -> ScoringProfile:
             INSERT INTO scoring_profile (municipality_id, version, weights, thresholds)
             VALUES (NULL, 1, CAST(:w AS jsonb), CAST(:t AS jsonb)) ON CONFLICT DO NOTHING
         """), {"w": json.dumps(rules.DEFAULT_WEIGHTS), "t": json.dumps(rules.DEFAULT_THRESHOLDS)})
-        row = session.scalar(select(ScoringProfile).where(ScoringProfile.municipality_id.is_(None)))
+        row = session.scalars(
+            select(ScoringProfile).where(ScoringProfile.municipality_id.is_(None))).one()
     return row
 
 
@@ -151,7 +154,8 @@ def profiles_for(*, session: Session, municipality_ids: list[int]) -> dict[int, 
     ).all()
     result = dict.fromkeys(municipality_ids, default_profile)
     for row in own:
-        result[row.municipality_id] = EffectiveProfile(row, _as_rules(row), "municipality")
+        if row.municipality_id is not None:  # always: the query selects towns' own profiles
+            result[row.municipality_id] = EffectiveProfile(row, _as_rules(row), "municipality")
     return result
 
 
@@ -202,14 +206,16 @@ def update_profile(*, session: Session, ags: str | None, changes: Any,
                    actor: Principal) -> dict[str, Any]:
     """Change weights/thresholds of a town's profile (or the default, admins only); bumps the
     version when anything changed and rescores the affected vacancies."""
+    row: ScoringProfile | None
     if ags is None:
         if not policy.is_admin(actor):
             raise Forbidden("only administrators may change the default scoring profile")
-        municipality = None
+        municipality_id = None
         row = default_profile_row(session=session)
         current = _as_rules(row)
     else:
         municipality = _municipality(session, ags)
+        municipality_id = municipality.id
         if not policy.may_edit(actor, municipality.id):
             raise Forbidden(f"only staff of {municipality.name} may change its scoring profile")
         effective = profiles_for(session=session, municipality_ids=[municipality.id])[municipality.id]
@@ -219,7 +225,7 @@ def update_profile(*, session: Session, ags: str | None, changes: Any,
     if (weights, thresholds) == (current.weights, current.thresholds):
         return get_profile(session=session, ags=ags)  # nothing changed: no new version
     if row is None:  # the town's first own profile continues the version it had inherited
-        row = ScoringProfile(municipality_id=municipality.id, version=current.version + 1,
+        row = ScoringProfile(municipality_id=municipality_id, version=current.version + 1,
                              weights=weights,
                              thresholds=thresholds, updated_by_id=actor.user_id)
         session.add(row)
@@ -228,8 +234,8 @@ def update_profile(*, session: Session, ags: str | None, changes: Any,
         row.version += 1
         row.updated_at, row.updated_by_id = datetime.now(UTC), actor.user_id
     session.flush()
-    if municipality is not None:
-        rescore(session=session, municipality_ids=[municipality.id])
+    if municipality_id is not None:
+        rescore(session=session, municipality_ids=[municipality_id])
     else:
         rescore(session=session, municipality_ids=_municipalities_on_default(session))
     return get_profile(session=session, ags=ags)
@@ -335,8 +341,8 @@ def rescore(*, session: Session, municipality_ids: list[int],
     facts_time = time.perf_counter() - started
 
     python_started = time.perf_counter()
-    columns = {name: [] for name in ("ids", "mids", "interim", "permanent", "rec", "conf",
-                                     "pids", "pversions")}
+    columns: dict[str, list[Any]] = {
+        name: [] for name in ("ids", "mids", "interim", "permanent", "rec", "conf", "pids", "pversions")}
     counts: dict[str, int] = {}
     for row in rows:
         effective = profiles[row[1]]
@@ -354,14 +360,14 @@ def rescore(*, session: Session, municipality_ids: list[int],
     if rows:
         _write_scores(session, columns)
     scope = "AND v.id = ANY(:ids)" if vacancy_ids is not None else ""
-    cleared = session.execute(text(f"""
+    cleared = rowcount(session, text(f"""
         DELETE FROM vacancy_score s USING vacancy v
         WHERE s.vacancy_id = v.id AND v.municipality_id = ANY(:mids)
           AND v.status <> ALL(:scored) {scope}
     """), {"mids": municipality_ids, "scored": [s.value for s in SCORED_STATUSES],
            "ids": vacancy_ids or []})
     write_time = time.perf_counter() - write_started
-    result.scored, result.cleared = len(rows), cleared.rowcount
+    result.scored, result.cleared = len(rows), cleared
     result.seconds_facts, result.seconds_write = round(facts_time, 3), round(write_time, 3)
     result.seconds_database = round(facts_time + write_time, 3)
     result.seconds_python = round(result.seconds_python, 3)
@@ -409,7 +415,8 @@ def rescore_near(*, session: Session, vacancy_id: int, also_near: str | None = N
 def breakdown(*, session: Session, principal: Principal, vacancy_id: int) -> dict[str, Any]:
     """The full, freshly computed score of one vacancy (the stored row is brought up to date)."""
     vacancy = vacancy_query.get_readable(session=session, principal=principal, vacancy_id=vacancy_id)
-    ags = session.scalar(select(Municipality.ags).where(Municipality.id == vacancy.municipality_id))
+    ags = session.execute(
+        select(Municipality.ags).where(Municipality.id == vacancy.municipality_id)).scalar_one()
     if vacancy.status not in SCORED_STATUSES:
         raise NotFound(f"vacancy {vacancy_id} has status {vacancy.status.value!r}, which is not "
                        "scored (only reported, threatened, vacant and interim_use are)",
@@ -420,8 +427,8 @@ def breakdown(*, session: Session, principal: Principal, vacancy_id: int) -> dic
     row = fact_rows(session=session, municipality_ids=[vacancy.municipality_id],
                     vacancy_ids=[vacancy_id])[0]
     result = rules.score(dict(zip(rules.FACTS, row[2:], strict=True)), effective.rules)
-    computed_at = session.scalar(
-        select(VacancyScore.computed_at).where(VacancyScore.vacancy_id == vacancy_id))
+    computed_at = session.execute(  # rescore has just written it
+        select(VacancyScore.computed_at).where(VacancyScore.vacancy_id == vacancy_id)).scalar_one()
     return _score_out(result, vacancy_id, ags, effective, computed_at)
 
 

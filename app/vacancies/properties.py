@@ -8,7 +8,8 @@ from enum import StrEnum
 class Floor(StrEnum):
     basement = "basement"
     ground = "ground"
-    upper = "upper"
+    # not "upper": a member of that name would shadow str.upper on every Floor value
+    upper_floor = "upper"
 
 
 class Condition(StrEnum):
@@ -26,7 +27,7 @@ class Willingness(StrEnum):
 # the order of a table is the order of the choices on the pages
 FLOOR_LABELS = {
     Floor.ground: "Erdgeschoss",
-    Floor.upper: "Obergeschoss",
+    Floor.upper_floor: "Obergeschoss",
     Floor.basement: "Untergeschoss",
 }
 CONDITION_LABELS = {

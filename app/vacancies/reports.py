@@ -101,7 +101,7 @@ def _open_report(*, session: Session, vacancy_id: int, actor: Principal) -> Vaca
     vacancy = session.get(Vacancy, vacancy_id)
     is_report = vacancy is not None and (vacancy.source == REPORT_SOURCE
                                          or vacancy.status == VacancyStatus.reported)
-    if not is_report or not policy.sees_moderation(actor, vacancy.municipality_id):
+    if vacancy is None or not is_report or not policy.sees_moderation(actor, vacancy.municipality_id):
         raise NotFound(f"no report {vacancy_id}", field="id")
     if not policy.may_moderate(actor, vacancy.municipality_id):
         raise Forbidden("only staff of the town decide on its reports")

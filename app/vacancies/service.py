@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from geoalchemy2.shape import to_shape
+from geojson_pydantic import Point
 from shapely.geometry import Point as ShapelyPoint
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select, text
@@ -79,9 +80,9 @@ def _epsg(feature: VacancyCreate | VacancyUpdate, query_crs: str | None) -> int:
     return geo.parse_crs(query_crs) if query_crs else geo.WGS84
 
 
-def _point(feature: VacancyCreate | VacancyUpdate, epsg: int) -> BaseGeometry:
+def _point(geometry: Point, epsg: int) -> BaseGeometry:
     return geo.geometry_from_geojson(
-        feature.geometry.model_dump(exclude_none=True), field="geometry", epsg=epsg, types=("Point",)
+        geometry.model_dump(exclude_none=True), field="geometry", epsg=epsg, types=("Point",)
     )
 
 
@@ -114,7 +115,7 @@ def create_vacancy(
             field="properties.status",
         )
     epsg = _epsg(feature, query_crs)
-    point = _point(feature, epsg)
+    point = _point(feature.geometry, epsg)
     _check_location(session=session, municipality=municipality, point=point)
     footprint = _footprint(props, epsg)
     if footprint is not None:
@@ -167,7 +168,7 @@ def update_vacancy(
             f"version {expected}; reload it and apply your change again",
             current_version=vacancy.version,
         )
-    municipality = session.get(Municipality, vacancy.municipality_id)
+    municipality = session.get_one(Municipality, vacancy.municipality_id)
     props = changes.properties
     given = props.model_dump(exclude_unset=True, exclude={"version", "footprint"})
     if "status" in given:
@@ -184,7 +185,7 @@ def update_vacancy(
     epsg = _epsg(changes, query_crs)
     new_geometries: dict[str, BaseGeometry | None] = {}
     if changes.geometry is not None:
-        new_geometries["location"] = _point(changes, epsg)
+        new_geometries["location"] = _point(changes.geometry, epsg)
         _check_location(session=session, municipality=municipality,
                         point=new_geometries["location"])
     if "footprint" in props.model_fields_set:
