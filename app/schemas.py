@@ -1,16 +1,15 @@
 """Shared API types: the strict request and response base models, the AGS, the e-mail address,
-the timestamp as the API writes it, the legacy CRS member.
+the legacy CRS member.
 
-Every schema builds on these, so a rule (what an AGS looks like, that unknown keys are refused,
-how a time is written) is written once.
+Every schema builds on these, so a rule (what an AGS looks like, that unknown keys are refused)
+is written once.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 # Amtlicher Gemeindeschlüssel: 8 digits (Land, Regierungsbezirk, Kreis, Gemeinde)
 AGS_PATTERN = r"^[0-9]{8}$"
@@ -19,12 +18,6 @@ EMAIL_PATTERN = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
 
 AGS = Annotated[str, Field(pattern=AGS_PATTERN, description="AGS (8 digits)")]
 Email = Annotated[str, Field(max_length=320, pattern=EMAIL_PATTERN), AfterValidator(str.lower)]
-# written as datetime.isoformat() ("+00:00", not pydantic's "Z"): the form the API used before its
-# routes declared models, which clients parse already
-Timestamp = Annotated[
-    datetime, PlainSerializer(datetime.isoformat, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
-]
 
 
 class Strict(BaseModel):

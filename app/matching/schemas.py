@@ -46,24 +46,28 @@ class VacancySummary(Out):
     floor_area_m2: float | None
 
 
-class _RankedPair(Out):
+# the fields in the order the service writes them: the pair's other side first
+class VacancyMatch(Out):
+    vacancy_id: int
     score: int = Field(description="soft score 0–100")
     pinned: bool
     distance_m: float | None
     reasons: list[MatchReason]
     match_id: int | None = Field(description="null while the pair has no review state")
     state: MatchState
-
-
-class VacancyMatch(_RankedPair):
-    vacancy_id: int
     vacancy: VacancySummary
 
 
-class ProposalMatch(_RankedPair):
+class ProposalMatch(Out):
     proposal_id: int
     title: str
     category: Category
+    score: int = Field(description="soft score 0–100")
+    pinned: bool
+    distance_m: float | None
+    reasons: list[MatchReason]
+    match_id: int | None = Field(description="null while the pair has no review state")
+    state: MatchState
 
 
 class ProposalFits(Out):

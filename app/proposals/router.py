@@ -23,7 +23,6 @@ from app.proposals.schemas import (
     ProposalList,
     ProposalModeration,
     ProposalPublic,
-    ProposalReceived,
     ProposalStaff,
     ProposalSubmitted,
     ProposalView,
@@ -56,7 +55,6 @@ def shape(view: dict[str, Any]) -> ProposalView:
 
 
 @router.post("", status_code=201, response_model=ProposalSubmitted,
-             responses={202: {"model": ProposalReceived, "description": "caught by the spam trap"}},
              summary="Suggest a use (held for moderation)")
 def submit_proposal(data: ProposalCreate, request: Request, session: SessionDep) -> Any:
     """Public. Answers with the private `status_url` for the author; keep it."""

@@ -9,14 +9,15 @@ who may not see it.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from geojson_pydantic import Point, Polygon
 from pydantic import Field, model_validator
 
 from app.abuse.schemas import PublicPost
 from app.proposals.models import Category, Duration, FlagReason, ProposalStatus
-from app.schemas import AGS_PATTERN, Email, Out, Strict, Timestamp
+from app.schemas import AGS_PATTERN, Email, Out, Strict
 
 MAX_RADIUS_M = 10_000
 
@@ -84,9 +85,9 @@ class FlagResult(Strict):
     received: bool = True
 
 
-class ProposalPublic(Out):
-    """What everybody reads of a proposal."""
-
+# The views list their keys in the order the service writes them (fits_count last, added by the
+# matching flow), so a body reads as before the routes declared models.
+class _PublicFields(Out):
     id: int
     municipality: str = Field(description="AGS")
     title: str
@@ -106,24 +107,40 @@ class ProposalPublic(Out):
     display_name: str | None
     status: ProposalStatus
     support_count: int
-    created_at: Timestamp
-    published_at: Timestamp | None
-    fits_count: int = Field(description="published vacancies passing the hard filters")
+    created_at: datetime
+    published_at: datetime | None
 
 
-class ProposalModeration(ProposalPublic):
-    """The working group's view (and staff's without e-mail): with the moderation state."""
-
+class _ModerationFields(_PublicFields):
     hidden: bool = Field(description="hidden by flags until staff decide")
     open_flags: int
     rejection_reason: str | None
-    decided_at: Timestamp | None
+    decided_at: datetime | None
 
 
-class ProposalStaff(ProposalModeration):
+class _StaffFields(_ModerationFields):
+    email: str | None = Field(description="private; null when the author left none")
+
+
+FitsCount = Annotated[int, Field(description="published vacancies passing the hard filters")]
+
+
+class ProposalPublic(_PublicFields):
+    """What everybody reads of a proposal."""
+
+    fits_count: FitsCount
+
+
+class ProposalModeration(_ModerationFields):
+    """The working group's view: with the moderation state, without the author's e-mail."""
+
+    fits_count: FitsCount
+
+
+class ProposalStaff(_StaffFields):
     """Staff of the town and admins: also the author's e-mail (personal data)."""
 
-    email: str | None = Field(description="private; null when the author left none")
+    fits_count: FitsCount
 
 
 # the most specific first; each view forbids the others' keys, so exactly one fits a body
@@ -144,13 +161,6 @@ class ProposalSubmitted(ProposalPublic):
     status_page: str
 
 
-class ProposalReceived(Out):
-    """The answer to a submission the spam trap caught (202): it looks received."""
-
-    id: None
-    status: str
-
-
 class ProposalAuthorStatus(Out):
     """What the author's status link shows: no e-mail, no other private field."""
 
@@ -160,18 +170,19 @@ class ProposalAuthorStatus(Out):
     rejection_reason: str | None
     support_count: int
     hidden: bool
-    created_at: Timestamp
-    published_at: Timestamp | None
-    decided_at: Timestamp | None
+    created_at: datetime
+    published_at: datetime | None
+    decided_at: datetime | None
 
 
 class FlagOut(Out):
     reason: FlagReason
     comment: str | None
-    created_at: Timestamp
+    created_at: datetime
 
 
-class ProposalFlagged(ProposalStaff):
-    """A published proposal with open flags, in the review queue."""
+class ProposalFlagged(_StaffFields):
+    """A published proposal with open flags, in the review queue (staff of the town, admins)."""
 
     flags: list[FlagOut]
+    fits_count: FitsCount

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from geojson_pydantic import Point
 from pydantic import Field, model_validator
 
 from app.abuse.schemas import PublicPost
-from app.schemas import AGS_PATTERN, Email, Out, Strict, Timestamp
+from app.schemas import AGS_PATTERN, Email, Out, Strict
 from app.vacancies.lifecycle import VacancyStatus
 
 DUPLICATE_RADIUS_M = 30
@@ -79,6 +80,6 @@ class ReportForReview(Out):
     hint: str | None
     email: str | None = Field(description="private; null when the reporter left none")
     consent: bool
-    created_at: Timestamp
+    created_at: datetime
     version: int
     duplicates: list[Duplicate]
