@@ -1,7 +1,8 @@
-"""Shared API types: the strict base model, the AGS, the e-mail address, the legacy CRS member.
+"""Shared API types: the strict request and response base models, the AGS, the e-mail address,
+the legacy CRS member.
 
-Every request schema builds on these, so a rule (what an AGS looks like, that unknown keys are
-refused) is written once.
+Every schema builds on these, so a rule (what an AGS looks like, that unknown keys are refused)
+is written once.
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ class Strict(BaseModel):
     """Request bodies: unknown keys, NaN and infinity are refused; text is stripped."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+
+
+class Out(BaseModel):
+    """Response bodies: exactly the keys the service gave. A key the model does not declare is an
+    error, not silently dropped, and no field has a default, so the model never adds a key (a
+    private one as ``null``, say) that the service left out; text passes unchanged."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class CRSMember(BaseModel):

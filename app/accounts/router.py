@@ -4,23 +4,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
 
 from app.abuse.http import rate_limit
 from app.accounts import service
 from app.accounts.deps import PrincipalDep, csrf_valid
+from app.accounts.schemas import Me
 from app.deps import SessionDep
 from app.errors import Forbidden
 from app.templating import render
 
 router = APIRouter(tags=["accounts"])
-
-
-class Me(BaseModel):
-    authenticated: bool
-    email: str | None
-    role: str | None
-    municipality_id: int | None
 
 
 def _safe_next(value: str | None) -> str:

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from app.accounts.deps import PrincipalDep
 from app.deps import SessionDep
 from app.exchange import ogc
+from app.exchange.schemas import Collection, Collections, Conformance, LandingPage
 from app.responses import GEOJSON_MEDIA_TYPE
 from app.templating import render
 
@@ -36,14 +37,17 @@ def _query(request: Request) -> dict[str, str]:
     return query
 
 
-def _document(request: Request, body: dict[str, Any], title: str) -> Response:
+def _document(request: Request, body: dict[str, Any], title: str) -> Response | dict[str, Any]:
+    """The HTML page, or the JSON body for the route's response model."""
     if ogc.parse_format(_query(request)):
         return render(request, "ogc.html", title=title, doc=body, features=None)
-    return JSONResponse(body)
+    return body
 
 
-@router.get("", summary="Landing page")
-def landing(request: Request) -> Response:
+# a link's title is there only when it has one: unset keys stay out of the JSON documents
+@router.get("", response_model=LandingPage, response_model_exclude_unset=True,
+            summary="Landing page")
+def landing(request: Request) -> Response | dict[str, Any]:
     """Links to the API definition, the conformance declaration and the collections."""
     base = _base(request)
     root = str(request.base_url).rstrip("/")
@@ -62,8 +66,8 @@ def landing(request: Request) -> Response:
     }, "OGC API - Features")
 
 
-@router.get("/conformance", summary="Conformance declaration")
-def conformance(request: Request) -> Response:
+@router.get("/conformance", response_model=Conformance, summary="Conformance declaration")
+def conformance(request: Request) -> Response | dict[str, Any]:
     """Part 1 core, GeoJSON, HTML; Part 2 CRS by reference."""
     return _document(request, {"conformsTo": ogc.CONFORMANCE}, "Konformität")
 
@@ -89,8 +93,9 @@ def _check_collection(collection_id: str) -> None:
             f"no collection {collection_id!r}; offered: {', '.join(ogc.COLLECTIONS)}")
 
 
-@router.get("/collections", summary="The feature collections")
-def collections(request: Request, session: SessionDep) -> Response:
+@router.get("/collections", response_model=Collections, response_model_exclude_unset=True,
+            summary="The feature collections")
+def collections(request: Request, session: SessionDep) -> Response | dict[str, Any]:
     """vacancies, municipalities and published proposals."""
     bbox = ogc.extent(session=session)
     base = f"{_base(request)}/collections"
@@ -100,8 +105,9 @@ def collections(request: Request, session: SessionDep) -> Response:
     }, "Sammlungen")
 
 
-@router.get("/collections/{collection_id}", summary="One feature collection")
-def collection(collection_id: str, request: Request, session: SessionDep) -> Response:
+@router.get("/collections/{collection_id}", response_model=Collection,
+            response_model_exclude_unset=True, summary="One feature collection")
+def collection(collection_id: str, request: Request, session: SessionDep) -> Response | dict[str, Any]:
     _check_collection(collection_id)
     body = _collection(request, collection_id, ogc.extent(session=session))
     return _document(request, body, body["title"])

@@ -16,6 +16,7 @@ from starlette.background import BackgroundTask
 from app.accounts.deps import PrincipalDep, UserDep
 from app.deps import SessionDep
 from app.exchange import export, fields, import_service
+from app.exchange.schemas import ExportSchema, ImportReportOut
 from app.municipalities.models import Municipality
 from app.responses import GEOJSON_MEDIA_TYPE
 from app.schemas import AGS_PATTERN
@@ -56,10 +57,10 @@ def _attachment(name: str) -> dict[str, str]:
             "X-Schema-Version": fields.EXCHANGE_SCHEMA_VERSION}
 
 
-@router.get("/schema", summary="The versioned field schema of all exports")
-def export_schema() -> dict:
+@router.get("/schema", response_model=ExportSchema, summary="The versioned field schema of all exports")
+def export_schema() -> ExportSchema:
     """Field names, types and which are private; `schema_version` changes with any of them."""
-    return fields.schema_document()
+    return ExportSchema.model_validate(fields.schema_document())
 
 
 @router.get("/vacancies.geojson", summary="Vacancies as RFC 7946 GeoJSON (streamed)")
@@ -87,13 +88,14 @@ def export_gpkg(request: Request, query: ExportQueryDep) -> FileResponse:
                         background=BackgroundTask(os.unlink, path))
 
 
-@import_router.post("/vacancies", summary="Import vacancies from a file (staff of the town)")
+@import_router.post("/vacancies", response_model=ImportReportOut,
+                    summary="Import vacancies from a file (staff of the town)")
 def import_vacancies(
     session: SessionDep, principal: UserDep, file: UploadFile,
     municipality: Annotated[str, Query(pattern=AGS_PATTERN, description="AGS of the town")],
     dry_run: Annotated[bool, Query(description="validate only and report per row")] = False,
     crs: Annotated[str | None, Query(description="CSV only: CRS of lon/lat or x/y columns")] = None,
-) -> dict:
+) -> ImportReportOut:
     """multipart/form-data with `file` (.geojson, .csv, .gpkg or .zip with a Shapefile, up to
     MAX_UPLOAD_BYTES). All rows or none; rows with a known external_id are updated."""
     suffix = Path(file.filename or "upload").suffix.lower()[:10]
@@ -103,4 +105,4 @@ def import_vacancies(
         report = import_service.import_file(
             session=session, path=Path(handle.name), ags=municipality, actor=principal,
             dry_run=dry_run, filename=Path(file.filename or f"upload{suffix}").name, crs=crs)
-    return report.as_dict()
+    return ImportReportOut.model_validate(report.as_dict())

@@ -3,53 +3,53 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import Field
 
 from app.accounts.deps import PrincipalDep, UserDep
 from app.deps import SessionDep
 from app.matching import service
-from app.matching.models import MatchState
-from app.schemas import Strict
+from app.matching.models import Match
+from app.matching.schemas import (
+    MatchCreate,
+    MatchOut,
+    MatchUpdate,
+    ProposalFits,
+    ProposalMatches,
+    VacancyFits,
+    VacancyMatches,
+)
+from app.schemas import Out
 
 router = APIRouter(prefix="/api/v1", tags=["matching"])
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Limit = Annotated[int, Query(ge=1, le=service.MAX_MATCHES)]
 
 
-class MatchCreate(Strict):
-    proposal_id: int = Field(ge=1)
-    vacancy_id: int = Field(ge=1)
-    state: MatchState
+def _shape(result: dict[str, Any], full: type[Out], count: type[Out]) -> Out:
+    """The ranked view where the service gave the ranked list (by the caller's access)."""
+    return (full if "matches" in result else count).model_validate(result)
 
 
-class MatchUpdate(Strict):
-    state: MatchState
-
-
-class MatchOut(Strict):
-    id: int
-    proposal_id: int
-    vacancy_id: int
-    state: MatchState
-
-
-@router.get("/proposals/{proposal_id}/matches", summary="Vacancies that fit a proposal")
+@router.get("/proposals/{proposal_id}/matches", response_model=ProposalMatches | ProposalFits,
+            summary="Vacancies that fit a proposal")
 def proposal_matches(proposal_id: Id, session: SessionDep, principal: PrincipalDep,
-                     limit: Limit = 50) -> dict[str, Any]:
+                     limit: Limit = 50) -> Any:
     """Public: `{"proposal_id", "fits"}`. Staff of the town: also `matches`, ranked with reasons."""
-    return service.matches_for_proposal(session=session, proposal_id=proposal_id,
-                                        principal=principal, limit=limit)
+    return _shape(service.matches_for_proposal(session=session, proposal_id=proposal_id,
+                                               principal=principal, limit=limit),
+                  ProposalMatches, ProposalFits)
 
 
-@router.get("/vacancies/{vacancy_id}/matches", summary="Published proposals a vacancy fits")
+@router.get("/vacancies/{vacancy_id}/matches", response_model=VacancyMatches | VacancyFits,
+            summary="Published proposals a vacancy fits")
 def vacancy_matches(vacancy_id: Id, session: SessionDep, principal: PrincipalDep,
-                    limit: Limit = 50) -> dict[str, Any]:
+                    limit: Limit = 50) -> Any:
     """Public: `{"vacancy_id", "fits"}`. Staff of the town: also `matches`, ranked with reasons."""
-    return service.matches_for_vacancy(session=session, vacancy_id=vacancy_id,
-                                       principal=principal, limit=limit)
+    return _shape(service.matches_for_vacancy(session=session, vacancy_id=vacancy_id,
+                                              principal=principal, limit=limit),
+                  VacancyMatches, VacancyFits)
 
 
-def _out(match) -> MatchOut:
+def _out(match: Match) -> MatchOut:
     return MatchOut(id=match.id, proposal_id=match.proposal_id, vacancy_id=match.vacancy_id,
                     state=match.state)
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.abuse.http import client_key, rate_limit
 from app.accounts.deps import PrincipalDep, UserDep
+from app.accounts.principal import Principal
 from app.deps import SessionDep
 from app.errors import InvalidInput
 from app.matching import flows as matching_flows
@@ -17,7 +18,14 @@ from app.proposals.models import ProposalStatus
 from app.proposals.schemas import (
     FlagCreate,
     FlagResult,
+    ProposalAuthorStatus,
     ProposalCreate,
+    ProposalList,
+    ProposalModeration,
+    ProposalPublic,
+    ProposalStaff,
+    ProposalSubmitted,
+    ProposalView,
     Rejection,
     SupportCreate,
     SupportResult,
@@ -37,7 +45,17 @@ def fit(session: Session, view: dict[str, Any]) -> dict[str, Any]:
     return matching_flows.with_fit(session=session, view=view)
 
 
-@router.post("", status_code=201, summary="Suggest a use (held for moderation)")
+def shape(view: dict[str, Any]) -> ProposalView:
+    """The view model for the keys the service gave, which it chose by the caller's access."""
+    if "email" in view:
+        return ProposalStaff.model_validate(view)
+    if "hidden" in view:
+        return ProposalModeration.model_validate(view)
+    return ProposalPublic.model_validate(view)
+
+
+@router.post("", status_code=201, response_model=ProposalSubmitted,
+             summary="Suggest a use (held for moderation)")
 def submit_proposal(data: ProposalCreate, request: Request, session: SessionDep) -> Any:
     """Public. Answers with the private `status_url` for the author; keep it."""
     rate_limit(request, session, "proposal", "public_posts_per_hour")
@@ -45,18 +63,19 @@ def submit_proposal(data: ProposalCreate, request: Request, session: SessionDep)
         return JSONResponse({"id": None, "status": "received"}, status_code=202)
     proposal, token = service.submit_proposal(session=session, data=data)
     view = fit(session, service.author_view(session=session, proposal_id=proposal.id))
-    return {**view, "status_token": token, "status_url": STATUS_PATH + token,
-            "status_page": STATUS_PAGE + token}
+    return ProposalSubmitted.model_validate({
+        **view, "status_token": token, "status_url": STATUS_PATH + token,
+        "status_page": STATUS_PAGE + token})
 
 
-@router.get("", summary="List proposals")
+@router.get("", response_model=ProposalList, summary="List proposals")
 def list_proposals(
     session: SessionDep, principal: PrincipalDep,
     municipality: Annotated[str | None, Query(pattern=AGS_PATTERN, description="AGS")] = None,
     status: Annotated[str | None, Query(description="status, or several comma-separated")] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> dict[str, Any]:
+) -> ProposalList:
     """Public: published proposals. Staff of the town: all of theirs (with e-mail and flags)."""
     try:
         statuses = [ProposalStatus(s.strip()) for s in status.split(",")] if status else None
@@ -66,49 +85,54 @@ def list_proposals(
     items = matching_flows.with_fits(session=session, views=service.list_views(
         session=session, principal=principal, ags=municipality, statuses=statuses, limit=limit,
         offset=offset))
-    return {"proposals": items, "limit": limit, "offset": offset}
+    return ProposalList(proposals=[shape(view) for view in items], limit=limit, offset=offset)
 
 
-@router.get("/status/{token}", summary="The author's private status link")
+@router.get("/status/{token}", response_model=ProposalAuthorStatus,
+            summary="The author's private status link")
 def proposal_status(token: Annotated[str, Path(min_length=16, max_length=64)],
-                    session: SessionDep) -> dict[str, Any]:
+                    session: SessionDep) -> ProposalAuthorStatus:
     """Status and, when rejected, the reason; no e-mail."""
-    return service.status_for_token(session=session, token=token)
+    return ProposalAuthorStatus.model_validate(service.status_for_token(session=session, token=token))
 
 
-@router.get("/{proposal_id}", summary="One proposal")
+@router.get("/{proposal_id}", response_model=ProposalView, summary="One proposal")
 def get_proposal(proposal_id: ProposalId, session: SessionDep, principal: PrincipalDep) -> Any:
-    return fit(session, service.get_view(session=session, principal=principal,
-                                         proposal_id=proposal_id))
+    return shape(fit(session, service.get_view(session=session, principal=principal,
+                                               proposal_id=proposal_id)))
 
 
-def _decision(session, principal, proposal_id: int, target: ProposalStatus,
-              reason: str | None = None) -> dict[str, Any]:
+def _decision(session: Session, principal: Principal, proposal_id: int, target: ProposalStatus,
+              reason: str | None = None) -> ProposalStaff:
+    # only staff of the town and admins decide, and they read the author's e-mail
     service.decide(session=session, proposal_id=proposal_id, target=target, actor=principal,
                    reason=reason)
-    return fit(session, service.get_view(session=session, principal=principal,
-                                         proposal_id=proposal_id))
+    return ProposalStaff.model_validate(fit(session, service.get_view(
+        session=session, principal=principal, proposal_id=proposal_id)))
 
 
-@router.post("/{proposal_id}/publish", summary="Publish (or restore after flags)")
-def publish(proposal_id: ProposalId, session: SessionDep, principal: UserDep) -> Any:
+@router.post("/{proposal_id}/publish", response_model=ProposalStaff,
+             summary="Publish (or restore after flags)")
+def publish(proposal_id: ProposalId, session: SessionDep, principal: UserDep) -> ProposalStaff:
     return _decision(session, principal, proposal_id, ProposalStatus.published)
 
 
-@router.post("/{proposal_id}/reject", summary="Reject with a reason for the author")
-def reject(proposal_id: ProposalId, body: Rejection, session: SessionDep, principal: UserDep) -> Any:
+@router.post("/{proposal_id}/reject", response_model=ProposalStaff,
+             summary="Reject with a reason for the author")
+def reject(proposal_id: ProposalId, body: Rejection, session: SessionDep,
+           principal: UserDep) -> ProposalStaff:
     return _decision(session, principal, proposal_id, ProposalStatus.rejected, body.reason)
 
 
-@router.post("/{proposal_id}/withdraw", summary="Withdraw")
+@router.post("/{proposal_id}/withdraw", response_model=ProposalStaff, summary="Withdraw")
 def withdraw(proposal_id: ProposalId, session: SessionDep, principal: UserDep,
-             body: Withdrawal | None = None) -> Any:
+             body: Withdrawal | None = None) -> ProposalStaff:
     return _decision(session, principal, proposal_id, ProposalStatus.withdrawn,
                      body.reason if body else None)
 
 
-@router.post("/{proposal_id}/realise", summary="Mark realised")
-def realise(proposal_id: ProposalId, session: SessionDep, principal: UserDep) -> Any:
+@router.post("/{proposal_id}/realise", response_model=ProposalStaff, summary="Mark realised")
+def realise(proposal_id: ProposalId, session: SessionDep, principal: UserDep) -> ProposalStaff:
     return _decision(session, principal, proposal_id, ProposalStatus.realised)
 
 

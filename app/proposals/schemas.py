@@ -1,13 +1,23 @@
-"""Proposal API schemas (stable public names, see docs/participation.md)."""
+"""Proposal API schemas (stable public names, see docs/participation.md).
+
+A proposal is read in one of three views, by audience (app.accounts.policy): ``ProposalPublic``
+for everybody, ``ProposalModeration`` adding the moderation state (the working group, and staff
+and admins), ``ProposalStaff`` adding the author's e-mail (staff of the town and admins). Each
+view has exactly its keys, so no private key ever appears, not even as ``null``, for a caller
+who may not see it.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
 
 from geojson_pydantic import Point, Polygon
 from pydantic import Field, model_validator
 
 from app.abuse.schemas import PublicPost
-from app.proposals.models import Category, Duration, FlagReason
-from app.schemas import AGS_PATTERN, Email, Strict
+from app.proposals.models import Category, Duration, FlagReason, ProposalStatus
+from app.schemas import AGS_PATTERN, Email, Out, Strict
 
 MAX_RADIUS_M = 10_000
 
@@ -73,3 +83,106 @@ class FlagCreate(PublicPost):
 class FlagResult(Strict):
     proposal_id: int
     received: bool = True
+
+
+# The views list their keys in the order the service writes them (fits_count last, added by the
+# matching flow), so a body reads as before the routes declared models.
+class _PublicFields(Out):
+    id: int
+    municipality: str = Field(description="AGS")
+    title: str
+    description: str
+    category: Category
+    min_area_m2: float | None
+    max_area_m2: float | None
+    needs_ground_floor: bool
+    needs_shop_window: bool
+    needs_step_free: bool
+    duration: Duration
+    max_rent_eur_m2: float | None
+    vacancy_id: int | None
+    area: dict[str, Any] | None = Field(description="GeoJSON Polygon (WGS84)")
+    location: dict[str, Any] | None = Field(description="GeoJSON Point (WGS84)")
+    radius_m: int | None
+    display_name: str | None
+    status: ProposalStatus
+    support_count: int
+    created_at: datetime
+    published_at: datetime | None
+
+
+class _ModerationFields(_PublicFields):
+    hidden: bool = Field(description="hidden by flags until staff decide")
+    open_flags: int
+    rejection_reason: str | None
+    decided_at: datetime | None
+
+
+class _StaffFields(_ModerationFields):
+    email: str | None = Field(description="private; null when the author left none")
+
+
+FitsCount = Annotated[int, Field(description="published vacancies passing the hard filters")]
+
+
+class ProposalPublic(_PublicFields):
+    """What everybody reads of a proposal."""
+
+    fits_count: FitsCount
+
+
+class ProposalModeration(_ModerationFields):
+    """The working group's view: with the moderation state, without the author's e-mail."""
+
+    fits_count: FitsCount
+
+
+class ProposalStaff(_StaffFields):
+    """Staff of the town and admins: also the author's e-mail (personal data)."""
+
+    fits_count: FitsCount
+
+
+# the most specific first; each view forbids the others' keys, so exactly one fits a body
+ProposalView = ProposalStaff | ProposalModeration | ProposalPublic
+
+
+class ProposalList(Out):
+    proposals: list[ProposalView]
+    limit: int
+    offset: int
+
+
+class ProposalSubmitted(ProposalPublic):
+    """The author's answer: the public view and the private status link (shown only here)."""
+
+    status_token: str
+    status_url: str
+    status_page: str
+
+
+class ProposalAuthorStatus(Out):
+    """What the author's status link shows: no e-mail, no other private field."""
+
+    id: int
+    title: str
+    status: ProposalStatus
+    rejection_reason: str | None
+    support_count: int
+    hidden: bool
+    created_at: datetime
+    published_at: datetime | None
+    decided_at: datetime | None
+
+
+class FlagOut(Out):
+    reason: FlagReason
+    comment: str | None
+    created_at: datetime
+
+
+class ProposalFlagged(_StaffFields):
+    """A published proposal with open flags, in the review queue (staff of the town, admins)."""
+
+    flags: list[FlagOut]
+    fits_count: FitsCount

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from geojson_pydantic import Point
 from pydantic import Field, model_validator
 
 from app.abuse.schemas import PublicPost
-from app.schemas import AGS_PATTERN, Email, Strict
+from app.schemas import AGS_PATTERN, Email, Out, Strict
 from app.vacancies.lifecycle import VacancyStatus
 
 DUPLICATE_RADIUS_M = 30
@@ -67,3 +68,18 @@ class ReportDecision(Strict):
     status: VacancyStatus
     version: int
     rejection_reason: str | None = None
+
+
+class ReportForReview(Out):
+    """An open report in the staff review queue, with the reporter's contact (private)."""
+
+    id: int
+    location: dict[str, Any] = Field(description="GeoJSON Point (WGS84)")
+    address: str | None
+    description: str | None
+    hint: str | None
+    email: str | None = Field(description="private; null when the reporter left none")
+    consent: bool
+    created_at: datetime
+    version: int
+    duplicates: list[Duplicate]

@@ -12,6 +12,7 @@ from app.scoring import flows
 from app.vacancies import reports
 from app.vacancies.lifecycle import VacancyStatus
 from app.vacancies.report_schemas import (
+    Duplicate,
     DuplicateList,
     ReportConfirm,
     ReportCreate,
@@ -30,18 +31,21 @@ def duplicates(
     lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False)],
 ) -> DuplicateList:
     """Ask before reporting: "is it one of these?" Open reports come without their text."""
-    return DuplicateList(duplicates=reports.find_duplicates(session=session, lon=lon, lat=lat))
+    found = reports.find_duplicates(session=session, lon=lon, lat=lat)
+    return DuplicateList(duplicates=[Duplicate.model_validate(d) for d in found])
 
 
 @router.post("", status_code=201, response_model=ReportCreated, summary="Report an empty shop")
-def submit_report(report: ReportCreate, request: Request, session: SessionDep):
+def submit_report(report: ReportCreate, request: Request,
+                  session: SessionDep) -> ReportCreated | JSONResponse:
     """Public. Lands as status `reported`, invisible until staff confirm it."""
     rate_limit(request, session, "report", "public_posts_per_hour")
     if report.is_bot:
         return JSONResponse({"id": None, "status": "received", "municipality": None,
                              "duplicates": []}, status_code=202)
     vacancy, town, found = flows.submit_report(session=session, report=report)
-    return ReportCreated(id=vacancy.id, status="reported", municipality=town.ags, duplicates=found)
+    return ReportCreated(id=vacancy.id, status="reported", municipality=town.ags,
+                         duplicates=[Duplicate.model_validate(d) for d in found])
 
 
 @router.post("/{report_id}/confirm", response_model=ReportDecision, summary="Confirm a report")

@@ -6,15 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from app import geo
 from app.accounts.deps import PrincipalDep, UserDep
+from app.accounts.principal import Principal
 from app.deps import SessionDep
 from app.errors import BadRequest, PreconditionRequired
 from app.responses import raw_geojson
 from app.scoring import flows
 from app.vacancies import query, service
-from app.vacancies.schemas import History, VacancyCreate, VacancyUpdate
+from app.vacancies.schemas import History, HistoryEntry, VacancyCreate, VacancyUpdate
 
 router = APIRouter(prefix="/api/v1/vacancies", tags=["vacancies"])
 CrsQuery = Annotated[
@@ -37,7 +39,8 @@ def parse_if_match(value: str | None) -> int | None:
     return int(tag)
 
 
-def _feature_response(session, principal, vacancy_id: int, status_code: int = 200) -> Response:
+def _feature_response(session: Session, principal: Principal, vacancy_id: int,
+                      status_code: int = 200) -> Response:
     body, version = query.get_geojson(session=session, principal=principal, vacancy_id=vacancy_id)
     headers = {"ETag": etag(version)}
     if status_code == 201:
@@ -104,4 +107,4 @@ def update_vacancy(
 def vacancy_history(vacancy_id: int, session: SessionDep, principal: UserDep) -> History:
     """Who changed which field when, old → new; private values only for staff of the town."""
     entries = service.history(session=session, vacancy_id=vacancy_id, actor=principal)
-    return History(vacancy_id=vacancy_id, entries=entries)
+    return History(vacancy_id=vacancy_id, entries=[HistoryEntry.model_validate(e) for e in entries])

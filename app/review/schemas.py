@@ -1,0 +1,28 @@
+"""Review API schemas: the staff review queue of a town and erasing a person's data."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from app.proposals.schemas import ProposalFlagged, ProposalStaff
+from app.schemas import Email, Out, Strict
+from app.vacancies.report_schemas import ReportForReview
+
+
+class EraseRequest(Strict):
+    email: Email
+
+
+class ErasureResult(Out):
+    report_contacts_deleted: int
+    proposal_contacts_deleted: int
+    display_names_cleared: int
+
+
+class ReviewQueue(Out):
+    """Only staff of the town and admins read it, so every proposal carries the author's e-mail."""
+
+    municipality: str = Field(description="AGS")
+    reports: list[ReportForReview]
+    pending_proposals: list[ProposalStaff]
+    flagged_proposals: list[ProposalFlagged]
