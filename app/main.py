@@ -25,7 +25,7 @@ from app.labels import TABLES as LABEL_TABLES
 from app.labels import router as labels_router
 from app.maps.router import router as pages_router
 from app.matching.router import router as matching_router
-from app.middleware import BodyGuardMiddleware
+from app.middleware import BodyGuardMiddleware, SecurityHeadersMiddleware
 from app.municipalities.router import router as municipalities_router
 from app.proposals.router import pages as proposal_pages
 from app.proposals.router import router as proposals_router
@@ -136,13 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=settings.session_max_age_s, same_site="lax", https_only=settings.cookie_secure,
     )
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    app.add_middleware(SecurityHeadersMiddleware)
 
     for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
                    reports_router, proposals_router, matching_router, review_router,

@@ -83,6 +83,18 @@ def test_list_filters_and_pages(client, users):
     assert in_box.json()["numberMatched"] == 1
 
 
+def test_number_matched_is_honest_on_every_page(client, users):
+    # the count runs only when a page is full or past the end; every branch gives the total
+    schmoelln = bearer(users.token("staff", SCHMOELLN))
+    for i in range(5):
+        create(client, schmoelln, lon=CENTRES[SCHMOELLN][0] + i * 0.0002)
+    for limit, offset, returned in [(10, 0, 5), (5, 0, 5), (2, 0, 2), (2, 4, 1), (10, 10, 0),
+                                    (3, 5, 0)]:
+        body = client.get(URL, params={"limit": limit, "offset": offset}).json()
+        assert (body["numberMatched"], body["numberReturned"]) == (5, returned), (limit, offset)
+        assert len(body["features"]) == returned
+
+
 @pytest.mark.parametrize("params, field", [
     ({"bbox": "1,2,3"}, "bbox"),
     ({"bbox": "12,51,11,50"}, "bbox"),
