@@ -52,4 +52,7 @@ def psycopg_connection(conn: Connection) -> psycopg.Connection[Any]:
 
 @lru_cache(maxsize=8)
 def make_engine(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # hide_parameters: an error's text (logged, printed) never carries the statement's values,
+    # which include owner contacts, internal notes and citizens' e-mails
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                         hide_parameters=True)

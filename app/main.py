@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -100,6 +101,28 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error_response(request, 409, {
             "detail": f"conflicts with stored data (constraint {constraint})", "code": "conflict",
         })
+
+    @app.exception_handler(DBAPIError)
+    def database_error(request: Request, exc: DBAPIError) -> Response:
+        _log_database_error(request, exc)
+        if isinstance(exc, DataError):  # SQLSTATE class 22: a value the column cannot take
+            return _error_response(request, 422, {
+                "detail": "a value is out of range or not valid for the database",
+                "code": "invalid_input"})
+        if isinstance(exc, OperationalError):
+            return _error_response(request, 503, {
+                "detail": "the database is not available", "code": "unavailable"})
+        return _error_response(request, 500, {"detail": "internal error", "code": "internal_error"})
+
+
+def _log_database_error(request: Request, exc: DBAPIError) -> None:
+    """Where it failed and PostgreSQL's error class, never the message: besides the statement's
+    parameters (hidden by the engine) PostgreSQL's own text can quote values ("Failing row
+    contains (...)", 'invalid input syntax for type integer: "..."')."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("database error on %s %s: %s (SQLSTATE %s)\n%s", request.method, request.url.path,
+              type(exc.orig).__name__, sqlstate, frames)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

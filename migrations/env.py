@@ -36,7 +36,7 @@ else:
         with context.begin_transaction():
             context.run_migrations()
     else:
-        engine = create_engine(_url())
+        engine = create_engine(_url(), hide_parameters=True)
         with engine.connect() as connection:
             context.configure(connection=connection, target_metadata=target_metadata, **GEO_KW)
             with context.begin_transaction():
