@@ -85,28 +85,44 @@ def transform(geom: BaseGeometry, source: int, target: int = WGS84) -> BaseGeome
     return shapely.transform(geom, transformer(source, target).transform, interleaved=False)
 
 
-def _positions(coordinates: Any) -> Iterable[Any]:
-    if isinstance(coordinates, list | tuple) and coordinates and isinstance(
-        coordinates[0], int | float
-    ):
-        yield coordinates
-    elif isinstance(coordinates, list | tuple):
-        for item in coordinates:
-            yield from _positions(item)
+# GeoJSON nests coordinates at most 4 levels deep (MultiPolygon); deeper input is refused before
+# anything recurses into it (a core area nested 900 levels deep overflowed the stack)
+MAX_COORDINATE_DEPTH = 4
+
+
+def _positions(coordinates: Any) -> Iterable[list[Any]]:
+    """Every position (innermost list) of a GeoJSON coordinates member, without recursion."""
+    stack: list[tuple[Any, int]] = [(coordinates, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, list | tuple):
+            continue
+        if depth >= MAX_COORDINATE_DEPTH or any(not isinstance(v, list | tuple) for v in item):
+            yield list(item)
+        else:
+            stack.extend((child, depth + 1) for child in reversed(item))
+
+
+def _number(value: Any) -> bool:
+    # "12.35" and true are not coordinates, whatever Python or pydantic would make of them
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def check_finite(geometry: dict[str, Any], field: str) -> None:
     for position in _positions(geometry.get("coordinates")):
-        if not all(isinstance(v, int | float) and math.isfinite(v) for v in position):
+        if not all(_number(v) for v in position):
             raise InvalidGeometry(
-                f"coordinates must be finite numbers, got {list(position)!r}", field=field
+                f"coordinates must be finite numbers, got {position[:3]!r}"[:200], field=field
             )
 
 
 def geometry_from_geojson(
     geometry: dict[str, Any], *, field: str, epsg: int = WGS84, types: tuple[str, ...] = ()
 ) -> BaseGeometry:
-    """A valid, non-empty shapely geometry in WGS84 from a GeoJSON geometry in ``epsg``."""
+    """A valid, non-empty, 2D shapely geometry in WGS84 from a GeoJSON geometry in ``epsg``.
+
+    A third coordinate (height, as GIS exports often write it) is accepted and dropped: the
+    register is 2D, and PostGIS refuses a 3D value in a 2D column."""
     if types and geometry.get("type") not in types:
         raise InvalidGeometry(
             f"geometry type must be {' or '.join(types)}, got {geometry.get('type')!r}", field=field
@@ -118,6 +134,8 @@ def geometry_from_geojson(
         raise InvalidGeometry(f"not a GeoJSON geometry: {exc}", field=field) from exc
     if geom.is_empty:
         raise InvalidGeometry("geometry is empty", field=field)
+    if geom.has_z:
+        geom = shapely.force_2d(geom)
     if not geom.is_valid:
         raise InvalidGeometry(f"invalid geometry: {explain_validity(geom)}", field=field)
     geom = transform(geom, epsg, WGS84)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 # Amtlicher Gemeindeschlüssel: 8 digits (Land, Regierungsbezirk, Kreis, Gemeinde)
 AGS_PATTERN = r"^[0-9]{8}$"
@@ -18,12 +18,48 @@ EMAIL_PATTERN = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
 
 AGS = Annotated[str, Field(pattern=AGS_PATTERN, description="AGS (8 digits)")]
 Email = Annotated[str, Field(max_length=320, pattern=EMAIL_PATTERN), AfterValidator(str.lower)]
+# a path id beyond PostgreSQL's integer is refused before it reaches a query
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# the deepest legitimate body, a Feature with a MultiPolygon, nests 7 levels; far deeper ones
+# would exhaust the stack in the geometry code (RecursionError)
+MAX_DEPTH = 32
+
+
+def check_raw(value: Any) -> None:
+    """Refuses, anywhere in a decoded JSON body: a NUL character (PostgreSQL text cannot hold
+    one), nesting deeper than MAX_DEPTH, and coordinates that are not plain numbers (pydantic
+    would read "12.35" as 12.35). Iterative, so a deep body cannot exhaust the stack here."""
+    stack: list[tuple[Any, int, bool]] = [(value, 0, False)]
+    while stack:
+        item, depth, in_coordinates = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ValueError("text must not contain NUL characters (\\u0000)")
+            if in_coordinates:
+                raise ValueError("coordinates must be numbers, not text")
+        elif isinstance(item, bool) and in_coordinates:
+            raise ValueError("coordinates must be numbers, not true/false")
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                stack.append((key, depth + 1, False))
+                stack.append((child, depth + 1, in_coordinates or key == "coordinates"))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, depth + 1, in_coordinates) for child in item)
 
 
 class Strict(BaseModel):
-    """Request bodies: unknown keys, NaN and infinity are refused; text is stripped."""
+    """Request bodies: unknown keys, NaN and infinity are refused; text is stripped; NUL
+    characters, absurd nesting and text coordinates are refused (check_raw)."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_raw(cls, data: Any) -> Any:
+        check_raw(data)
+        return data
 
 
 class Out(BaseModel):

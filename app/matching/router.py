@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from app.accounts.deps import PrincipalDep, UserDep
 from app.deps import SessionDep
@@ -17,10 +17,9 @@ from app.matching.schemas import (
     VacancyFits,
     VacancyMatches,
 )
-from app.schemas import Out
+from app.schemas import Id, Out
 
 router = APIRouter(prefix="/api/v1", tags=["matching"])
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Limit = Annotated[int, Query(ge=1, le=service.MAX_MATCHES)]
 
 

@@ -26,7 +26,7 @@ def list_municipalities(
     q: Annotated[str | None, Query(max_length=100, description="part of the name")] = None,
     geometry: Annotated[Literal["centre", "boundary"], Query()] = "centre",
     limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> MunicipalityCollection:
     """Centre points by default; ``geometry=boundary`` gives simplified boundaries for maps."""
     return MunicipalityCollection.model_validate(service.list_geojson(

@@ -9,17 +9,16 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from geojson_pydantic import MultiPolygon, Polygon
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from app.schemas import CRSMember, Out
+from app.schemas import CRSMember, Out, Strict
 
 GeoJSONGeometry = dict[str, Any]
 
 
-class CoreAreaIn(BaseModel):
+class CoreAreaIn(Strict):
     """A GeoJSON Polygon/MultiPolygon, or a Feature with one; ``null`` geometry clears it."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     type: Literal["Feature", "Polygon", "MultiPolygon"]
     geometry: Polygon | MultiPolygon | None = None
     coordinates: Any = None

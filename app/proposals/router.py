@@ -31,12 +31,12 @@ from app.proposals.schemas import (
     SupportResult,
     Withdrawal,
 )
-from app.schemas import AGS_PATTERN
+from app.schemas import AGS_PATTERN, Id
 from app.templating import render
 
 router = APIRouter(prefix="/api/v1/proposals", tags=["proposals"])
 pages = APIRouter(include_in_schema=False)
-ProposalId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ProposalId = Id
 STATUS_PATH = "/api/v1/proposals/status/"
 STATUS_PAGE = "/vorschlaege/status/"
 

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from app.abuse.http import rate_limit
 from app.accounts.deps import UserDep
 from app.deps import SessionDep
+from app.schemas import Id
 from app.scoring import flows
 from app.vacancies import reports
 from app.vacancies.lifecycle import VacancyStatus
@@ -49,7 +50,7 @@ def submit_report(report: ReportCreate, request: Request,
 
 
 @router.post("/{report_id}/confirm", response_model=ReportDecision, summary="Confirm a report")
-def confirm_report(report_id: int, session: SessionDep, principal: UserDep,
+def confirm_report(report_id: Id, session: SessionDep, principal: UserDep,
                    body: ReportConfirm | None = None) -> ReportDecision:
     """Staff of the town: the report becomes a `vacant` (default) or `threatened` vacancy."""
     status = VacancyStatus((body or ReportConfirm()).status)
@@ -59,7 +60,7 @@ def confirm_report(report_id: int, session: SessionDep, principal: UserDep,
 
 
 @router.post("/{report_id}/reject", response_model=ReportDecision, summary="Reject a report")
-def reject_report(report_id: int, body: ReportReject, session: SessionDep,
+def reject_report(report_id: Id, body: ReportReject, session: SessionDep,
                   principal: UserDep) -> ReportDecision:
     """Staff of the town, with a reason; the record stays (status `rejected`) for the history."""
     vacancy = flows.reject_report(session=session, vacancy_id=report_id, reason=body.reason,

@@ -14,6 +14,7 @@ from app.accounts.principal import Principal
 from app.deps import SessionDep
 from app.errors import BadRequest, PreconditionRequired
 from app.responses import raw_geojson
+from app.schemas import Id
 from app.scoring import flows
 from app.vacancies import query, service
 from app.vacancies.schemas import History, HistoryEntry, VacancyCreate, VacancyUpdate
@@ -81,14 +82,14 @@ def create_vacancy(
 
 
 @router.get("/{vacancy_id}", summary="One vacancy as a GeoJSON Feature")
-def get_vacancy(vacancy_id: int, session: SessionDep, principal: PrincipalDep) -> Response:
+def get_vacancy(vacancy_id: Id, session: SessionDep, principal: PrincipalDep) -> Response:
     """The ETag header carries the version to send back in If-Match when editing."""
     return _feature_response(session, principal, vacancy_id)
 
 
 @router.patch("/{vacancy_id}", summary="Change some facts of a vacancy")
 def update_vacancy(
-    vacancy_id: int, changes: VacancyUpdate, session: SessionDep, principal: UserDep,
+    vacancy_id: Id, changes: VacancyUpdate, session: SessionDep, principal: UserDep,
     if_match: Annotated[str | None, Header()] = None, crs: CrsQuery = None,
 ) -> Response:
     """Needs If-Match (or properties.version); a stale version gives 409 and changes nothing."""
@@ -104,7 +105,7 @@ def update_vacancy(
 
 
 @router.get("/{vacancy_id}/history", response_model=History, summary="Change history")
-def vacancy_history(vacancy_id: int, session: SessionDep, principal: UserDep) -> History:
+def vacancy_history(vacancy_id: Id, session: SessionDep, principal: UserDep) -> History:
     """Who changed which field when, old → new; private values only for staff of the town."""
     entries = service.history(session=session, vacancy_id=vacancy_id, actor=principal)
     return History(vacancy_id=vacancy_id, entries=[HistoryEntry.model_validate(e) for e in entries])
