@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from tests.helpers.participation import (
     SECRET_EMAIL,
+    new_vacancy,
     point,
     proposal_body,
     published,
@@ -186,3 +187,29 @@ def test_deeply_nested_body(client, staff, depth):
     report = client.post("/api/v1/reports", **_json({**report_body(), "extra": "NESTED"},
                                                      _nested(depth)))
     assert report.status_code in (400, 422), report.text
+
+
+# --- smaller (item 13) -------------------------------------------------------------------------
+
+def test_like_wildcards_match_literally(client):
+    everything = client.get("/api/v1/municipalities", params={"q": "%%%_"})
+    assert everything.status_code == 200
+    assert everything.json()["features"] == []
+    named = client.get("/api/v1/municipalities", params={"q": "Schmöll"}).json()["features"]
+    assert [f["properties"]["ags"] for f in named] == [SCHMOELLN]
+
+
+def test_arabic_indic_digits_are_no_ags(client):
+    response = client.get("/api/v1/vacancies", params={"municipality": "١٦٠٧٧٠٤٣"})
+    assert response.status_code in (400, 422), response.text
+
+
+def test_no_match_for_a_pending_idea(client, users, session):
+    token = users.token("staff", SCHMOELLN)
+    vacancy = new_vacancy(client, token)
+    pending = client.post("/api/v1/proposals", json=proposal_body(vacancy_id=vacancy)).json()
+    response = client.post("/api/v1/matches", headers={"Authorization": f"Bearer {token}"}, json={
+        "proposal_id": pending["id"], "vacancy_id": vacancy, "state": "contacted"})
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "proposal_id"
+    assert _count(session, "proposal_match") == 0

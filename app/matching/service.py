@@ -20,7 +20,7 @@ from app.errors import ForbiddenTransition, InvalidInput, NotFound
 from app.matching import rules
 from app.matching.models import Match, MatchState
 from app.proposals import service as proposals_service
-from app.proposals.models import Proposal
+from app.proposals.models import Proposal, ProposalStatus
 from app.vacancies import query as vacancy_query
 from app.vacancies.models import Vacancy
 
@@ -222,6 +222,12 @@ def record_state(*, session: Session, proposal_id: int, vacancy_id: int, state: 
                  principal: Principal) -> Match:
     """Create or move the review state of a pair; a new pair must pass the hard filters."""
     _check_staff(session, vacancy_id, principal)
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound(f"no proposal {proposal_id}", field="proposal_id")
+    if proposal.status != ProposalStatus.published:
+        # a pending idea is not public yet: nobody may act on it as if it were
+        raise InvalidInput(f"proposal {proposal_id} is not published", field="proposal_id")
     match = session.scalar(select(Match).where(Match.proposal_id == proposal_id,
                                                Match.vacancy_id == vacancy_id).with_for_update())
     if match is None:

@@ -55,6 +55,11 @@ _PROPERTIES = """
 """
 
 
+def _like_literal(value: str) -> str:
+    """``value`` matched literally by LIKE/ILIKE (default escape character: backslash)."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def list_geojson(
     *, session: Session, q: str | None, with_boundary: bool, limit: int, offset: int
 ) -> dict[str, Any]:
@@ -64,7 +69,7 @@ def list_geojson(
         if with_boundary else "ST_AsGeoJSON(m.centre, 6)::json"
     )
     where = "WHERE m.name ILIKE :q" if q else ""
-    params = {"q": f"%{q}%", "limit": limit, "offset": offset}
+    params = {"q": f"%{_like_literal(q)}%" if q else None, "limit": limit, "offset": offset}
     matched = session.execute(text(f"SELECT count(*) FROM municipality m {where}"), params).scalar()
     features = session.execute(text(f"""
         SELECT coalesce(json_agg(page.feature ORDER BY page.ags), '[]')::text FROM (

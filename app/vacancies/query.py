@@ -59,7 +59,7 @@ def parse_statuses(value: str | None) -> list[VacancyStatus] | None:
 def parse_municipalities(value: str | None) -> list[str] | None:
     """``municipality=16053000,16077043`` → AGS list."""
     agss = _split(value)
-    if not all(len(a) == 8 and a.isdigit() for a in agss):
+    if not all(len(a) == 8 and a.isascii() and a.isdigit() for a in agss):
         raise InvalidInput("municipality must be 8-digit AGS values, comma-separated",
                            field="municipality")
     return agss or None
