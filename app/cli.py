@@ -67,6 +67,14 @@ def session_scope(url: str) -> Iterator[Session]:
         yield session
 
 
+def forwarded_allow_ips(settings: Settings) -> str:
+    """uvicorn believes X-Forwarded-For/-Proto from LEERSTAND_TRUSTED_PROXIES only: its own
+    default (127.0.0.1, or FORWARDED_ALLOW_IPS) would let any local client pick its address.
+    It resolves the client the same way as ``app.abuse.forwarded``, so the app, resolving again,
+    gets the same answer; this is for the scheme and the access log."""
+    return ",".join(str(network) for network in settings.trusted_proxies)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -83,7 +91,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         )
         print(f"Leerstand läuft auf http://{args.host}:{args.port}  (Strg+C beendet)", flush=True)
         uvicorn.run(create_app(app_settings), host=args.host, port=args.port,
-                    log_level=settings.log_level.lower(), proxy_headers=True)
+                    log_level=settings.log_level.lower(),
+                    proxy_headers=bool(settings.trusted_proxies),
+                    forwarded_allow_ips=forwarded_allow_ips(settings))
     return 0
 
 

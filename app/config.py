@@ -1,13 +1,17 @@
 """Settings from the environment (prefix ``LEERSTAND_``), one class for the whole service."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 INSECURE_SECRETS = {"", "changeme", "change-me", "secret", "leerstand"}
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Settings(BaseSettings):
@@ -35,6 +39,16 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     login_attempts_per_hour: int = Field(
         default=30, ge=1, description="Login form submissions per client and hour (then 429)."
+    )
+    login_attempts_per_email_per_hour: int = Field(
+        default=30, ge=1,
+        description="Login form submissions for one e-mail address per hour, from any client "
+        "(then 429): rotating addresses does not buy more guesses at one account.",
+    )
+    trusted_proxies: Annotated[tuple[IPNetwork, ...], NoDecode] = Field(
+        default=(),
+        description="Comma-separated IPs/CIDRs of the reverse proxies whose X-Forwarded-For is "
+        "believed. Unset: none; the client is the TCP peer and X-Forwarded-For is ignored.",
     )
     flag_threshold: int = Field(
         default=3, ge=1, le=1000,
@@ -67,6 +81,20 @@ class Settings(BaseSettings):
         if not value.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
             raise ValueError("LEERSTAND_DATABASE_URL must be a PostgreSQL URL (PostGIS required)")
         return value.replace("postgres://", "postgresql://", 1)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        if isinstance(value, list | tuple):
+            try:
+                return tuple(ipaddress.ip_network(str(item).strip(), strict=False)
+                             for item in value)
+            except ValueError as error:
+                raise ValueError(f"LEERSTAND_TRUSTED_PROXIES: {error} (expected comma-separated "
+                                 "IP addresses or CIDR networks, e.g. 172.18.0.2,10.0.0.0/8)") from error
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> "Settings":

@@ -38,6 +38,8 @@ def login(
         raise Forbidden("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu.")
     # counted before checking, and kept on failure (the 401 page commits): slows password guessing
     rate_limit(request, session, "login", "login_attempts_per_hour")
+    rate_limit(request, session, "login_email", "login_attempts_per_email_per_hour",
+               subject=email.strip().lower())
     user = service.authenticate_password(session=session, email=email, password=password)
     if user is None:
         return render(request, "login.html", status_code=401, next=_safe_next(next), email=email,
