@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.accounts import passwords
 from app.accounts.models import ApiToken, Role, User
 from app.errors import Conflict, InvalidInput, NotFound
 from app.municipalities import service as municipality_service
@@ -30,8 +31,9 @@ def normalise_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    if len(password) < 10:
-        raise InvalidInput("password must be at least 10 characters", field="password")
+    problem = passwords.password_problem(password)
+    if problem:
+        raise InvalidInput(problem, field="password")
     return _hasher.hash(password)
 
 
