@@ -1,4 +1,4 @@
-"""Login pages (cookie session with CSRF-protected forms) and who-am-I for the API."""
+"""Login pages (server-side sessions, CSRF-protected forms) and who-am-I for the API."""
 
 from typing import Annotated
 
@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.abuse.http import rate_limit
 from app.accounts import service
-from app.accounts.deps import PrincipalDep, csrf_valid
+from app.accounts.deps import SESSION_ID, PrincipalDep, cookie_session_id, csrf_valid
 from app.accounts.schemas import Me
 from app.deps import SessionDep
 from app.errors import Forbidden
@@ -42,16 +42,23 @@ def login(
     if user is None:
         return render(request, "login.html", status_code=401, next=_safe_next(next), email=email,
                       error="E-Mail-Adresse oder Passwort ist falsch.")
-    request.session.clear()  # a fresh session (and CSRF token) at every login
-    request.session["uid"] = user.id
-    request.session["email"] = user.email  # signed cookie of that same user, for the header
+    old = cookie_session_id(request)
+    if old:
+        service.end_session(session=session, session_id=old)
+    request.session.clear()  # a fresh session id (and CSRF token) at every login
+    request.session[SESSION_ID] = service.start_session(
+        session=session, user=user, max_age_s=request.app.state.settings.session_max_age_s)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/abmelden", include_in_schema=False)
-def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+def logout(request: Request, session: SessionDep,
+           csrf_token: Annotated[str, Form()] = "") -> Response:
     if not csrf_valid(request, csrf_token):
         raise Forbidden("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu.")
+    session_id = cookie_session_id(request)
+    if session_id:  # ended on the server: a copy of the cookie is worth nothing from now on
+        service.end_session(session=session, session_id=session_id)
     request.session.clear()
     return RedirectResponse("/", status_code=303)
 

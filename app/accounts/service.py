@@ -11,12 +11,12 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import URL, Engine, create_engine, func, or_, select, text, update
+from sqlalchemy import URL, Engine, create_engine, delete, func, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.accounts import passwords
-from app.accounts.models import ApiToken, Role, User
+from app.accounts.models import ApiToken, Role, User, UserSession
 from app.database import Base
 from app.errors import Conflict, InvalidInput, NotFound
 from app.municipalities import service as municipality_service
@@ -75,7 +75,16 @@ def get_user_by_email(*, session: Session, email: str) -> User:
 
 
 def set_password(*, session: Session, user: User, password: str) -> None:
+    """A new password also ends every page login of the user (whoever knew the old one)."""
     user.password_hash = hash_password(password)
+    end_user_sessions(session=session, user_id=user.id)
+
+
+def disable_user(*, session: Session, user: User) -> None:
+    """The user can no longer log in; their sessions end and their API tokens are refused at once
+    (kept, not revoked, so the list still shows what the user had)."""
+    user.is_active = False
+    end_user_sessions(session=session, user_id=user.id)
 
 
 def authenticate_password(*, session: Session, email: str, password: str) -> User | None:
@@ -113,6 +122,46 @@ def authenticate_token(*, session: Session, token: str) -> User | None:
     _record_use(session=session, model=ApiToken, column="last_used_at",
                 row_id=row.ApiToken.id, last=row.ApiToken.last_used_at)
     return row.User
+
+
+def start_session(*, session: Session, user: User, max_age_s: int) -> str:
+    """A new page login; returns the random id for the cookie (stored only as its hash)."""
+    session_id = secrets.token_urlsafe(32)
+    # the user's ended sessions are of no further use: drop them while we are here
+    session.execute(delete(UserSession).where(
+        UserSession.user_id == user.id,
+        or_(UserSession.revoked_at.is_not(None), UserSession.expires_at < func.now())))
+    session.add(UserSession(user_id=user.id, token_hash=_digest(session_id),
+                            expires_at=datetime.now(UTC) + timedelta(seconds=max_age_s)))
+    session.flush()
+    return session_id
+
+
+def user_for_session(*, session: Session, session_id: str) -> User | None:
+    """The active user of a live (not ended, not expired) page login, else None."""
+    row = session.execute(
+        select(UserSession, User)
+        .join(User, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _digest(session_id), UserSession.revoked_at.is_(None),
+               UserSession.expires_at > func.now(), User.is_active)
+    ).first()
+    if row is None:
+        return None
+    _record_use(session=session, model=UserSession, column="last_seen_at",
+                row_id=row.UserSession.id, last=row.UserSession.last_seen_at)
+    return row.User
+
+
+def end_session(*, session: Session, session_id: str) -> None:
+    session.execute(update(UserSession).where(
+        UserSession.token_hash == _digest(session_id), UserSession.revoked_at.is_(None),
+    ).values(revoked_at=func.now()))
+
+
+def end_user_sessions(*, session: Session, user_id: int) -> None:
+    session.execute(update(UserSession).where(
+        UserSession.user_id == user_id, UserSession.revoked_at.is_(None),
+    ).values(revoked_at=func.now()))
 
 
 @lru_cache(maxsize=8)
