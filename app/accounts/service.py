@@ -85,6 +85,7 @@ def disable_user(*, session: Session, user: User) -> None:
     (kept, not revoked, so the list still shows what the user had)."""
     user.is_active = False
     end_user_sessions(session=session, user_id=user.id)
+    session.flush()
 
 
 def authenticate_password(*, session: Session, email: str, password: str) -> User | None:
@@ -109,6 +110,35 @@ def create_token(*, session: Session, user: User, label: str | None = None) -> s
     session.add(ApiToken(user=user, token_hash=_digest(token), label=label))
     session.flush()
     return token
+
+
+def list_tokens(*, session: Session, user_id: int | None = None) -> list[ApiToken]:
+    """API tokens, newest first; those of one user when ``user_id`` is given."""
+    query = select(ApiToken).order_by(ApiToken.id.desc())
+    if user_id is not None:
+        query = query.where(ApiToken.user_id == user_id)
+    return list(session.scalars(query))
+
+
+def get_token(*, session: Session, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    if token is None:
+        raise NotFound(f"no API token with id {token_id}", field="token_id")
+    return token
+
+
+def revoke_token(*, session: Session, token: ApiToken) -> None:
+    """Refused from the next request on; revoking twice keeps the first time."""
+    if token.revoked_at is None:
+        token.revoked_at = datetime.now(UTC)
+        session.flush()
+
+
+def get_user(*, session: Session, user_id: int) -> User:
+    user = session.get(User, user_id) if 0 < user_id < 2**31 else None
+    if user is None:
+        raise NotFound(f"no user with id {user_id}", field="user_id")
+    return user
 
 
 def authenticate_token(*, session: Session, token: str) -> User | None:
