@@ -153,6 +153,42 @@ def cmd_tokens_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_users_disable(args: argparse.Namespace, settings: Settings) -> int:
+    from app.accounts import service
+
+    with database(settings) as url, session_scope(url) as session:
+        user = service.get_user_by_email(session=session, email=args.email)
+        service.disable_user(session=session, user=user)
+        print(f"user {user.id} disabled: no login; sessions ended, API tokens refused")
+    return 0
+
+
+def cmd_tokens_list(args: argparse.Namespace, settings: Settings) -> int:
+    from app.accounts import service
+
+    def when(moment) -> str:
+        return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+    with database(settings) as url, session_scope(url) as session:
+        user_id = service.get_user_by_email(session=session, email=args.email).id if args.email else None
+        tokens = service.list_tokens(session=session, user_id=user_id)
+        print("id\tuser\tcreated\tlast used\trevoked\tlabel")
+        for token in tokens:
+            print(f"{token.id}\t{token.user.email}\t{when(token.created_at)}\t"
+                  f"{when(token.last_used_at)}\t{when(token.revoked_at)}\t{token.label or ''}")
+    return 0
+
+
+def cmd_tokens_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from app.accounts import service
+
+    with database(settings) as url, session_scope(url) as session:
+        token = service.get_token(session=session, token_id=args.id)
+        service.revoke_token(session=session, token=token)
+        print(f"token {token.id} revoked")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from app import demo, migrate
 
@@ -217,12 +253,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--municipality", metavar="AGS", help="8-digit AGS (required for staff)")
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
 
+    p = add("disable", cmd_users_disable, "disable a user: no login, their sessions end and their "
+            "API tokens are refused at once", users_sub)
+    p.add_argument("--email", required=True)
+
     tokens = sub.add_parser("tokens", help="API tokens")
     tokens_sub = tokens.add_subparsers(dest="action", required=True, metavar="ACTION")
     p = add("create", cmd_tokens_create, "create an API token for a user and print it (once)",
             tokens_sub)
     p.add_argument("--email", required=True)
     p.add_argument("--label", help="what the token is for")
+    p = add("list", cmd_tokens_list, "list API tokens (never the tokens themselves)", tokens_sub)
+    p.add_argument("--email", help="only this user's tokens")
+    p = add("revoke", cmd_tokens_revoke, "revoke an API token by its id (see tokens list)",
+            tokens_sub)
+    p.add_argument("id", type=int, help="token id")
 
     p = add("demo", cmd_demo, "load the demo: real boundaries of Schmölln, Schmalkalden and "
             "Jena with a fictional sample of vacancies, and demo accounts")

@@ -10,9 +10,9 @@ templates = Jinja2Templates(directory=str(PROJECT_DIR / "app" / "templates"))
 
 
 def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
-    from app.accounts.deps import csrf_token
+    from app.accounts.deps import csrf_token, page_email
 
-    email = request.session.get("email")
+    email = page_email(request)
     context.setdefault("user", {"email": email} if email else None)
     return templates.TemplateResponse(
         request, name, {"csrf": csrf_token(request), **context}, status_code=status_code

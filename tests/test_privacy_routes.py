@@ -444,6 +444,7 @@ ROUTES: dict[str, Build] = {
     "/api/v1/scoring-profile/default": urls("/api/v1/scoring-profile/default"),
     "/anmelden": urls("/anmelden", "/anmelden?next=/verwaltung/16077043"),
     "/api/v1/me": urls("/api/v1/me"),
+    "/api/v1/tokens": urls("/api/v1/tokens"),
     "/": urls("/"),
     "/ueber": urls("/ueber"),
     "/favicon.ico": urls("/favicon.ico"),

@@ -1,4 +1,8 @@
-"""Request authentication: a bearer API token, or the signed session cookie of the pages."""
+"""Request authentication: a bearer API token, or the session cookie of the pages.
+
+The cookie (signed by Starlette's SessionMiddleware, readable by its holder) carries only a random
+session id and the CSRF token; who is logged in is looked up in ``user_session`` on every request,
+so logout, a new password or disabling the user end the session at once."""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from app.accounts import service
 from app.accounts.models import User
@@ -15,6 +21,7 @@ from app.errors import Forbidden, Unauthenticated
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_HEADER = "x-csrf-token"
+SESSION_ID = "sid"
 
 
 def principal_for(user: User, *, via_cookie: bool = False) -> Principal:
@@ -38,7 +45,39 @@ def csrf_valid(request: Request, submitted: str | None) -> bool:
     return bool(expected and submitted and secrets.compare_digest(expected, submitted))
 
 
+def cookie_session_id(request: Request) -> str | None:
+    value = request.session.get(SESSION_ID)
+    return value if isinstance(value, str) and value else None
+
+
+def _cookie_user(request: Request, session: Session) -> User | None:
+    session_id = cookie_session_id(request)
+    if session_id is None:
+        return None
+    return service.user_for_session(session=session, session_id=session_id)
+
+
 def get_principal(request: Request, session: SessionDep) -> Principal:
+    principal = _principal(request, session)
+    request.state.principal = principal  # for the page header (app.templating)
+    return principal
+
+
+def page_email(request: Request) -> str | None:
+    """The e-mail of the logged-in page user, for the header of a page; looked up in a short
+    session of its own on pages whose route does not authenticate."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None and cookie_session_id(request):
+        try:
+            with request.app.state.session_factory() as session, session.begin():
+                user = _cookie_user(request, session)
+        except SQLAlchemyError:  # an error page while the database is down: no name, no 500
+            user = None
+        principal = principal_for(user, via_cookie=True) if user else ANONYMOUS
+    return principal.email if principal is not None and principal.via_cookie else None
+
+
+def _principal(request: Request, session: Session) -> Principal:
     header = request.headers.get("authorization")
     if header:
         scheme, _, token = header.partition(" ")
@@ -48,17 +87,13 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
         if user is None:
             raise Unauthenticated("invalid or revoked API token")
         return principal_for(user)
-    user_id = request.session.get("uid")
-    if user_id:
-        user = session.get(User, user_id)
-        if user is not None and user.is_active:
-            # cookies ride along on cross-site requests; writes must prove they come from our pages
-            if request.method not in SAFE_METHODS and not csrf_valid(
-                request, request.headers.get(CSRF_HEADER)
-            ):
-                raise Forbidden("missing or wrong X-CSRF-Token header for a cookie session")
-            return principal_for(user, via_cookie=True)
-    return ANONYMOUS
+    user = _cookie_user(request, session)
+    if user is None:
+        return ANONYMOUS
+    # cookies ride along on cross-site requests; writes must prove they come from our pages
+    if request.method not in SAFE_METHODS and not csrf_valid(request, request.headers.get(CSRF_HEADER)):
+        raise Forbidden("missing or wrong X-CSRF-Token header for a cookie session")
+    return principal_for(user, via_cookie=True)
 
 
 def require_user(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:

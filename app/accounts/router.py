@@ -1,16 +1,17 @@
-"""Login pages (cookie session with CSRF-protected forms) and who-am-I for the API."""
+"""Login pages (server-side sessions, CSRF-protected forms), who-am-I, and revoking API tokens and
+disabling users (admins; everyone their own tokens)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.abuse.http import rate_limit
-from app.accounts import service
-from app.accounts.deps import PrincipalDep, csrf_valid
-from app.accounts.schemas import Me
+from app.accounts import policy, service
+from app.accounts.deps import SESSION_ID, PrincipalDep, UserDep, cookie_session_id, csrf_valid
+from app.accounts.schemas import Me, TokenPublic, UserStatus
 from app.deps import SessionDep
-from app.errors import Forbidden
+from app.errors import Forbidden, NotFound
 from app.templating import render
 
 router = APIRouter(tags=["accounts"])
@@ -44,16 +45,23 @@ def login(
     if user is None:
         return render(request, "login.html", status_code=401, next=_safe_next(next), email=email,
                       error="E-Mail-Adresse oder Passwort ist falsch.")
-    request.session.clear()  # a fresh session (and CSRF token) at every login
-    request.session["uid"] = user.id
-    request.session["email"] = user.email  # signed cookie of that same user, for the header
+    old = cookie_session_id(request)
+    if old:
+        service.end_session(session=session, session_id=old)
+    request.session.clear()  # a fresh session id (and CSRF token) at every login
+    request.session[SESSION_ID] = service.start_session(
+        session=session, user=user, max_age_s=request.app.state.settings.session_max_age_s)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/abmelden", include_in_schema=False)
-def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+def logout(request: Request, session: SessionDep,
+           csrf_token: Annotated[str, Form()] = "") -> Response:
     if not csrf_valid(request, csrf_token):
         raise Forbidden("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu.")
+    session_id = cookie_session_id(request)
+    if session_id:  # ended on the server: a copy of the cookie is worth nothing from now on
+        service.end_session(session=session, session_id=session_id)
     request.session.clear()
     return RedirectResponse("/", status_code=303)
 
@@ -63,3 +71,42 @@ def me(principal: PrincipalDep) -> Me:
     return Me(authenticated=principal.authenticated, email=principal.email,
               role=principal.role.value if principal.role else None,
               municipality_id=principal.municipality_id)
+
+
+# PostgreSQL integer ids: a larger number is no id of ours (404 territory, but never a 500)
+DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("/api/v1/tokens", response_model=list[TokenPublic],
+            summary="API tokens: an admin's of anyone (or of ?user=id), everyone else's own")
+def list_tokens(
+    principal: UserDep, session: SessionDep,
+    user: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="user id")] = None,
+) -> list[TokenPublic]:
+    if not policy.is_admin(principal):
+        if user is not None and user != principal.user_id:
+            raise Forbidden("only admins see other users' API tokens")
+        user = principal.user_id
+    tokens = service.list_tokens(session=session, user_id=user)
+    return [TokenPublic.model_validate(token) for token in tokens]
+
+
+@router.delete("/api/v1/tokens/{token_id}", response_model=TokenPublic,
+               summary="Revoke an API token (admins any, everyone else their own)")
+def revoke_token(token_id: DbId, principal: UserDep, session: SessionDep) -> TokenPublic:
+    token = service.get_token(session=session, token_id=token_id)
+    if not policy.is_admin(principal) and token.user_id != principal.user_id:
+        # as if it did not exist: ids of other users' tokens tell nothing
+        raise NotFound(f"no API token with id {token_id}", field="token_id")
+    service.revoke_token(session=session, token=token)
+    return TokenPublic.model_validate(token)
+
+
+@router.post("/api/v1/users/{user_id}/disable", response_model=UserStatus,
+             summary="Disable a user: no login, sessions and API tokens refused at once (admins)")
+def disable_user(user_id: DbId, principal: UserDep, session: SessionDep) -> UserStatus:
+    if not policy.is_admin(principal):
+        raise Forbidden("only admins disable users")
+    user = service.get_user(session=session, user_id=user_id)
+    service.disable_user(session=session, user=user)
+    return UserStatus(id=user.id, is_active=user.is_active)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
 
 
 class Me(BaseModel):
@@ -12,3 +14,21 @@ class Me(BaseModel):
     email: str | None
     role: str | None
     municipality_id: int | None
+
+
+class TokenPublic(BaseModel):
+    """An API token as listed: never the token itself (only its hash is stored)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    label: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class UserStatus(BaseModel):
+    id: int
+    is_active: bool

@@ -32,7 +32,7 @@ def test_bad_emails(session, email):
 
 
 def test_short_password_refused(session):
-    with pytest.raises(InvalidInput, match="10 characters"):
+    with pytest.raises(InvalidInput, match="mindestens 12 Zeichen"):
         service.create_user(session=session, email="a@example.org", role=Role.admin,
                             password="kurz")
 
