@@ -9,11 +9,13 @@ back to ``runuser -u postgres`` with the folder handed to that account.
 
 from __future__ import annotations
 
+import grp
 import logging
 import os
 import pwd
 import secrets
 import shutil
+import stat
 import subprocess
 import time
 from dataclasses import dataclass
@@ -62,6 +64,28 @@ def _can_unshare() -> bool:
         return False
 
 
+def _check_reachable(data_dir: Path, account: pwd.struct_passwd) -> None:
+    """Without user namespaces PostgreSQL runs as the ``postgres`` account, which must be able
+    to enter every folder above the data folder; say which one it cannot, and the fix, rather
+    than let initdb fail with "Permission denied" on a file it cannot name the reason for."""
+    groups = {account.pw_gid} | {g.gr_gid for g in grp.getgrall() if account.pw_name in g.gr_mem}
+    for folder in reversed(data_dir.resolve().parents):
+        info = folder.stat()
+        if info.st_uid == account.pw_uid:
+            allowed = info.st_mode & stat.S_IXUSR
+        elif info.st_gid in groups:
+            allowed = info.st_mode & stat.S_IXGRP
+        else:
+            allowed = info.st_mode & stat.S_IXOTH
+        if not allowed:
+            raise EmbeddedPostgresError(
+                f"User namespaces are not available here, so PostgreSQL has to run as the "
+                f"'{account.pw_name}' account, and that account cannot enter {folder} (mode "
+                f"{stat.filemode(info.st_mode)}). Set LEERSTAND_DATA_DIR to a folder it can "
+                f"reach (e.g. /var/lib/leerstand), or let it pass: chmod o+x {folder}"
+            )
+
+
 @dataclass
 class EmbeddedPostgres:
     data_dir: Path
@@ -86,6 +110,7 @@ class EmbeddedPostgres:
         pg = pwd.getpwnam(SUPERUSER)
         if _can_unshare():
             return ["unshare", "--user", f"--map-user={pg.pw_uid}", f"--map-group={pg.pw_gid}"]
+        _check_reachable(self.data_dir, pg)
         for path in (self.data_dir, *self.data_dir.rglob("*")):
             os.chown(path, pg.pw_uid, pg.pw_gid)
         return ["runuser", "-u", SUPERUSER, "--"]

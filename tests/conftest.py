@@ -5,6 +5,7 @@ cloned from it for every test."""
 from __future__ import annotations
 
 import itertools
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,16 @@ from tests.helpers.users import Users, bearer
 
 TEMPLATE = "leerstand_template"
 _counter = itertools.count()
+
+
+@pytest.fixture
+def cluster_home() -> Iterator[Path]:
+    """A folder for a cluster of a test's own. Not pytest's tmp_path: that lies below a 0700
+    folder, which the postgres account cannot enter where clusters run through runuser."""
+    home = Path(tempfile.mkdtemp(prefix="leerstand-test-"))
+    home.chmod(0o711)
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -95,10 +95,10 @@ def test_demo_is_fictional_and_idempotent(run, session, client, capsys):
     assert "schmoelln@demo.invalid" in out
 
 
-def test_serve_with_embedded_cluster_survives_restart(tmp_path):
+def test_serve_with_embedded_cluster_survives_restart(cluster_home):
     """`leerstand serve` without a database URL: private cluster, migrations, data persists,
     and the cluster is stopped on exit."""
-    env = {**os.environ, "LEERSTAND_DATA_DIR": str(tmp_path / "data"),
+    env = {**os.environ, "LEERSTAND_DATA_DIR": str(cluster_home / "data"),
            "LEERSTAND_EMBEDDED_PORT": str(free_port()), "LEERSTAND_DATABASE_URL": "",
            "LEERSTAND_SECRET_KEY": ""}
     port = free_port()
@@ -126,14 +126,14 @@ def test_serve_with_embedded_cluster_survives_restart(tmp_path):
             output = proc.communicate(timeout=60)[0].decode()
         assert proc.returncode == 0, output
         assert "embedded PostgreSQL stopped" in output
-        assert not (tmp_path / "data" / "pg" / "postmaster.pid").exists()
+        assert not (cluster_home / "data" / "pg" / "postmaster.pid").exists()
 
     serve_once()
     serve_once()
     # the user made before the first start is still there after two restarts
     from app.embedded import EmbeddedPostgres, find_pg_bin
 
-    cluster = EmbeddedPostgres(tmp_path / "data", int(env["LEERSTAND_EMBEDDED_PORT"]),
+    cluster = EmbeddedPostgres(cluster_home / "data", int(env["LEERSTAND_EMBEDDED_PORT"]),
                                find_pg_bin())
     cluster.start()
     try:
