@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -20,6 +20,19 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of a PostGIS database. Unset: the embedded private cluster.",
+    )
+    read_database_url: str | None = Field(
+        default=None,
+        description="URL of a streaming replica of that database. Set: map lists, exports, OGC "
+        "and statistics read from it, except right after the caller's own write.",
+    )
+    read_after_write_s: int = Field(
+        default=10, ge=0, le=3600,
+        description="Seconds after a user's write during which their reads go to the primary.",
+    )
+    replica_max_lag_s: float = Field(
+        default=5, ge=0, le=3600,
+        description="A replica further behind than this (or unreachable) is not read from.",
     )
     data_dir: Path = Field(
         default=PROJECT_DIR / ".data",
@@ -73,13 +86,14 @@ class Settings(BaseSettings):
         description="Attribution HTML shown with the base map.",
     )
 
-    @field_validator("database_url")
+    @field_validator("database_url", "read_database_url")
     @classmethod
-    def _postgres_only(cls, value: str | None) -> str | None:
+    def _postgres_only(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None or value == "":
             return None
         if not value.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
-            raise ValueError("LEERSTAND_DATABASE_URL must be a PostgreSQL URL (PostGIS required)")
+            raise ValueError(f"LEERSTAND_{str(info.field_name).upper()} must be a PostgreSQL URL "
+                             "(PostGIS required)")
         return value.replace("postgres://", "postgresql://", 1)
 
     @field_validator("trusted_proxies", mode="before")
@@ -97,7 +111,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_default_secrets(self) -> "Settings":
+    def _secrets_and_urls(self) -> "Settings":
         if self.database_url and (self.secret_key or "").strip().lower() in INSECURE_SECRETS:
             raise ValueError(
                 "LEERSTAND_SECRET_KEY must be set to a long random value when "
@@ -106,6 +120,9 @@ class Settings(BaseSettings):
             )
         if self.secret_key is not None and 0 < len(self.secret_key) < 32:
             raise ValueError("LEERSTAND_SECRET_KEY must be at least 32 characters")
+        if self.read_database_url and not self.database_url:
+            raise ValueError("LEERSTAND_READ_DATABASE_URL needs LEERSTAND_DATABASE_URL: a replica "
+                             "of the embedded cluster is not supported")
         return self
 
     @property

@@ -30,6 +30,7 @@ from app.middleware import BodyGuardMiddleware, SecurityHeadersMiddleware
 from app.municipalities.router import router as municipalities_router
 from app.proposals.router import pages as proposal_pages
 from app.proposals.router import router as proposals_router
+from app.replica import Replica
 from app.review.router import router as review_router
 from app.scoring.router import router as scoring_router
 from app.statistics.router import router as statistics_router
@@ -132,11 +133,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if not settings.secret_key:
         raise RuntimeError("create_app needs LEERSTAND_SECRET_KEY")
     engine = make_engine(settings.database_url)
+    replica = (Replica(make_engine(settings.read_database_url), max_lag_s=settings.replica_max_lag_s)
+               if settings.read_database_url else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
         engine.dispose()
+        if replica is not None:
+            replica.engine.dispose()
 
     app = FastAPI(
         title="Leerstand API",
@@ -147,6 +152,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
+    app.state.replica = replica
+    app.state.read_session_factory = replica and sessionmaker(replica.engine,
+                                                              expire_on_commit=False)
 
     install_error_handlers(app)
     # public writes get tight limits; file uploads may exceed the JSON limit, but are still cut

@@ -7,9 +7,12 @@ so logout, a new password or disabling the user end the session at once."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -63,6 +66,31 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
     return principal
 
 
+def _reads_from_replica(request: Request) -> bool:
+    """Routed reads go to the replica unless there is none, it is unusable (down, lagging), or
+    the caller wrote within ``read_after_write_s`` — so people see their own changes."""
+    replica = request.app.state.replica
+    return (replica is not None and not getattr(request.state, "recent_writer", False)
+            and replica.usable())
+
+
+def get_read_session(request: Request, principal: Annotated[Principal, Depends(get_principal)],
+                     session: SessionDep) -> Iterator[Session]:
+    """The session of a read-only route: the replica's, or the request's own on the primary."""
+    if not _reads_from_replica(request):
+        yield session
+        return
+    with request.app.state.read_session_factory() as replica_session:
+        yield replica_session
+
+
+def get_read_engine(request: Request,
+                    principal: Annotated[Principal, Depends(get_principal)]) -> Engine:
+    """The engine a streamed read (exports) takes its own connection from."""
+    state = request.app.state
+    return state.replica.engine if _reads_from_replica(request) else state.engine
+
+
 def page_email(request: Request) -> str | None:
     """The e-mail of the logged-in page user, for the header of a page; looked up in a short
     session of its own on pages whose route does not authenticate."""
@@ -86,6 +114,7 @@ def _principal(request: Request, session: Session) -> Principal:
         user = service.authenticate_token(session=session, token=token.strip())
         if user is None:
             raise Unauthenticated("invalid or revoked API token")
+        _note_writes(request, session, user)
         return principal_for(user)
     user = _cookie_user(request, session)
     if user is None:
@@ -93,7 +122,20 @@ def _principal(request: Request, session: Session) -> Principal:
     # cookies ride along on cross-site requests; writes must prove they come from our pages
     if request.method not in SAFE_METHODS and not csrf_valid(request, request.headers.get(CSRF_HEADER)):
         raise Forbidden("missing or wrong X-CSRF-Token header for a cookie session")
+    _note_writes(request, session, user)
     return principal_for(user, via_cookie=True)
+
+
+def _note_writes(request: Request, session: Session, user: User) -> None:
+    """Writers read from the primary for a while (with a replica configured): their writes are
+    recorded, and a recent one sends this request's reads there."""
+    if request.app.state.replica is None:
+        return
+    if request.method not in SAFE_METHODS:
+        service.record_write(session=session, user=user)
+    window = timedelta(seconds=request.app.state.settings.read_after_write_s)
+    request.state.recent_writer = (request.method not in SAFE_METHODS or (
+        user.last_write_at is not None and user.last_write_at > datetime.now(UTC) - window))
 
 
 def require_user(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
@@ -104,3 +146,6 @@ def require_user(principal: Annotated[Principal, Depends(get_principal)]) -> Pri
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 UserDep = Annotated[Principal, Depends(require_user)]
+# read-only routes (map lists, exports, OGC, statistics): a replica when configured and usable
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+ReadEngineDep = Annotated[Engine, Depends(get_read_engine)]

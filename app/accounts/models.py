@@ -35,6 +35,8 @@ class User(Base):
     )
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # reads shortly after a write go to the primary (app.replica), so the writer sees it
+    last_write_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     municipality: Mapped[Municipality | None] = relationship(lazy="joined")
 

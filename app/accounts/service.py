@@ -25,6 +25,7 @@ TOKEN_PREFIX = "lst_"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # last use of a token or session is recorded at most this often: enough to see what is in use
 USE_RECORD_INTERVAL = timedelta(minutes=1)
+WRITE_RECORD_INTERVAL = timedelta(seconds=1)
 log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
 # verifying against this keeps the timing of "no such user" equal to "wrong password"
@@ -149,8 +150,8 @@ def authenticate_token(*, session: Session, token: str) -> User | None:
     ).first()
     if row is None:
         return None
-    _record_use(session=session, model=ApiToken, column="last_used_at",
-                row_id=row.ApiToken.id, last=row.ApiToken.last_used_at)
+    _record_time(session=session, model=ApiToken, column="last_used_at",
+                 row_id=row.ApiToken.id, last=row.ApiToken.last_used_at)
     return row.User
 
 
@@ -177,8 +178,8 @@ def user_for_session(*, session: Session, session_id: str) -> User | None:
     ).first()
     if row is None:
         return None
-    _record_use(session=session, model=UserSession, column="last_seen_at",
-                row_id=row.UserSession.id, last=row.UserSession.last_seen_at)
+    _record_time(session=session, model=UserSession, column="last_seen_at",
+                 row_id=row.UserSession.id, last=row.UserSession.last_seen_at)
     return row.User
 
 
@@ -202,20 +203,28 @@ def _bookkeeping_engine(url: URL) -> Engine:
                          isolation_level="AUTOCOMMIT")
 
 
-def _record_use(*, session: Session, model: type[Base], column: str, row_id: int,
-                last: datetime | None) -> None:
-    """Set ``column`` to now, at most once a minute, in a transaction of its own that never waits.
+def record_write(*, session: Session, user: User) -> None:
+    """Note that the user is writing (at most once a second), before the write commits: their
+    reads of the next moments go to the primary. A write that then fails costs only that."""
+    _record_time(session=session, model=User, column="last_write_at", row_id=user.id,
+                 last=user.last_write_at, interval=WRITE_RECORD_INTERVAL)
+
+
+def _record_time(*, session: Session, model: type[Base], column: str, row_id: int,
+                 last: datetime | None, interval: timedelta = USE_RECORD_INTERVAL) -> None:
+    """Set ``column`` to now, at most once per ``interval``, in a transaction of its own that
+    never waits.
 
     In the request's transaction the row lock would be held until that request commits, so every
     other request with the same token queued behind a long import (GET /api/v1/me took 5.17 s
     during a 6.6 s import). Here it commits at once, and a row locked by someone else is skipped
-    (SKIP LOCKED): a missed update of a last-use time loses nothing that matters.
+    (SKIP LOCKED): that someone is setting the same time.
     """
-    if last is not None and last > datetime.now(UTC) - USE_RECORD_INTERVAL:
+    if last is not None and last > datetime.now(UTC) - interval:
         return
     table = model.__table__
     due = or_(table.c[column].is_(None),
-              table.c[column] < func.now() - text(f"interval '{USE_RECORD_INTERVAL.seconds} seconds'"))
+              table.c[column] < func.now() - text(f"interval '{interval.total_seconds()} seconds'"))
     free = select(table.c.id).where(table.c.id == row_id, due).with_for_update(skip_locked=True)
     statement = update(model).where(table.c.id.in_(free.scalar_subquery())).values(
         {column: func.now()})

@@ -9,8 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.accounts.deps import PrincipalDep
-from app.deps import SessionDep
+from app.accounts.deps import PrincipalDep, ReadSessionDep
 from app.exchange import ogc
 from app.exchange.schemas import Collection, Collections, Conformance, LandingPage
 from app.responses import GEOJSON_MEDIA_TYPE
@@ -95,7 +94,7 @@ def _check_collection(collection_id: str) -> None:
 
 @router.get("/collections", response_model=Collections, response_model_exclude_unset=True,
             summary="The feature collections")
-def collections(request: Request, session: SessionDep) -> Response | dict[str, Any]:
+def collections(request: Request, session: ReadSessionDep) -> Response | dict[str, Any]:
     """vacancies, municipalities and published proposals."""
     bbox = ogc.extent(session=session)
     base = f"{_base(request)}/collections"
@@ -107,7 +106,7 @@ def collections(request: Request, session: SessionDep) -> Response | dict[str, A
 
 @router.get("/collections/{collection_id}", response_model=Collection,
             response_model_exclude_unset=True, summary="One feature collection")
-def collection(collection_id: str, request: Request, session: SessionDep) -> Response | dict[str, Any]:
+def collection(collection_id: str, request: Request, session: ReadSessionDep) -> Response | dict[str, Any]:
     _check_collection(collection_id)
     body = _collection(request, collection_id, ogc.extent(session=session))
     return _document(request, body, body["title"])
@@ -141,7 +140,7 @@ def _html(request: Request, title: str, doc: dict[str, Any], features: list[dict
 
 
 @router.get("/collections/{collection_id}/items", summary="Features of a collection")
-def items(collection_id: str, request: Request, session: SessionDep,
+def items(collection_id: str, request: Request, session: ReadSessionDep,
           principal: PrincipalDep) -> Response:
     """bbox, bbox-crs, crs, limit (1–10,000, default 100), offset, datetime (last update),
     status and municipality (vacancies), municipality (proposals), f=json|html.
@@ -168,7 +167,7 @@ def items(collection_id: str, request: Request, session: SessionDep,
 
 
 @router.get("/collections/{collection_id}/items/{fid}", summary="One feature")
-def item(collection_id: str, fid: str, request: Request, session: SessionDep,
+def item(collection_id: str, fid: str, request: Request, session: ReadSessionDep,
          principal: PrincipalDep) -> Response:
     _check_collection(collection_id)
     query = _query(request)

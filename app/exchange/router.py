@@ -9,11 +9,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, UploadFile
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
-from app.accounts.deps import PrincipalDep, UserDep
+from app.accounts.deps import PrincipalDep, ReadEngineDep, UserDep
 from app.deps import SessionDep
 from app.exchange import export, fields, import_service
 from app.exchange.schemas import ExportSchema, ImportReportOut
@@ -64,25 +64,25 @@ def export_schema() -> ExportSchema:
 
 
 @router.get("/vacancies.geojson", summary="Vacancies as RFC 7946 GeoJSON (streamed)")
-def export_geojson(request: Request, query: ExportQueryDep) -> StreamingResponse:
+def export_geojson(engine: ReadEngineDep, query: ExportQueryDep) -> StreamingResponse:
     """WGS84 lon/lat, no `crs` member; built by PostgreSQL and streamed in chunks."""
-    return StreamingResponse(export.stream_geojson(request.app.state.engine, query),
+    return StreamingResponse(export.stream_geojson(engine, query),
                              media_type=GEOJSON_MEDIA_TYPE,
                              headers=_attachment("leerstand-vacancies.geojson"))
 
 
 @router.get("/vacancies.csv", summary="Vacancies as CSV with lon, lat and WKT (streamed)")
-def export_csv(request: Request, query: ExportQueryDep) -> StreamingResponse:
+def export_csv(engine: ReadEngineDep, query: ExportQueryDep) -> StreamingResponse:
     """Comma-separated, UTF-8, header row; timestamps in UTC."""
-    return StreamingResponse(export.stream_csv(request.app.state.engine, query),
+    return StreamingResponse(export.stream_csv(engine, query),
                              media_type="text/csv; charset=utf-8",
                              headers=_attachment("leerstand-vacancies.csv"))
 
 
 @router.get("/vacancies.gpkg", summary="Vacancies as GeoPackage 1.3 (layer `vacancies`)")
-def export_gpkg(request: Request, query: ExportQueryDep) -> FileResponse:
+def export_gpkg(engine: ReadEngineDep, query: ExportQueryDep) -> FileResponse:
     """EPSG:4326 points; GeoPackage 1.3 so that older QGIS/GDAL open it without warnings."""
-    path = export.gpkg_file(request.app.state.engine, query)
+    path = export.gpkg_file(engine, query)
     return FileResponse(path, media_type="application/geopackage+sqlite3",
                         headers=_attachment("leerstand-vacancies.gpkg"),
                         background=BackgroundTask(os.unlink, path))

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from app.accounts.deps import PrincipalDep, UserDep
+from app.accounts.deps import PrincipalDep, ReadSessionDep, UserDep
 from app.deps import SessionDep
 from app.schemas import AGS_PATTERN, Id
 from app.scoring import service
@@ -18,7 +18,7 @@ AgsPath = Annotated[
 
 @router.get("/vacancies/{vacancy_id}/score", response_model=ScoreOut,
             summary="Interim and permanent score of a vacancy with the full breakdown")
-def vacancy_score(vacancy_id: Id, session: SessionDep, principal: PrincipalDep) -> Any:
+def vacancy_score(vacancy_id: Id, session: ReadSessionDep, principal: PrincipalDep) -> Any:
     """Each criterion with the fact used, points, weight and contribution; missing facts listed."""
     return service.breakdown(session=session, principal=principal, vacancy_id=vacancy_id)
 

@@ -5,8 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from app.accounts.deps import PrincipalDep
-from app.deps import SessionDep
+from app.accounts.deps import PrincipalDep, ReadSessionDep
 from app.responses import raw_geojson
 from app.statistics import service
 
@@ -15,7 +14,7 @@ router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"])
 
 @router.get("/municipalities", summary="Vacancy counts per municipality (FeatureCollection)")
 def municipality_statistics(
-    session: SessionDep, principal: PrincipalDep,
+    session: ReadSessionDep, principal: PrincipalDep,
     geometry: Annotated[Literal["boundary", "none"], Query()] = "boundary",
 ) -> Response:
     """Municipalities with vacancies: `counts` by status, `total`, `active` (threatened, vacant,

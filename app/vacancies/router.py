@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app import geo
-from app.accounts.deps import PrincipalDep, UserDep
+from app.accounts.deps import PrincipalDep, ReadSessionDep, UserDep
 from app.accounts.principal import Principal
 from app.deps import SessionDep
 from app.errors import BadRequest, PreconditionRequired
@@ -51,7 +51,7 @@ def _feature_response(session: Session, principal: Principal, vacancy_id: int,
 
 @router.get("", summary="List vacancies as a GeoJSON FeatureCollection")
 def list_vacancies(
-    session: SessionDep, principal: PrincipalDep,
+    session: ReadSessionDep, principal: PrincipalDep,
     municipality: Annotated[str | None, Query(description="AGS, or several comma-separated")] = None,
     status: Annotated[str | None, Query(description="status, or several comma-separated")] = None,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS84)")] = None,
@@ -82,7 +82,7 @@ def create_vacancy(
 
 
 @router.get("/{vacancy_id}", summary="One vacancy as a GeoJSON Feature")
-def get_vacancy(vacancy_id: Id, session: SessionDep, principal: PrincipalDep) -> Response:
+def get_vacancy(vacancy_id: Id, session: ReadSessionDep, principal: PrincipalDep) -> Response:
     """The ETag header carries the version to send back in If-Match when editing."""
     return _feature_response(session, principal, vacancy_id)
 
