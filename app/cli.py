@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.config import Settings, get_settings
 from app.errors import DomainError
@@ -90,11 +90,31 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             update={"database_url": url, "secret_key": secret, "cookie_secure": cookie_secure}
         )
         print(f"Leerstand läuft auf http://{args.host}:{args.port}  (Strg+C beendet)", flush=True)
-        uvicorn.run(create_app(app_settings), host=args.host, port=args.port,
-                    log_level=settings.log_level.lower(),
+        if args.workers > 1:
+            # worker processes build their own app from the environment (uvicorn's factory)
+            os.environ.update(settings_environment(app_settings))
+            target: Any = "app.main:create_app"
+        else:
+            target = create_app(app_settings)
+        uvicorn.run(target, factory=args.workers > 1, workers=args.workers,
+                    host=args.host, port=args.port, log_level=settings.log_level.lower(),
                     proxy_headers=bool(settings.trusted_proxies),
                     forwarded_allow_ips=forwarded_allow_ips(settings))
     return 0
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """What ``leerstand serve`` decided at start (the embedded cluster's URL, the generated
+    secret, cookie security) as environment variables, for worker processes."""
+    return {"LEERSTAND_DATABASE_URL": settings.database_url or "",
+            "LEERSTAND_SECRET_KEY": settings.secret_key or "",
+            "LEERSTAND_COOKIE_SECURE": "true" if settings.cookie_secure else "false"}
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise argparse.ArgumentTypeError(f"expected a number from 1 to 64, got {value!r}")
+    return int(value)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -231,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--no-migrate", action="store_true", help="do not apply migrations on start")
+    p.add_argument("--workers", type=_positive, default=1,
+                   help="worker processes (default 1; about one per CPU core)")
 
     p = add("migrate", cmd_migrate, "apply database migrations (Alembic)")
     p.add_argument("revision", nargs="?", default="heads", help="target revision (default heads)")

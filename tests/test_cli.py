@@ -15,7 +15,7 @@ from app import cli
 from app.accounts.models import ApiToken, User
 from app.config import Settings
 from app.vacancies.models import Vacancy
-from tests.helpers.server import free_port
+from tests.helpers.server import free_port, leerstand_serve
 from tests.helpers.users import bearer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,3 +143,36 @@ def test_serve_with_embedded_cluster_survives_restart(cluster_home):
             assert conn.execute("SELECT email FROM app_user").fetchall() == [("a@example.org",)]
     finally:
         cluster.stop()
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()]
+
+
+def test_serve_with_workers(database_url, tmp_path):
+    """`leerstand serve --workers 2`: two worker processes answer, built from the settings the
+    main process decided (database URL, secret), and they stop with it."""
+    with leerstand_serve(database_url, tmp_path, "--workers", "2") as url:
+        port = url.rsplit(":", 1)[1]
+        main = next(int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                    and f"--port\x00{port}\x00".encode() in _cmdline(p))
+        workers = [pid for pid in _children(main) if b"spawn_main" in _cmdline(Path(f"/proc/{pid}"))]
+        assert len(workers) == 2
+        with httpx.Client(base_url=url, timeout=10) as client:
+            statuses = {client.get("/api/v1/municipalities/16077043").status_code for _ in range(20)}
+        assert statuses == {200}
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_serve_workers_bad_value(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--workers", "0"])
+    assert "expected a number from 1 to 64" in capsys.readouterr().err
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes() + b"\x00"
+    except OSError:
+        return b""

@@ -34,9 +34,10 @@ class LiveServer:
 
 
 @contextmanager
-def leerstand_serve(database_url: str, workdir: Path, **env: str) -> Iterator[str]:
+def leerstand_serve(database_url: str, workdir: Path, *serve_args: str, **env: str) -> Iterator[str]:
     """``leerstand serve`` as its own process on a free loopback port (no .env: ``workdir`` is a
-    fresh folder); yields its base URL. ``env`` are extra LEERSTAND_* variables."""
+    fresh folder); yields its base URL. ``serve_args`` are extra options (``--workers 2``),
+    ``env`` extra LEERSTAND_* variables."""
     port = free_port()
     environ = {k: v for k, v in os.environ.items()
                if not k.startswith("LEERSTAND_") and k != "FORWARDED_ALLOW_IPS"}
@@ -45,7 +46,7 @@ def leerstand_serve(database_url: str, workdir: Path, **env: str) -> Iterator[st
                    LEERSTAND_LOG_LEVEL="WARNING", **env)
     log = (workdir / "serve.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--port", str(port)],
+        [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--port", str(port), *serve_args],
         cwd=workdir, env=environ, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
