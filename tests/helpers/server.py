@@ -37,6 +37,15 @@ class LiveServer:
 def leerstand_serve(database_url: str, workdir: Path, **env: str) -> Iterator[str]:
     """``leerstand serve`` as its own process on a free loopback port (no .env: ``workdir`` is a
     fresh folder); yields its base URL. ``env`` are extra LEERSTAND_* variables."""
+    with serve_process(database_url, workdir, **env) as (url, _process):
+        yield url
+
+
+@contextmanager
+def serve_process(database_url: str, workdir: Path, **env: str
+                  ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like ``leerstand_serve``, and also yields the process, for tests that signal it; its
+    output is in ``workdir / "serve.log"``."""
     port = free_port()
     environ = {k: v for k, v in os.environ.items()
                if not k.startswith("LEERSTAND_") and k != "FORWARDED_ALLOW_IPS"}
@@ -50,10 +59,11 @@ def leerstand_serve(database_url: str, workdir: Path, **env: str) -> Iterator[st
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process, workdir / "serve.log")
-        yield url
+        yield url, process
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=30)
         log.close()
 
 
