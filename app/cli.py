@@ -18,6 +18,7 @@ from app.config import Settings, get_settings
 from app.errors import DomainError
 
 if TYPE_CHECKING:
+    import uvicorn
     from sqlalchemy.orm import Session
 
 log = logging.getLogger("leerstand")
@@ -90,16 +91,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             update={"database_url": url, "secret_key": secret, "cookie_secure": cookie_secure}
         )
         print(f"Leerstand läuft auf http://{args.host}:{args.port}  (Strg+C beendet)", flush=True)
+        options: dict[str, Any] = {
+            "host": args.host, "port": args.port, "log_level": settings.log_level.lower(),
+            "proxy_headers": bool(settings.trusted_proxies),
+            "forwarded_allow_ips": forwarded_allow_ips(settings),
+            "timeout_graceful_shutdown": settings.shutdown_timeout_s}
         if args.workers > 1:
-            # worker processes build their own app from the environment (uvicorn's factory)
+            # worker processes build their own app from the environment (uvicorn's factory);
+            # uvicorn's supervisor stops them on SIGTERM/SIGINT and returns
             os.environ.update(settings_environment(app_settings))
-            target: Any = "app.main:create_app"
+            uvicorn.run("app.main:create_app", factory=True, workers=args.workers, **options)
         else:
-            target = create_app(app_settings)
-        uvicorn.run(target, factory=args.workers > 1, workers=args.workers,
-                    host=args.host, port=args.port, log_level=settings.log_level.lower(),
-                    proxy_headers=bool(settings.trusted_proxies),
-                    forwarded_allow_ips=forwarded_allow_ips(settings))
+            _server(uvicorn.Config(create_app(app_settings), **options)).run()
     return 0
 
 
@@ -115,6 +118,23 @@ def _positive(value: str) -> int:
     if not value.isdigit() or not 1 <= int(value) <= 64:
         raise argparse.ArgumentTypeError(f"expected a number from 1 to 64, got {value!r}")
     return int(value)
+
+
+def _server(config: uvicorn.Config) -> uvicorn.Server:
+    """uvicorn's server, except that once it has shut down on SIGTERM or SIGINT it returns
+    instead of raising that signal again: SIGTERM's default action would end the process right
+    there, before ``database()`` stops the embedded cluster."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                yield
+                # the signals uvicorn re-raises on leaving; the shutdown they asked for is done
+                self._captured_signals.clear()
+
+    return Server(config)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     session_max_age_s: int = Field(default=8 * 3600, ge=60)
     log_level: str = "INFO"
+    shutdown_timeout_s: int = Field(
+        default=20, ge=1, le=3600,
+        description="On SIGTERM/SIGINT: seconds requests in flight may take to finish; then "
+        "their statements are cancelled and the service exits.",
+    )
     login_attempts_per_hour: int = Field(
         default=30, ge=1, description="Login form submissions per client and hour (then 429)."
     )

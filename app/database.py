@@ -2,13 +2,15 @@
 row count and to the psycopg connection for COPY (the request session dependency is in app.deps,
 so that this module loads no web framework)."""
 
+import threading
+import weakref
 from collections.abc import Mapping
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
 import psycopg
-from sqlalchemy import Enum, Executable, MetaData, create_engine
+from sqlalchemy import Enum, Executable, MetaData, create_engine, event
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -19,6 +21,8 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+CONNECT_TIMEOUT_S = 3
+POOL_TIMEOUT_S = 3
 
 
 class Base(DeclarativeBase):
@@ -53,6 +57,54 @@ def psycopg_connection(conn: Connection) -> psycopg.Connection[Any]:
 @lru_cache(maxsize=8)
 def make_engine(url: str) -> Engine:
     # hide_parameters: an error's text (logged, printed) never carries the statement's values,
-    # which include owner contacts, internal notes and citizens' e-mails
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
-                         hide_parameters=True)
+    # which include owner contacts, internal notes and citizens' e-mails.
+    # With the database unreachable a request must fail fast (503), not hang: connecting gives
+    # up after CONNECT_TIMEOUT_S (a host that drops packets would otherwise take the OS's ~2
+    # minutes), waiting for a free pooled connection after POOL_TIMEOUT_S (default 30 s).
+    # pool_pre_ping replaces connections PostgreSQL dropped, so the service recovers by itself.
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                           pool_timeout=POOL_TIMEOUT_S, hide_parameters=True,
+                           connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+    _IN_USE[engine] = CheckedOut(engine)
+    return engine
+
+
+class CheckedOut:
+    """The psycopg connections an engine has lent out now. Weak: a connection the pool
+    invalidated is checked in without its DB-API connection, and must not stay listed."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._lock = threading.Lock()
+        self._connections: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
+        event.listen(engine, "checkout", self._checkout)
+        event.listen(engine, "checkin", self._checkin)
+
+    def _checkout(self, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        with self._lock:
+            self._connections.add(dbapi_connection)
+
+    def _checkin(self, dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None:
+            with self._lock:
+                self._connections.discard(dbapi_connection)
+
+    def now(self) -> list[psycopg.Connection[Any]]:
+        with self._lock:
+            return list(self._connections)
+
+
+_IN_USE: weakref.WeakKeyDictionary[Engine, CheckedOut] = weakref.WeakKeyDictionary()
+
+
+def cancel_running_statements(engine: Engine) -> int:
+    """Asks PostgreSQL to cancel what the engine's checked-out connections are running; returns
+    how many it asked. For shutting down: a request stuck on a lock holds a worker thread that
+    no task cancellation reaches, and the process cannot exit until that thread returns."""
+    in_use = _IN_USE.get(engine)
+    connections = in_use.now() if in_use else []
+    for connection in connections:
+        try:
+            connection.cancel_safe(timeout=CONNECT_TIMEOUT_S)
+        except psycopg.Error:  # gone already, or the server is unreachable: nothing to cancel
+            pass
+    return len(connections)

@@ -6,18 +6,20 @@ import logging
 import traceback
 from contextlib import asynccontextmanager
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from app.accounts.router import router as accounts_router
 from app.config import PROJECT_DIR, Settings, get_settings
-from app.database import make_engine
+from app.database import cancel_running_statements, make_engine
 from app.errors import DomainError, status_for
 from app.exchange.ogc_router import router as ogc_router
 from app.exchange.router import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, import_router
@@ -45,8 +47,16 @@ PUBLIC_BODY_LIMITS = {"/api/v1/reports": 16 * 1024, "/api/v1/proposals": 64 * 10
 GERMAN_TITLES = {
     401: "Anmeldung erforderlich", 403: "Kein Zugriff", 404: "Seite nicht gefunden",
     405: "Nicht erlaubt", 413: "Anfrage zu groß", 422: "Ungültige Eingabe",
-    429: "Zu viele Anfragen",
+    429: "Zu viele Anfragen", 503: "Vorübergehend nicht erreichbar",
 }
+GERMAN_MESSAGES = {
+    404: "Diese Seite gibt es nicht. Vielleicht ist der Link veraltet.",
+    503: "Die Datenbank ist gerade nicht erreichbar. Bitte versuchen Sie es in ein paar "
+         "Sekunden noch einmal.",
+}
+# seconds a client is asked to wait while the database is unreachable (503)
+RETRY_AFTER_S = 5
+UNAVAILABLE = {"detail": "the database is not available", "code": "unavailable"}
 
 
 def _wants_html(request: Request) -> bool:
@@ -56,13 +66,15 @@ def _wants_html(request: Request) -> bool:
 
 
 def _error_response(request: Request, status: int, body: dict) -> Response:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if _wants_html(request):
-        title = GERMAN_TITLES.get(status, "Fehler")
-        return render(request, "error.html", status_code=status, title=title,
-                      message=body.get("detail") if status != 404 else
-                      "Diese Seite gibt es nicht. Vielleicht ist der Link veraltet.")
-    return JSONResponse(body, status_code=status, headers=headers)
+    retry = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else {}
+    if not _wants_html(request):
+        auth = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+        return JSONResponse(body, status_code=status, headers={**auth, **retry})
+    response = render(request, "error.html", status_code=status,
+                      title=GERMAN_TITLES.get(status, "Fehler"),
+                      message=GERMAN_MESSAGES.get(status, body.get("detail")))
+    response.headers.update(retry)
+    return response
 
 
 def _clean_validation_errors(errors: list[dict]) -> list[dict]:
@@ -110,20 +122,35 @@ def install_error_handlers(app: FastAPI) -> None:
             return _error_response(request, 422, {
                 "detail": "a value is out of range or not valid for the database",
                 "code": "invalid_input"})
-        if isinstance(exc, OperationalError):
-            return _error_response(request, 503, {
-                "detail": "the database is not available", "code": "unavailable"})
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            return _error_response(request, 503, UNAVAILABLE)
+        return _error_response(request, 500, {"detail": "internal error", "code": "internal_error"})
+
+    @app.exception_handler(PoolTimeout)
+    def pool_timeout(request: Request, exc: PoolTimeout) -> Response:
+        log.error("no free database connection for %s %s within the pool timeout",
+                  request.method, request.url.path)
+        return _error_response(request, 503, UNAVAILABLE)
+
+    @app.exception_handler(psycopg.Error)
+    def psycopg_error(request: Request, exc: psycopg.Error) -> Response:
+        # psycopg's own errors, not wrapped by SQLAlchemy: COPY on the raw connection (exports,
+        # imports)
+        _log_database_error(request, exc)
+        if isinstance(exc, psycopg.OperationalError):
+            return _error_response(request, 503, UNAVAILABLE)
         return _error_response(request, 500, {"detail": "internal error", "code": "internal_error"})
 
 
-def _log_database_error(request: Request, exc: DBAPIError) -> None:
+def _log_database_error(request: Request, exc: DBAPIError | psycopg.Error) -> None:
     """Where it failed and PostgreSQL's error class, never the message: besides the statement's
     parameters (hidden by the engine) PostgreSQL's own text can quote values ("Failing row
     contains (...)", 'invalid input syntax for type integer: "..."')."""
-    sqlstate = getattr(exc.orig, "sqlstate", None)
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    sqlstate = getattr(orig, "sqlstate", None)
     frames = "".join(traceback.format_tb(exc.__traceback__))
     log.error("database error on %s %s: %s (SQLSTATE %s)\n%s", request.method, request.url.path,
-              type(exc.orig).__name__, sqlstate, frames)
+              type(orig).__name__, sqlstate, frames)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -139,6 +166,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        # uvicorn has waited timeout_graceful_shutdown for the requests in flight; a statement
+        # still running is hung (e.g. on a lock): cancel it, or its thread keeps the process up
+        if cancelled := cancel_running_statements(engine):
+            log.warning("shutdown: cancelled the statements of %s request(s) still running",
+                        cancelled)
         engine.dispose()
         if replica is not None:
             replica.engine.dispose()

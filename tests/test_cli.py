@@ -15,7 +15,7 @@ from app import cli
 from app.accounts.models import ApiToken, User
 from app.config import Settings
 from app.vacancies.models import Vacancy
-from tests.helpers.server import free_port, leerstand_serve
+from tests.helpers.server import free_port, serve_process
 from tests.helpers.users import bearer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,15 +153,15 @@ def _children(pid: int) -> list[int]:
 def test_serve_with_workers(database_url, tmp_path):
     """`leerstand serve --workers 2`: two worker processes answer, built from the settings the
     main process decided (database URL, secret), and they stop with it."""
-    with leerstand_serve(database_url, tmp_path, "--workers", "2") as url:
-        port = url.rsplit(":", 1)[1]
-        main = next(int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
-                    and f"--port\x00{port}\x00".encode() in _cmdline(p))
-        workers = [pid for pid in _children(main) if b"spawn_main" in _cmdline(Path(f"/proc/{pid}"))]
+    with serve_process(database_url, tmp_path, "--workers", "2") as (url, process):
+        workers = [pid for pid in _children(process.pid)
+                   if b"spawn_main" in _cmdline(Path(f"/proc/{pid}"))]
         assert len(workers) == 2
         with httpx.Client(base_url=url, timeout=10) as client:
             statuses = {client.get("/api/v1/municipalities/16077043").status_code for _ in range(20)}
         assert statuses == {200}
+        process.terminate()
+        assert process.wait(timeout=60) == 0
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 import numpy as np
@@ -56,7 +56,7 @@ def _utc(conn: Connection) -> None:
     conn.execute(text("SET LOCAL TimeZone = 'UTC'"))
 
 
-def stream_geojson(engine: Engine, query: VacancyQuery) -> Iterator[bytes]:
+def stream_geojson(engine: Engine, query: VacancyQuery) -> Generator[bytes, None, None]:
     """An RFC 7946 FeatureCollection in chunks, read with a server-side cursor."""
     with engine.connect() as conn, conn.begin():
         conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
@@ -89,7 +89,7 @@ def csv_sql(query: VacancyQuery) -> str:
                             f"ST_AsText(v.location, 7) AS wkt")
 
 
-def stream_csv(engine: Engine, query: VacancyQuery) -> Iterator[bytes]:
+def stream_csv(engine: Engine, query: VacancyQuery) -> Generator[bytes, None, None]:
     """CSV (comma, UTF-8, header) written by PostgreSQL's COPY and passed on chunk by chunk."""
     sql = csv_sql(query)
     with engine.connect() as conn, conn.begin():

@@ -18,7 +18,7 @@ from app.deps import SessionDep
 from app.exchange import export, fields, import_service
 from app.exchange.schemas import ExportSchema, ImportReportOut
 from app.municipalities.models import Municipality
-from app.responses import GEOJSON_MEDIA_TYPE
+from app.responses import GEOJSON_MEDIA_TYPE, started
 from app.schemas import AGS_PATTERN
 from app.vacancies import query as vacancy_query
 
@@ -66,16 +66,16 @@ def export_schema() -> ExportSchema:
 @router.get("/vacancies.geojson", summary="Vacancies as RFC 7946 GeoJSON (streamed)")
 def export_geojson(engine: ReadEngineDep, query: ExportQueryDep) -> StreamingResponse:
     """WGS84 lon/lat, no `crs` member; built by PostgreSQL and streamed in chunks."""
-    return StreamingResponse(export.stream_geojson(engine, query),
-                             media_type=GEOJSON_MEDIA_TYPE,
+    chunks = started(export.stream_geojson(engine, query))
+    return StreamingResponse(chunks, media_type=GEOJSON_MEDIA_TYPE,
                              headers=_attachment("leerstand-vacancies.geojson"))
 
 
 @router.get("/vacancies.csv", summary="Vacancies as CSV with lon, lat and WKT (streamed)")
 def export_csv(engine: ReadEngineDep, query: ExportQueryDep) -> StreamingResponse:
     """Comma-separated, UTF-8, header row; timestamps in UTC."""
-    return StreamingResponse(export.stream_csv(engine, query),
-                             media_type="text/csv; charset=utf-8",
+    chunks = started(export.stream_csv(engine, query))
+    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8",
                              headers=_attachment("leerstand-vacancies.csv"))
 
 

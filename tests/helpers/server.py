@@ -38,6 +38,15 @@ def leerstand_serve(database_url: str, workdir: Path, *serve_args: str, **env: s
     """``leerstand serve`` as its own process on a free loopback port (no .env: ``workdir`` is a
     fresh folder); yields its base URL. ``serve_args`` are extra options (``--workers 2``),
     ``env`` extra LEERSTAND_* variables."""
+    with serve_process(database_url, workdir, *serve_args, **env) as (url, _process):
+        yield url
+
+
+@contextmanager
+def serve_process(database_url: str, workdir: Path, *serve_args: str, **env: str
+                  ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like ``leerstand_serve``, and also yields the process, for tests that signal it; its
+    output is in ``workdir / "serve.log"``."""
     port = free_port()
     environ = {k: v for k, v in os.environ.items()
                if not k.startswith("LEERSTAND_") and k != "FORWARDED_ALLOW_IPS"}
@@ -51,15 +60,16 @@ def leerstand_serve(database_url: str, workdir: Path, *serve_args: str, **env: s
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process, workdir / "serve.log")
-        yield url
+        yield url, process
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=30)
         log.close()
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # worker processes start slowly on a busy machine
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"leerstand serve exited: {log.read_text()[-2000:]}")
