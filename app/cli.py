@@ -1,4 +1,5 @@
-"""The ``leerstand`` command line: one entry point for serving, migrating, importing, users, demo."""
+"""The ``leerstand`` command line: one entry point for serving, migrating, importing, users, demo,
+backups."""
 
 from __future__ import annotations
 
@@ -25,9 +26,9 @@ log = logging.getLogger("leerstand")
 
 
 @contextmanager
-def database(settings: Settings) -> Iterator[str]:
+def database(settings: Settings, *, upgrade: bool = True) -> Iterator[str]:
     """The database URL to use; with no URL configured, the embedded cluster (started if needed,
-    migrated, and stopped again afterwards if this call started it)."""
+    migrated unless ``upgrade`` is False, and stopped again afterwards if this call started it)."""
     if settings.database_url:
         yield settings.database_url
         return
@@ -40,8 +41,10 @@ def database(settings: Settings) -> Iterator[str]:
         log.info("embedded PostgreSQL started on 127.0.0.1:%s (data: %s)", cluster.port,
                  cluster.pgdata)
     try:
-        # the embedded cluster is ours: keep its schema current for every command
-        migrate.upgrade(cluster.url())
+        # the embedded cluster is ours: keep its schema current for every command (but backup
+        # and restore, which take the database as it is)
+        if upgrade:
+            migrate.upgrade(cluster.url())
         yield cluster.url()
     finally:
         if started:
@@ -241,6 +244,35 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from app import backup
+
+    bin_dir = backup.client_bin(settings)
+    with backup.atomic_output(args.output) as output, database(settings, upgrade=False) as url:
+        backup.dump(url=url, bin_dir=bin_dir, output=output)
+    if output is not None:
+        print(f"backup written to {args.output} ({backup.size_label(Path(args.output))})",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from app import backup, migrate
+
+    bin_dir = backup.client_bin(settings)
+    with backup.archive_file(args.file) as path:
+        archive = backup.read_archive(bin_dir, path)
+        with database(settings, upgrade=False) as url:
+            replaced = backup.restore(url=url, bin_dir=bin_dir, archive=archive, force=args.force)
+            migrate.upgrade(url)
+            backup.analyze(url)
+    tables = sum(1 for relation in replaced if relation.kind in ("r", "p"))
+    print(f"restored {args.file} (backup of {archive.created})"
+          + (f", replacing the {tables} tables that were there" if replaced else "")
+          + "; database migrated to the current version")
+    return 0
+
+
 def add_command(parent, name: str, func: Callable, help_text: str) -> argparse.ArgumentParser:
     """A subcommand whose handler is ``func(args, settings) -> exit code``."""
     p = parent.add_parser(name, help=help_text, description=help_text)
@@ -316,6 +348,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", default=os.environ.get("LEERSTAND_DEMO_PASSWORD", "leerstand-demo"),
                    help="password of the demo accounts (default leerstand-demo; "
                    "env LEERSTAND_DEMO_PASSWORD)")
+
+    p = add("backup", cmd_backup, "write a backup of the database (pg_dump custom format; "
+            "the file appears only when complete)")
+    p.add_argument("output", metavar="OUT", help="backup file, e.g. leerstand.dump; - for stdout")
+    p = add("restore", cmd_restore, "restore a backup into an empty database, then migrate it")
+    p.add_argument("file", metavar="FILE", help="backup written by leerstand backup; - for stdin")
+    p.add_argument("--force", action="store_true",
+                   help="replace the tables of a database that is not empty (all of schema "
+                   "public except PostGIS's own), in the restore's one transaction")
 
     for module in COMMAND_MODULES:
         importlib.import_module(module).add_commands(sub)

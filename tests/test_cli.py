@@ -37,7 +37,8 @@ def test_help_lists_every_command(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     out = capsys.readouterr().out
-    for command in ("serve", "migrate", "municipalities", "users", "tokens", "demo"):
+    for command in ("serve", "migrate", "municipalities", "users", "tokens", "demo", "backup",
+                    "restore"):
         assert command in out
 
 

@@ -1,4 +1,5 @@
-"""The throwaway PostGIS cluster of the tests: a superuser connection for creating databases."""
+"""The throwaway PostGIS cluster of the tests: a superuser connection, creating and dropping
+databases, and a fingerprint of a database's contents for comparing two of them."""
 
 from __future__ import annotations
 
@@ -10,3 +11,52 @@ from app.embedded import EmbeddedPostgres
 def admin_conn(cluster: EmbeddedPostgres) -> psycopg.Connection:
     return psycopg.connect(host="127.0.0.1", port=cluster.port, user="postgres",
                            password=cluster.password(), dbname="postgres", autocommit=True)
+
+
+def database(cluster: EmbeddedPostgres, name: str, template: str | None = None) -> str:
+    """A new database in the cluster (empty, or a copy of ``template``); its SQLAlchemy URL."""
+    with admin_conn(cluster) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return cluster.url(name)
+
+
+def drop_database(cluster: EmbeddedPostgres, name: str) -> None:
+    with admin_conn(cluster) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_APP_TABLES = """
+SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind = %s
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                  AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY 1
+"""
+
+
+def _geometry_columns(conn: psycopg.Connection) -> list[tuple[str, str]]:
+    if conn.execute("SELECT to_regclass('public.geometry_columns')").fetchone() == (None,):
+        return []  # no PostGIS
+    return conn.execute("SELECT f_table_name, f_geometry_column FROM geometry_columns "
+                        "WHERE f_table_schema = 'public' ORDER BY 1, 2").fetchall()
+
+
+def fingerprint(url: str) -> dict[str, tuple[object, ...]]:
+    """The contents of the app's schema, to compare two databases: per table its row count and
+    the md5 of its rows in order (a row's text form carries a geometry as hex EWKB), per
+    geometry column the md5 of its values as WKB hex, per sequence where it stands."""
+    prints: dict[str, tuple[object, ...]] = {}
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        for (table,) in conn.execute(_APP_TABLES, ("r",)).fetchall():
+            prints[table] = conn.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) "
+                f'FROM public."{table}" t').fetchone() or ()
+        for table, column in _geometry_columns(conn):
+            wkb = f'encode(ST_AsBinary("{column}"), \'hex\')'
+            prints[f"{table}.{column} (WKB)"] = conn.execute(
+                f"SELECT md5(coalesce(string_agg({wkb}, ',' ORDER BY {wkb}), '')) "
+                f'FROM public."{table}"').fetchone() or ()
+        for (sequence,) in conn.execute(_APP_TABLES, ("S",)).fetchall():
+            prints[sequence] = conn.execute(
+                f'SELECT last_value, is_called FROM public."{sequence}"').fetchone() or ()
+    return prints
