@@ -15,9 +15,10 @@ from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from app import migrate
 from app.accounts.router import router as accounts_router
 from app.config import PROJECT_DIR, Settings, get_settings
-from app.database import make_engine
+from app.database import make_engine, make_probe_engine
 from app.errors import DomainError, status_for
 from app.exchange.ogc_router import router as ogc_router
 from app.exchange.router import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, import_router
@@ -28,6 +29,10 @@ from app.maps.router import router as pages_router
 from app.matching.router import router as matching_router
 from app.middleware import BodyGuardMiddleware, SecurityHeadersMiddleware
 from app.municipalities.router import router as municipalities_router
+from app.observability.context import RequestContextMiddleware, loggable_path
+from app.observability.metrics import Metrics, MetricsMiddleware
+from app.observability.readiness import ReadinessProbe
+from app.observability.router import router as observability_router
 from app.proposals.router import pages as proposal_pages
 from app.proposals.router import router as proposals_router
 from app.review.router import router as review_router
@@ -97,7 +102,7 @@ def install_error_handlers(app: FastAPI) -> None:
     def integrity_error(request: Request, exc: IntegrityError) -> Response:
         constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
         log.warning("integrity error on %s %s: constraint %s", request.method,
-                    request.url.path, constraint)
+                    loggable_path(request.scope), constraint)
         return _error_response(request, 409, {
             "detail": f"conflicts with stored data (constraint {constraint})", "code": "conflict",
         })
@@ -121,8 +126,8 @@ def _log_database_error(request: Request, exc: DBAPIError) -> None:
     contains (...)", 'invalid input syntax for type integer: "..."')."""
     sqlstate = getattr(exc.orig, "sqlstate", None)
     frames = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("database error on %s %s: %s (SQLSTATE %s)\n%s", request.method, request.url.path,
-              type(exc.orig).__name__, sqlstate, frames)
+    log.error("database error on %s %s: %s (SQLSTATE %s)\n%s", request.method,
+              loggable_path(request.scope), type(exc.orig).__name__, sqlstate, frames)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -132,11 +137,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if not settings.secret_key:
         raise RuntimeError("create_app needs LEERSTAND_SECRET_KEY")
     engine = make_engine(settings.database_url)
+    probe_engine = make_probe_engine(settings.database_url)
+    metrics = Metrics.for_engine(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
         engine.dispose()
+        probe_engine.dispose()
+        metrics.close()
 
     app = FastAPI(
         title="Leerstand API",
@@ -147,6 +156,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
+    # the scripts' head is read once, at start-up; every probe compares the database with it
+    app.state.readiness = ReadinessProbe(engine=probe_engine, scripts=migrate.script_revisions())
+    app.state.metrics = metrics
 
     install_error_handlers(app)
     # public writes get tight limits; file uploads may exceed the JSON limit, but are still cut
@@ -160,11 +172,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     app.add_middleware(SecurityHeadersMiddleware)
+    # outermost: they count and time what the client gets, 413s and error pages included
+    app.add_middleware(MetricsMiddleware, metrics=metrics.requests)
+    app.add_middleware(RequestContextMiddleware)
 
     for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
                    reports_router, proposals_router, matching_router, review_router,
                    proposal_pages, statistics_router, scoring_router, exports_router,
-                   import_router, ogc_router, labels_router):
+                   import_router, ogc_router, labels_router, observability_router):
         app.include_router(router)
     # every template reads enum labels from the one table (app/labels.py)
     templates.env.globals["labels"] = LABEL_TABLES
