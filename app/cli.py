@@ -80,11 +80,19 @@ def forwarded_allow_ips(settings: Settings) -> str:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import logging.config
+
     import uvicorn
 
     from app import migrate
     from app.main import create_app
+    from app.observability import logs, metrics
 
+    level = "DEBUG" if args.verbose else settings.log_level.upper()
+    log_config = logs.log_config(level=level, log_format=settings.log_format,
+                                 quiet_alembic=not args.verbose)
+    logging.config.dictConfig(log_config)  # from here on, the embedded cluster's lines too
+    metrics.prepare_multiprocess_dir()
     with database(settings) as url:
         if not args.no_migrate:
             migrate.upgrade(url)
@@ -93,10 +101,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         app_settings = settings.model_copy(
             update={"database_url": url, "secret_key": secret, "cookie_secure": cookie_secure}
         )
-        print(f"Leerstand läuft auf http://{args.host}:{args.port}  (Strg+C beendet)", flush=True)
+        banner = f"Leerstand läuft auf http://{args.host}:{args.port}  (Strg+C beendet)"
+        if settings.log_format == "json":  # every line a JSON object
+            log.info(banner)
+        else:
+            print(banner, flush=True)
         options: dict[str, Any] = {
-            "host": args.host, "port": args.port, "log_level": settings.log_level.lower(),
-            "proxy_headers": bool(settings.trusted_proxies),
+            "host": args.host, "port": args.port, "log_level": level.lower(),
+            "log_config": log_config, "proxy_headers": bool(settings.trusted_proxies),
             "forwarded_allow_ips": forwarded_allow_ips(settings),
             "timeout_graceful_shutdown": settings.shutdown_timeout_s}
         if args.workers > 1:

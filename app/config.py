@@ -3,7 +3,7 @@
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         description="On SIGTERM/SIGINT: seconds requests in flight may take to finish; then "
         "their statements are cancelled and the service exits.",
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="Log lines of `leerstand serve`: text, or one JSON object per line (time, "
+        "level, logger, message, request_id).",
+    )
     login_attempts_per_hour: int = Field(
         default=30, ge=1, description="Login form submissions per client and hour (then 429)."
     )
@@ -67,6 +72,11 @@ class Settings(BaseSettings):
         default=(),
         description="Comma-separated IPs/CIDRs of the reverse proxies whose X-Forwarded-For is "
         "believed. Unset: none; the client is the TCP peer and X-Forwarded-For is ignored.",
+    )
+    metrics_allow: Annotated[tuple[IPNetwork, ...], NoDecode] = Field(
+        default=(ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")),
+        description="Comma-separated IPs/CIDRs that may read /metrics (the client as resolved "
+        "through LEERSTAND_TRUSTED_PROXIES); everybody else gets 404. Empty: nobody.",
     )
     flag_threshold: int = Field(
         default=3, ge=1, le=1000,
@@ -101,9 +111,9 @@ class Settings(BaseSettings):
                              "(PostGIS required)")
         return value.replace("postgres://", "postgresql://", 1)
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "metrics_allow", mode="before")
     @classmethod
-    def _split_networks(cls, value: object) -> object:
+    def _split_networks(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str):
             value = [item.strip() for item in value.split(",") if item.strip()]
         if isinstance(value, list | tuple):
@@ -111,8 +121,9 @@ class Settings(BaseSettings):
                 return tuple(ipaddress.ip_network(str(item).strip(), strict=False)
                              for item in value)
             except ValueError as error:
-                raise ValueError(f"LEERSTAND_TRUSTED_PROXIES: {error} (expected comma-separated "
-                                 "IP addresses or CIDR networks, e.g. 172.18.0.2,10.0.0.0/8)") from error
+                setting = f"LEERSTAND_{(info.field_name or '').upper()}"
+                raise ValueError(f"{setting}: {error} (expected comma-separated IP addresses or "
+                                 "CIDR networks, e.g. 172.18.0.2,10.0.0.0/8)") from error
         return value
 
     @model_validator(mode="after")

@@ -10,9 +10,10 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
-from sqlalchemy import Enum, Executable, MetaData, create_engine, event
+from sqlalchemy import Enum, Executable, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.pool import NullPool
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -108,3 +109,16 @@ def cancel_running_statements(engine: Engine) -> int:
         except psycopg.Error:  # gone already, or the server is unreachable: nothing to cancel
             pass
     return len(connections)
+
+
+def make_probe_engine(url: str, *, timeout_s: int = 2) -> Engine:
+    """An engine for the readiness check: a fresh connection per check (no pool: a busy request
+    pool cannot make the probe wait, and a check stuck on a dead connection leaves nothing behind
+    for the next), bounded in connecting, in the statement and in unacknowledged network traffic
+    (libpq's connect_timeout minimum is 2 s)."""
+    given = make_url(url).query.get("options", ())
+    options = [*([given] if isinstance(given, str) else given),
+               f"-c statement_timeout={timeout_s * 1000 - 500}"]
+    return create_engine(url, poolclass=NullPool, hide_parameters=True,
+                         connect_args={"connect_timeout": timeout_s, "options": " ".join(options),
+                                       "tcp_user_timeout": timeout_s * 1000})

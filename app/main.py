@@ -17,9 +17,10 @@ from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from app import migrate
 from app.accounts.router import router as accounts_router
 from app.config import PROJECT_DIR, Settings, get_settings
-from app.database import cancel_running_statements, make_engine
+from app.database import cancel_running_statements, make_engine, make_probe_engine
 from app.errors import DomainError, status_for
 from app.exchange.ogc_router import router as ogc_router
 from app.exchange.router import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, import_router
@@ -30,6 +31,10 @@ from app.maps.router import router as pages_router
 from app.matching.router import router as matching_router
 from app.middleware import BodyGuardMiddleware, SecurityHeadersMiddleware
 from app.municipalities.router import router as municipalities_router
+from app.observability.context import RequestContextMiddleware, loggable_path
+from app.observability.metrics import Metrics, MetricsMiddleware
+from app.observability.readiness import ReadinessProbe
+from app.observability.router import router as observability_router
 from app.proposals.router import pages as proposal_pages
 from app.proposals.router import router as proposals_router
 from app.replica import Replica
@@ -110,7 +115,7 @@ def install_error_handlers(app: FastAPI) -> None:
     def integrity_error(request: Request, exc: IntegrityError) -> Response:
         constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
         log.warning("integrity error on %s %s: constraint %s", request.method,
-                    request.url.path, constraint)
+                    loggable_path(request.scope), constraint)
         return _error_response(request, 409, {
             "detail": f"conflicts with stored data (constraint {constraint})", "code": "conflict",
         })
@@ -149,8 +154,8 @@ def _log_database_error(request: Request, exc: DBAPIError | psycopg.Error) -> No
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     sqlstate = getattr(orig, "sqlstate", None)
     frames = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("database error on %s %s: %s (SQLSTATE %s)\n%s", request.method, request.url.path,
-              type(orig).__name__, sqlstate, frames)
+    log.error("database error on %s %s: %s (SQLSTATE %s)\n%s", request.method,
+              loggable_path(request.scope), type(orig).__name__, sqlstate, frames)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -162,6 +167,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     replica = (Replica(make_engine(settings.read_database_url), max_lag_s=settings.replica_max_lag_s)
                if settings.read_database_url else None)
+    probe_engine = make_probe_engine(settings.database_url)
+    metrics = Metrics.for_engine(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -174,6 +181,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
         if replica is not None:
             replica.engine.dispose()
+        probe_engine.dispose()
+        metrics.close()
 
     app = FastAPI(
         title="Leerstand API",
@@ -187,6 +196,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.replica = replica
     app.state.read_session_factory = replica and sessionmaker(replica.engine,
                                                               expire_on_commit=False)
+    # the scripts' head is read once, at start-up; every probe compares the database with it
+    app.state.readiness = ReadinessProbe(engine=probe_engine, scripts=migrate.script_revisions())
+    app.state.metrics = metrics
 
     install_error_handlers(app)
     # public writes get tight limits; file uploads may exceed the JSON limit, but are still cut
@@ -200,11 +212,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     app.add_middleware(SecurityHeadersMiddleware)
+    # outermost: they count and time what the client gets, 413s and error pages included
+    app.add_middleware(MetricsMiddleware, metrics=metrics.requests)
+    app.add_middleware(RequestContextMiddleware)
 
     for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
                    reports_router, proposals_router, matching_router, review_router,
                    proposal_pages, statistics_router, scoring_router, exports_router,
-                   import_router, ogc_router, labels_router):
+                   import_router, ogc_router, labels_router, observability_router):
         app.include_router(router)
     # every template reads enum labels from the one table (app/labels.py)
     templates.env.globals["labels"] = LABEL_TABLES

@@ -16,6 +16,9 @@ HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "same-origin"
     ("GET", "/api/v1/vacancies/999999", 404),
     ("GET", "/api/v1/vacancies?bbox=1,2,3", 400),
     ("POST", "/api/v1/reports", 415),  # refused by the body guard before any route runs
+    ("GET", "/healthz", 200),
+    ("GET", "/readyz", 200),
+    ("GET", "/metrics", 404),  # the test client is not on loopback
 ])
 def test_security_headers_on_every_kind_of_answer(client, method, path, status):
     response = client.request(method, path, content=b"x" if method == "POST" else None,

@@ -37,7 +37,7 @@ class LiveServer:
 def leerstand_serve(database_url: str, workdir: Path, *serve_args: str, **env: str) -> Iterator[str]:
     """``leerstand serve`` as its own process on a free loopback port (no .env: ``workdir`` is a
     fresh folder); yields its base URL. ``serve_args`` are extra options (``--workers 2``),
-    ``env`` extra LEERSTAND_* variables."""
+    ``env`` extra (or overriding) environment variables."""
     with serve_process(database_url, workdir, *serve_args, **env) as (url, _process):
         yield url
 
@@ -46,13 +46,15 @@ def leerstand_serve(database_url: str, workdir: Path, *serve_args: str, **env: s
 def serve_process(database_url: str, workdir: Path, *serve_args: str, **env: str
                   ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Like ``leerstand_serve``, and also yields the process, for tests that signal it; its
-    output is in ``workdir / "serve.log"``."""
+    stdout and stderr go to ``workdir / "serve.log"``."""
     port = free_port()
     environ = {k: v for k, v in os.environ.items()
-               if not k.startswith("LEERSTAND_") and k != "FORWARDED_ALLOW_IPS"}
+               if not k.startswith("LEERSTAND_")
+               and k not in ("FORWARDED_ALLOW_IPS", "PROMETHEUS_MULTIPROC_DIR")}
     environ.update(PYTHONPATH=str(ROOT), LEERSTAND_DATABASE_URL=database_url,
                    LEERSTAND_SECRET_KEY=SECRET, LEERSTAND_COOKIE_SECURE="false",
-                   LEERSTAND_LOG_LEVEL="WARNING", **env)
+                   LEERSTAND_LOG_LEVEL="WARNING")
+    environ.update(env)
     log = (workdir / "serve.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--port", str(port), *serve_args],
@@ -74,7 +76,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
         if process.poll() is not None:
             raise RuntimeError(f"leerstand serve exited: {log.read_text()[-2000:]}")
         try:
-            httpx.get(f"{url}/api/v1/me", timeout=1)
+            httpx.get(f"{url}/healthz", timeout=1)
             return
         except httpx.TransportError:
             time.sleep(0.1)
