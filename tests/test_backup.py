@@ -137,7 +137,8 @@ def test_an_older_backup_comes_up_to_the_current_version(blank_database, leersta
     target = blank_database()
     assert leerstand(external(target), "restore", str(out)) == 0
     with psycopg.connect(target.replace("+psycopg", "")) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0005",)]
+        assert {row[0] for row in conn.execute("SELECT version_num FROM alembic_version")} \
+            == set(migrate.script_revisions().heads)
         assert conn.execute("SELECT to_regclass('public.user_session')").fetchone() == (
             "user_session",)
 
