@@ -5,7 +5,8 @@ points into ``Record``s (row number, raw properties, x/y in the file's CRS, or w
 no usable point), ``to_wgs84`` transforms them in one vectorised call; ``read_shapes`` gives any
 geometry as shapely objects (boundaries). GeoJSON and CSV are read with the standard library
 (plain floats, no geometry objects: the fast path of a 100,000-row import), GeoPackage and
-Shapefile through pyogrio's bundled GDAL. Problems of the whole file — wrong type for its name,
+Shapefile through pyogrio's bundled GDAL (a zipped Shapefile after ``archive`` has checked and
+unpacked it). Problems of the whole file — wrong type for its name,
 broken, hostile, oversized, empty, unknown CRS, no coordinates — raise ``ImportFileError``
 (row 0 in a report). Rows are numbered from 1 in file order; for CSV the number is the line in
 the file (header = line 1), which is the row number a spreadsheet shows.
@@ -18,7 +19,7 @@ import io
 import json
 import math
 import re
-import zipfile
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -354,13 +355,20 @@ def _csv_record(line: int, record: dict[str, Any], lon_col: str | None, lat_col:
 def _read_ogr(path: Path, kind: str, layer: str | None, max_bytes: int,
               long_names: Iterable[str]) -> tuple[int, list[str], Any, list[Any]]:
     """The layer's EPSG code, field names, WKB geometries and field columns."""
+    if kind != "shapefile":
+        return _read_layer(str(path), kind, layer, long_names)
+    from app.geofile import archive  # imports ImportFileError from here
+
+    with tempfile.TemporaryDirectory(prefix="leerstand-zip-") as folder:
+        shp = archive.extract_shapefile(path, Path(folder), max_bytes)
+        return _read_layer(str(shp), kind, layer, long_names)
+
+
+def _read_layer(source: str, kind: str, layer: str | None,
+                long_names: Iterable[str]) -> tuple[int, list[str], Any, list[Any]]:
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
 
-    source = str(path)
-    if kind == "shapefile":
-        _check_zip(path, max_bytes)
-        source = f"/vsizip/{path}"
     try:
         layers = pyogrio.list_layers(source)
         if len(layers) == 0:
@@ -377,30 +385,6 @@ def _read_ogr(path: Path, kind: str, layer: str | None, max_bytes: int,
         full = {name[:10]: name for name in long_names if len(name) > 10}
         names = [full.get(name, name) for name in names]
     return epsg, names, wkb, field_data
-
-
-def _check_zip(path: Path, max_bytes: int) -> None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.namelist()
-            unpacked = sum(info.file_size for info in archive.infolist())
-            if unpacked > max_bytes:  # a zip bomb is refused before it is unpacked
-                raise ImportFileError(f"the zip unpacks to {unpacked:,} bytes, more than the "
-                                      f"{max_bytes:,} an import takes", field="file")
-            bad = archive.testzip()
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise ImportFileError(f"broken or truncated zip file: {exc}", field="file") from exc
-    if bad is not None:
-        raise ImportFileError(f"the zip entry {bad} is corrupt", field="file")
-    shps = [m for m in members if m.lower().endswith(".shp")]
-    if len(shps) != 1:
-        raise ImportFileError(f"the zip must hold exactly one .shp file, found {len(shps)}",
-                              field="file")
-    stem = shps[0][:-4].lower()
-    missing = [ext for ext in (".shx", ".dbf") if f"{stem}{ext}" not in {m.lower() for m in members}]
-    if missing:
-        raise ImportFileError(f"the Shapefile is incomplete: missing {', '.join(missing)}",
-                              field="file")
 
 
 def _plain(value: Any) -> Any:
