@@ -66,6 +66,17 @@ def _kinds(word: str) -> frozenset[str]:
 BOOL_FIELDS, FLOAT_FIELDS, DATE_FIELDS = _kinds("bool"), _kinds("float"), _kinds("date")
 
 
+def _type_problem(name: str, value: Any) -> str | None:
+    """What pydantic's lax mode would coerce but an import must not: true as the number 1.0, a
+    number as a Unix time. (Lists and objects it refuses itself; 0/1 stay yes/no, as dBase and
+    GeoPackage write booleans.)"""
+    if type(value) is bool and name not in BOOL_FIELDS:
+        return "must be a number or text, not true/false"
+    if name in DATE_FIELDS and type(value) in (int, float, bool):
+        return "must be a date as text (2024-03-01 or 01.03.2024), not a number"
+    return None
+
+
 def _clean(name: str, value: Any) -> Any:
     """Spreadsheet habits → JSON values: empty cells, German booleans, dates and decimals."""
     if not isinstance(value, str):
@@ -119,6 +130,9 @@ class _Prepared:
     problems: list[Problem]
 
 
+_UNREAD = _Prepared({}, None, [])  # a row whose text cannot be stored: not looked at further
+
+
 def _canonical(props: dict[str, Any]) -> dict[str, Any]:
     """Column names as the register spells them (trimmed, lower case)."""
     if _KNOWN_KEYS.issuperset(props):
@@ -126,16 +140,26 @@ def _canonical(props: dict[str, Any]) -> dict[str, Any]:
     return {str(k).strip().lower(): v for k, v in props.items()}
 
 
-def _external_id(value: Any) -> str | None:
-    if isinstance(value, float) and value.is_integer():
+def _external_id(value: Any) -> tuple[str | None, str | None]:
+    """The external id as text, or why it is none: only text and whole numbers are ids (an
+    object's or a list's str() is not the town's id)."""
+    if value is None or type(value) is str:
+        value = _FORMULA_GUARD.sub("", value.strip()) if value else None
+        return value or None, None
+    if type(value) is float and value.is_integer():
         value = int(value)  # spreadsheets turn "17" into 17.0
-    return None if value in (None, "") else _FORMULA_GUARD.sub("", str(value).strip())
+    if type(value) is int:
+        return str(value), None
+    kind = {bool: "true/false", float: "a decimal number", dict: "an object", list: "a list"}.get(
+        type(value), type(value).__name__)
+    return None, f"must be text or a whole number, got {kind}"
 
 
 def external_ids(records: list[Record]) -> list[str]:
     """The external ids of a file's records, normalised as the checks do (to look them up
     before the rows are checked)."""
-    found = (_external_id(_canonical(record.props).get("external_id")) for record in records)
+    found = (_external_id(_canonical(record.props).get("external_id"))[0] for record in records
+             if record.text_problem is None)
     return [value for value in found if value is not None]
 
 
@@ -144,12 +168,24 @@ def _prepare(record: Record, expected_ags: str) -> _Prepared:
     problems = []
     props = _canonical(record.props)
     ags = props.get("municipality")
-    if ags not in (None, "") and str(ags).strip() != expected_ags:
+    if type(ags) not in (str, int, type(None)):
+        problems.append(Problem(record.row, "municipality", "must be the AGS as text"))
+    elif ags not in (None, "") and str(ags).strip() != expected_ags:
         problems.append(Problem(record.row, "municipality",
                                 f"belongs to AGS {ags}, this import is for {expected_ags}"))
-    values = {name: _clean(name, value) for name, value in props.items() if name in _IMPORTABLE}
-    external_id = _external_id(props.get("external_id"))
-    if external_id is not None and len(external_id) > 100:
+    values = {}
+    for name, value in props.items():
+        if name not in _IMPORTABLE:
+            continue
+        wrong = None if type(value) is str else _type_problem(name, value)
+        if wrong:
+            problems.append(Problem(record.row, name, wrong))
+        else:
+            values[name] = _clean(name, value)
+    external_id, wrong = _external_id(props.get("external_id"))
+    if wrong:
+        problems.append(Problem(record.row, "external_id", wrong))
+    elif external_id is not None and len(external_id) > 100:
         problems.append(Problem(record.row, "external_id", "longer than 100 characters"))
     return _Prepared(values, external_id, problems)
 
@@ -204,10 +240,14 @@ class Checker:
         problems: list[Problem] = []
         rows: list[Row] = []
         seen, epsg = self.seen, self.epsg
-        prepared = [_prepare(record, self.expected_ags) for record in records]
+        prepared = [_UNREAD if record.text_problem else _prepare(record, self.expected_ags)
+                    for record in records]
         models = _validate_batch(prepared)
         points = reader.to_wgs84(records, epsg)
         for i, (record, point) in enumerate(zip(records, points, strict=True)):
+            if record.text_problem:  # the row as a whole: its values are not looked at
+                problems.append(Problem(record.row, *record.text_problem))
+                continue
             row_problems = []
             if record.geometry_problem:
                 row_problems.append(Problem(record.row, "geometry", record.geometry_problem))

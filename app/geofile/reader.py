@@ -5,10 +5,12 @@ points into ``Record``s (row number, raw properties, x/y in the file's CRS, or w
 no usable point), ``to_wgs84`` transforms them in one vectorised call; ``read_shapes`` gives any
 geometry as shapely objects (boundaries). GeoJSON and CSV are read with the standard library
 (plain floats, no geometry objects: the fast path of a 100,000-row import), GeoPackage and
-Shapefile through pyogrio's bundled GDAL. Problems of the whole file — wrong type for its name,
-broken, hostile, oversized, empty, unknown CRS, no coordinates — raise ``ImportFileError``
-(row 0 in a report). Rows are numbered from 1 in file order; for CSV the number is the line in
-the file (header = line 1), which is the row number a spreadsheet shows.
+Shapefile through pyogrio's bundled GDAL (a zipped Shapefile after ``archive`` has checked and
+unpacked it). Problems of the whole file — wrong type for its name, broken, hostile, oversized,
+empty, unknown CRS, no coordinates — raise ``ImportFileError`` (row 0 in a report); text that
+cannot be stored (NUL, lone surrogates, an over-long CSV cell) marks its row
+(``Record.text_problem``). Rows are numbered from 1 in file order; for CSV the number is the
+line in the file (header = line 1), which is the row number a spreadsheet shows.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import io
 import json
 import math
 import re
-import zipfile
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +48,17 @@ MAX_FILE_BYTES = 200 * 1024 * 1024  # twice the upload limit; a 100,000-row GeoJ
 _NUMBER = (int, float)  # exact types: JSON true/false are bools, not coordinates
 DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 _EWKT = re.compile(r"^\s*SRID=(\d+);(.*)$", re.IGNORECASE | re.DOTALL)
+# PostgreSQL text cannot hold NUL, and UTF-8 cannot encode a lone surrogate ("\ud800" in JSON):
+# either would pass the checks and fail the write, so a row holding one is refused. (Other
+# control characters are stored as given: PostgreSQL takes them and every export escapes them.)
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# the JSON escapes that decode to one of them (raw, they are not UTF-8 and the file is refused)
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+# the longest text the register takes is 10,000 characters (internal_notes); ten times that is
+# a cell no spreadsheet export holds. The csv module's own limit (131,072) would end the read
+# without saying where, so it is raised to the file limit and the cells are measured here
+MAX_CSV_FIELD = 100_000
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))  # process-wide, only raised
 
 
 class ImportFileError(InvalidInput):
@@ -64,6 +77,7 @@ class Record:
     y: float | None
     geometry_problem: str | None = None
     fid: Any = None  # a GeoJSON Feature's own "id" member
+    text_problem: tuple[str, str] | None = None  # (field, reason): text that cannot be stored
 
 
 @dataclass
@@ -173,6 +187,34 @@ def in_range(point: tuple[float, float] | None) -> TypeGuard[tuple[float, float]
         -180 <= point[0] <= 180 and -90 <= point[1] <= 90)
 
 
+# --- text that cannot be stored ---------------------------------------------------------------
+
+def _why_unstorable(text: str) -> str:
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000), which PostgreSQL text cannot hold"
+    return "contains an unpaired surrogate (\\ud800–\\udfff), which is not text"
+
+
+def _unstorable_text(props: dict[str, Any], fid: Any = None) -> tuple[str, str] | None:
+    """The first property name or text value (or Feature id) that cannot be stored, and why."""
+    for key, value in props.items():
+        if _UNSTORABLE.search(key):
+            return "properties", f"a property name {_why_unstorable(key)}"
+        if type(value) is str and _UNSTORABLE.search(value):
+            return key, _why_unstorable(value)
+    if type(fid) is str and _UNSTORABLE.search(fid):
+        return "id", f"the Feature id {_why_unstorable(fid)}"
+    return None
+
+
+def _mark_unstorable(records: list[Record], columns: set[str]) -> list[str]:
+    """Marks the records with text that cannot be stored; the column names that can."""
+    for record in records:
+        if record.text_problem is None:
+            record.text_problem = _unstorable_text(record.props, record.fid)
+    return sorted(name for name in columns if not _UNSTORABLE.search(name))
+
+
 # --- GeoJSON ------------------------------------------------------------------------------
 
 def _point_xy(geom: shapely.Geometry | None) -> tuple[float | None, float | None, str | None]:
@@ -189,8 +231,6 @@ def _point_xy(geom: shapely.Geometry | None) -> tuple[float | None, float | None
 
 def read_geojson(path: Path) -> tuple[int, list[Record], list[str]]:
     data = path.read_bytes()
-    if b"\\u0000" in data:  # PostgreSQL text cannot hold NUL
-        raise ImportFileError("the GeoJSON contains NUL characters (\\u0000)", field="file")
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
@@ -198,8 +238,11 @@ def read_geojson(path: Path) -> tuple[int, list[Record], list[str]]:
     except json.JSONDecodeError as exc:
         raise ImportFileError(f"broken or truncated GeoJSON: {exc.msg} at line {exc.lineno}, "
                               f"column {exc.colno}", field="file") from exc
-    except RecursionError as exc:
-        raise ImportFileError("the GeoJSON is nested too deeply", field="file") from exc
+    except ValueError as exc:  # a number of more than 4,300 digits (Python's int limit)
+        raise ImportFileError(f"unreadable GeoJSON: {exc}", field="file") from exc
+    except RecursionError as exc:  # a Feature nests 4 levels; json gives up near 1,000
+        raise ImportFileError("the GeoJSON is nested too deeply (hundreds of levels of arrays "
+                              "or objects)", field="file") from exc
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
             doc.get("features"), list):
         raise ImportFileError("GeoJSON must be a FeatureCollection with a features array",
@@ -209,8 +252,10 @@ def read_geojson(path: Path) -> tuple[int, list[Record], list[str]]:
     records = []
     for number, feature in enumerate(doc["features"], start=1):
         records.append(_geojson_record(number, feature))
-    columns = sorted({key for record in records for key in record.props})
-    return epsg, records, columns
+    columns = {key for record in records for key in record.props}
+    if _UNSTORABLE_ESCAPE.search(data):  # one scan of the bytes spares the rows a look each
+        return epsg, records, _mark_unstorable(records, columns)
+    return epsg, records, sorted(columns)
 
 
 def geo_crs_name(member: Any) -> str:
@@ -276,20 +321,19 @@ def coordinate_columns(header: list[str]) -> tuple[str | None, str | None, str |
 
 def read_csv(path: Path, crs: str | None) -> tuple[int, list[Record], list[str], list[str]]:
     text, note = decode(path.read_bytes())
-    if "\x00" in text:  # PostgreSQL text cannot hold NUL
-        raise ImportFileError("the CSV contains NUL characters (a binary file?)", field="file")
     warnings = [note] if note else []
     header_line = text.split("\n", 1)[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = [name.strip().lower() for name in next(reader)]
+        header = _csv_header(next(reader))
         lon_col, lat_col, wkt_col = coordinate_columns(header)
         epsg = geo.parse_crs(crs) if crs else geo.WGS84
-        records = _csv_records(reader, header, lon_col, lat_col, wkt_col)
+        records = _csv_records(reader, header, lon_col, lat_col, wkt_col,
+                               long_cells=len(text) > MAX_CSV_FIELD)
     except StopIteration as exc:
         raise ImportFileError("the CSV file is empty", field="file") from exc
-    except csv.Error as exc:  # e.g. a cell over the csv module's 128 KiB limit
+    except csv.Error as exc:
         raise ImportFileError(f"broken CSV at line {reader.line_num}: {exc}",
                               field="file") from exc
     file_epsgs = {r.props.pop("__epsg__") for r in records if "__epsg__" in r.props}
@@ -297,11 +341,22 @@ def read_csv(path: Path, crs: str | None) -> tuple[int, list[Record], list[str],
         raise ImportFileError(f"the wkt column mixes SRIDs {sorted(file_epsgs)}", field="wkt")
     if file_epsgs:
         epsg = epsg_of(f"EPSG:{file_epsgs.pop()}", "the wkt column's SRID")
+    if "\x00" in text:
+        _mark_unstorable(records, set())
     return epsg, records, header, warnings
 
 
+def _csv_header(names: list[str]) -> list[str]:
+    for number, name in enumerate(names, start=1):
+        if "\x00" in name or len(name) > MAX_CSV_FIELD:
+            raise ImportFileError(f"the name of column {number} is not a column name (NUL "
+                                  "characters or over-long; a binary file?)", field="columns")
+    return [name.strip().lower() for name in names]
+
+
 def _csv_records(reader: Any, header: list[str], lon_col: str | None, lat_col: str | None,
-                 wkt_col: str | None) -> list[Record]:
+                 wkt_col: str | None, long_cells: bool) -> list[Record]:
+    """The rows as records; ``long_cells``: a cell may be over MAX_CSV_FIELD (a longer file)."""
     records: list[Record] = []
     for values in reader:
         line = reader.line_num
@@ -311,9 +366,20 @@ def _csv_records(reader: Any, header: list[str], lon_col: str | None, lat_col: s
             records.append(Record(line, {}, None, None,
                                   f"has {len(values)} fields, the header has {len(header)}"))
             continue
+        if long_cells and max(map(len, values)) > MAX_CSV_FIELD:
+            records.append(_long_cell(line, header, values))
+            continue
         record = dict(zip(header, values, strict=True))
         records.append(_csv_record(line, record, lon_col, lat_col, wkt_col))
     return records
+
+
+def _long_cell(line: int, header: list[str], values: list[str]) -> Record:
+    """A row with an over-long cell: its props are left out (the reason names the column)."""
+    column = next(name for name, value in zip(header, values, strict=True)
+                  if len(value) > MAX_CSV_FIELD)
+    return Record(line, {}, None, None, text_problem=(
+        column, f"the cell has more than {MAX_CSV_FIELD:,} characters, the most an import takes"))
 
 
 def number(value: str) -> float | None:
@@ -354,13 +420,20 @@ def _csv_record(line: int, record: dict[str, Any], lon_col: str | None, lat_col:
 def _read_ogr(path: Path, kind: str, layer: str | None, max_bytes: int,
               long_names: Iterable[str]) -> tuple[int, list[str], Any, list[Any]]:
     """The layer's EPSG code, field names, WKB geometries and field columns."""
+    if kind != "shapefile":
+        return _read_layer(str(path), kind, layer, long_names)
+    from app.geofile import archive  # imports ImportFileError from here
+
+    with tempfile.TemporaryDirectory(prefix="leerstand-zip-") as folder:
+        shp = archive.extract_shapefile(path, Path(folder), max_bytes)
+        return _read_layer(str(shp), kind, layer, long_names)
+
+
+def _read_layer(source: str, kind: str, layer: str | None,
+                long_names: Iterable[str]) -> tuple[int, list[str], Any, list[Any]]:
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
 
-    source = str(path)
-    if kind == "shapefile":
-        _check_zip(path, max_bytes)
-        source = f"/vsizip/{path}"
     try:
         layers = pyogrio.list_layers(source)
         if len(layers) == 0:
@@ -369,6 +442,9 @@ def _read_ogr(path: Path, kind: str, layer: str | None, max_bytes: int,
         meta, _, wkb, field_data = pyogrio.raw.read(source, layer=wanted)
     except (DataSourceError, DataLayerError, RuntimeError) as exc:
         raise ImportFileError(f"broken or truncated {kind} file: {exc}", field="file") from exc
+    except UnicodeDecodeError as exc:  # a .dbf whose text is not in its .cpg's encoding
+        raise ImportFileError(f"the {kind} file's text is not valid in its encoding: {exc}",
+                              field="file") from exc
     if wkb is None:
         raise ImportFileError(f"the {kind} layer has no geometry column", field="geometry")
     epsg = epsg_of(meta.get("crs"), f"the {kind} file")
@@ -377,30 +453,6 @@ def _read_ogr(path: Path, kind: str, layer: str | None, max_bytes: int,
         full = {name[:10]: name for name in long_names if len(name) > 10}
         names = [full.get(name, name) for name in names]
     return epsg, names, wkb, field_data
-
-
-def _check_zip(path: Path, max_bytes: int) -> None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.namelist()
-            unpacked = sum(info.file_size for info in archive.infolist())
-            if unpacked > max_bytes:  # a zip bomb is refused before it is unpacked
-                raise ImportFileError(f"the zip unpacks to {unpacked:,} bytes, more than the "
-                                      f"{max_bytes:,} an import takes", field="file")
-            bad = archive.testzip()
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise ImportFileError(f"broken or truncated zip file: {exc}", field="file") from exc
-    if bad is not None:
-        raise ImportFileError(f"the zip entry {bad} is corrupt", field="file")
-    shps = [m for m in members if m.lower().endswith(".shp")]
-    if len(shps) != 1:
-        raise ImportFileError(f"the zip must hold exactly one .shp file, found {len(shps)}",
-                              field="file")
-    stem = shps[0][:-4].lower()
-    missing = [ext for ext in (".shx", ".dbf") if f"{stem}{ext}" not in {m.lower() for m in members}]
-    if missing:
-        raise ImportFileError(f"the Shapefile is incomplete: missing {', '.join(missing)}",
-                              field="file")
 
 
 def _plain(value: Any) -> Any:

@@ -120,6 +120,9 @@ def _candidates(src: reader.PointSource, records: list[reader.Record],
     """The rows with a point in range and a usable name; the others' problems."""
     candidates = []
     for record, point in zip(records, reader.to_wgs84(records, src.epsg), strict=True):
+        if record.text_problem:
+            problems.append(Problem(record.row, *record.text_problem))
+            continue
         if record.geometry_problem:
             problems.append(Problem(record.row, "geometry", record.geometry_problem))
             continue

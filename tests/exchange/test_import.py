@@ -480,11 +480,14 @@ def test_upload_report_keys_are_the_public_schema(client, staff):
         "errors", "warnings"]
 
 
-def test_nul_in_a_csv_is_refused_as_a_whole(session, tmp_path):
+def test_nul_in_a_csv_is_a_problem_of_its_row(session, tmp_path):
+    """The dry run finds it, as the real run would (PostgreSQL text cannot hold NUL)."""
     lon, lat = point(0)
     path = tmp_path / "v.csv"
     path.write_bytes(b"external_id,lon,lat,street\n"
-                     + f"A,{lon},{lat},Markt\n".encode() * 5 + f"B,{lon},{lat},M\x00rkt\n".encode())
-    errors = rejected(session, path)
-    assert [(e["row"], e["field"]) for e in errors] == [(0, "file")]
-    assert "NUL" in errors[0]["reason"]
+                     + b"".join(f"A{i},{lon},{lat},Markt\n".encode() for i in range(5))
+                     + f"B,{lon},{lat},M\x00rkt\n".encode())
+    dry = run(session, path, dry_run=True)
+    assert [(p.row, p.field) for p in dry.problems] == [(7, "street")]
+    assert "NUL" in dry.problems[0].reason
+    assert rejected(session, path) == [p.as_dict() for p in dry.problems]

@@ -81,17 +81,63 @@ def test_csv_encodings_and_german_numbers(tmp_path):
     assert "UTF-8" in refused(path).message
 
 
-def test_nul_bytes_are_refused(tmp_path):
+def test_unstorable_text_is_a_problem_of_its_row(tmp_path):
+    """NUL (PostgreSQL text cannot hold it) and lone surrogates (UTF-8 cannot encode them) in a
+    value, a property name or a Feature id mark the row; the rest of the file reads on."""
     path = tmp_path / "p.csv"
-    # past the first bytes (those are sniffed as binary data, below): PostgreSQL would refuse it
+    # past the first bytes (those are sniffed as binary data, below)
     path.write_bytes(b"name,lon,lat\n" + b"A,12.3,50.9\n" * 10 + b"B\x00,12.3,50.9\n")
-    assert "NUL" in refused(path).message
-    escaped = geojson(tmp_path, [feature([LON, LAT], name="A\u0000B")])
-    assert "\\u0000" in escaped.read_text()
-    assert "NUL" in refused(escaped).message
+    src = reader.read_points(path)
+    assert [r.text_problem for r in src.records[:10]] == [None] * 10
+    assert src.records[10].row == 12 and src.records[10].text_problem[0] == "name"
+    assert "NUL" in src.records[10].text_problem[1]
+    features = [feature([LON, LAT], name="A\u0000B"), feature([LON, LAT], **{"na\u0000me": "x"}),
+                feature([LON, LAT], name="A\ud800"), {**feature([LON, LAT]), "id": "\udfff"},
+                feature([LON, LAT], name="\U0001f3ea \\u0000")]  # an escaped emoji; "\u0000" as text
+    escaped = geojson(tmp_path, features)
+    assert "\\u0000" in escaped.read_text() and "\\ud800" in escaped.read_text()
+    src = reader.read_points(escaped)
+    problems = [r.text_problem for r in src.records]
+    assert [p and p[0] for p in problems] == ["name", "properties", "name", "id", None]
+    assert "NUL" in problems[0][1] and "NUL" in problems[1][1] and "surrogate" in problems[2][1]
+    assert src.columns == ["name"]  # a name that cannot be stored is no column (nor echoed)
+    header = tmp_path / "h.csv"
+    header.write_bytes(b"name,lon,lat" + b" " * 100 + b",no\x00te\nA,12.3,50.9,x\n")
+    error = refused(header)
+    assert error.field == "columns" and "column 4" in error.message
     binary = tmp_path / "b.csv"
     binary.write_bytes(b"\x00\x01\x02binary")
     assert "binary data" in refused(binary).message
+
+
+def test_over_long_csv_cell_is_a_problem_of_its_row(tmp_path):
+    path = tmp_path / "cell.csv"
+    path.write_text(f'name,lon,lat,note\nA,{LON},{LAT},"{"x" * reader.MAX_CSV_FIELD}"\n'
+                    f'B,{LON},{LAT},"{"x" * 200_000}"\n'
+                    f'"{"y" * 150_000}\nover two lines",{LON},{LAT},\n')
+    first, second, third = reader.read_points(path).records
+    assert first.text_problem is None and len(first.props["note"]) == reader.MAX_CSV_FIELD
+    assert second.row == 3 and second.text_problem[0] == "note"
+    assert "more than 100,000 characters" in second.text_problem[1]
+    assert third.row == 5 and third.text_problem[0] == "name"  # the line where the row ends
+
+
+def test_unreadable_text_of_a_shapefile(tmp_path):
+    """A .dbf whose text is not in the encoding its .cpg names is refused as a whole."""
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    write(str(folder / "leer.shp"), np.array(shapely.to_wkb(shapely.points([(LON, LAT)])),
+                                             dtype=object),
+          [np.array(["Markt"], dtype=object)], fields=["street"], driver="ESRI Shapefile",
+          crs="EPSG:4326", geometry_type="Point")
+    dbf = folder / "leer.dbf"
+    dbf.write_bytes(dbf.read_bytes().replace(b"Markt", b"\xed\xa0rkt"))  # not UTF-8
+    archive = tmp_path / "leer.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for part in folder.iterdir():
+            z.write(part, part.name)
+    error = refused(archive)
+    assert error.field == "file" and "not valid in its encoding" in error.message
 
 
 def test_three_dimensional_coordinates_keep_x_and_y(tmp_path):
@@ -182,15 +228,13 @@ def test_hostile_content(tmp_path):
     deep = tmp_path / "deep.geojson"
     deep.write_text("[" * 100_000 + "]" * 100_000)
     assert "nested too deeply" in refused(deep).message
-    huge_cell = tmp_path / "cell.csv"
-    huge_cell.write_text(f'name,lon,lat\n"{"x" * 200_000}",{LON},{LAT}\n')
-    error = refused(huge_cell)
-    assert error.field == "file" and "line" in error.message
-    bomb = tmp_path / "bomb.zip"  # 5 MB of zeros that pack into a few KB
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("leer.shp", b"\x00" * 5_000_000)
-    assert bomb.stat().st_size < 100_000
-    assert "unpacks to 5,000,000 bytes" in refused(bomb, max_bytes=1_000_000).message
+    inside = geojson(tmp_path, [feature([LON, LAT], name="NESTED")], name="inside.geojson")
+    inside.write_text(inside.read_text().replace('"NESTED"', "[" * 5000 + "]" * 5000))
+    assert "nested too deeply" in refused(inside).message
+    huge_number = geojson(tmp_path, [feature([LON, LAT], floor_area_m2=0)], name="n.geojson")
+    huge_number.write_text(huge_number.read_text().replace(": 0", ": " + "9" * 5000))
+    error = refused(huge_number)
+    assert error.field == "file" and "unreadable GeoJSON" in error.message
 
 
 def test_shapes_are_read_flat_in_the_file_crs(tmp_path):
