@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.embedded import EmbeddedPostgres
 from app.main import create_app
+from tests.helpers.postgres import start_replica
 from tests.helpers.server import SECRET, free_port
 from tests.helpers.towns import SCHMOELLN
 from tests.helpers.users import bearer
@@ -29,16 +30,7 @@ from tests.helpers.vacancies import VACANCIES, create, feature
 def replica(pg_cluster: EmbeddedPostgres) -> Iterator[EmbeddedPostgres]:
     home = Path(tempfile.mkdtemp(prefix="leerstand-replica-"))
     home.chmod(0o711)
-    standby = EmbeddedPostgres(home / "data", free_port(), pg_cluster.pg_bin)
-    standby.data_dir.mkdir(mode=0o700)
-    shutil.copy(pg_cluster.password_file, standby.password_file)
-    source = f"postgresql://postgres:{pg_cluster.password()}@127.0.0.1:{pg_cluster.port}/postgres"
-    # -R: standby.signal and primary_conninfo, i.e. a streaming replica once started
-    standby._run("pg_basebackup", "-d", source, "-D", str(standby.pgdata), "-R", "-X", "stream",
-                 "-c", "fast")
-    standby._run("pg_ctl", "-D", str(standby.pgdata), "-l", str(standby.log_file), "-w", "-t", "60",
-                 "-o", f"-p {standby.port} -c listen_addresses=127.0.0.1 "
-                       "-c unix_socket_directories=''", "start")
+    standby = start_replica(pg_cluster, home / "data", free_port())
     yield standby
     standby.stop()
     shutil.rmtree(home, ignore_errors=True)

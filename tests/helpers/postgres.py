@@ -1,7 +1,11 @@
 """The throwaway PostGIS cluster of the tests: a superuser connection, creating and dropping
-databases, and a fingerprint of a database's contents for comparing two of them."""
+databases, a fingerprint of a database's contents for comparing two of them, and a streaming
+replica."""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import psycopg
 
@@ -60,3 +64,19 @@ def fingerprint(url: str) -> dict[str, tuple[object, ...]]:
             prints[sequence] = conn.execute(
                 f'SELECT last_value, is_called FROM public."{sequence}"').fetchone() or ()
     return prints
+
+
+def start_replica(primary: EmbeddedPostgres, home: Path, port: int) -> EmbeddedPostgres:
+    """A streaming replica of ``primary`` in ``home`` (pg_basebackup -R), started on ``port``.
+    ``home``'s parents must be enterable by the postgres account (see app.embedded)."""
+    standby = EmbeddedPostgres(home, port, primary.pg_bin)
+    standby.data_dir.mkdir(mode=0o700)
+    shutil.copy(primary.password_file, standby.password_file)
+    source = f"postgresql://postgres:{primary.password()}@127.0.0.1:{primary.port}/postgres"
+    # -R: standby.signal and primary_conninfo, i.e. a streaming replica once started
+    standby._run("pg_basebackup", "-d", source, "-D", str(standby.pgdata), "-R", "-X", "stream",
+                 "-c", "fast")
+    standby._run("pg_ctl", "-D", str(standby.pgdata), "-l", str(standby.log_file), "-w", "-t", "60",
+                 "-o", f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''",
+                 "start")
+    return standby
