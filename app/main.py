@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from contextlib import asynccontextmanager
+from functools import lru_cache
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount, compile_path
+from starlette.types import Scope
 
 from app.accounts.router import router as accounts_router
 from app.config import PROJECT_DIR, Settings, get_settings
@@ -46,6 +51,7 @@ GERMAN_TITLES = {
     405: "Nicht erlaubt", 413: "Anfrage zu groß", 422: "Ungültige Eingabe",
     429: "Zu viele Anfragen",
 }
+STATIC_METHODS = {"GET", "HEAD"}  # what StaticFiles answers
 
 
 def _wants_html(request: Request) -> bool:
@@ -91,7 +97,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return _error_response(request, exc.status_code, {"detail": exc.detail, "code": "http_error"})
+        response = _error_response(request, exc.status_code,
+                                   {"detail": exc.detail, "code": "http_error"})
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
+        return response
 
     @app.exception_handler(IntegrityError)
     def integrity_error(request: Request, exc: IntegrityError) -> Response:
@@ -113,6 +124,31 @@ def install_error_handlers(app: FastAPI) -> None:
             return _error_response(request, 503, {
                 "detail": "the database is not available", "code": "unavailable"})
         return _error_response(request, 500, {"detail": "internal error", "code": "internal_error"})
+
+
+def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """Every method that some route of the request's path takes (RFC 9110: a 405 names them in
+    ``Allow``). Starlette's 405 names only the first route that matched the path, though a path
+    often has one route per method (and FastAPI's handler passes no headers on)."""
+    # the path as the app's router saw it: a Mount (static files) has moved root_path since
+    root = scope.get("app_root_path", scope.get("root_path", ""))
+    path: str = scope["path"][len(root):] if root and scope["path"].startswith(root) else scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(app.routes):  # included routers are branches (FastAPI 0.16x)
+        template = route.path
+        if template is None:
+            continue
+        if isinstance(route.original_route, Mount):
+            if path == template or path.startswith(template.rstrip("/") + "/"):
+                methods |= STATIC_METHODS if isinstance(route.original_route.app, StaticFiles) else set()
+        elif _path_regex(template).match(path):
+            methods |= route.methods or set()
+    return sorted(methods)
+
+
+@lru_cache(maxsize=256)
+def _path_regex(template: str) -> re.Pattern[str]:
+    return compile_path(template)[0]
 
 
 def _log_database_error(request: Request, exc: DBAPIError) -> None:
