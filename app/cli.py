@@ -79,7 +79,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from app import migrate
-    from app.main import create_app
+    from app.access_log import uvicorn_log_config
+    from app.accounts.service import TOKEN_PREFIX
+    from app.main import SECRET_LINKS, create_app
 
     with database(settings) as url:
         if not args.no_migrate:
@@ -92,6 +94,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Leerstand läuft auf http://{args.host}:{args.port}  (Strg+C beendet)", flush=True)
         uvicorn.run(create_app(app_settings), host=args.host, port=args.port,
                     log_level=settings.log_level.lower(),
+                    # the authors' status links carry their secret in the path
+                    log_config=uvicorn_log_config(secret_paths=SECRET_LINKS,
+                                                  token_prefixes=(TOKEN_PREFIX,)),
                     proxy_headers=bool(settings.trusted_proxies),
                     forwarded_allow_ips=forwarded_allow_ips(settings))
     return 0

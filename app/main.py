@@ -20,7 +20,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, compile_path
 from starlette.types import Scope
 
+from app.access_log import Redactor
 from app.accounts.router import router as accounts_router
+from app.accounts.service import TOKEN_PREFIX
 from app.config import PROJECT_DIR, Settings, get_settings
 from app.database import make_engine
 from app.errors import DomainError, status_for
@@ -33,6 +35,7 @@ from app.maps.router import router as pages_router
 from app.matching.router import router as matching_router
 from app.middleware import BodyGuardMiddleware, SecurityHeadersMiddleware
 from app.municipalities.router import router as municipalities_router
+from app.proposals.router import STATUS_PAGE, STATUS_PATH
 from app.proposals.router import pages as proposal_pages
 from app.proposals.router import router as proposals_router
 from app.review.router import router as review_router
@@ -51,6 +54,9 @@ GERMAN_TITLES = {
     405: "Nicht erlaubt", 413: "Anfrage zu groß", 422: "Ungültige Eingabe",
     429: "Zu viele Anfragen",
 }
+# paths whose last segment is a secret (the authors' status links): redacted in logs
+SECRET_LINKS = (STATUS_PATH, STATUS_PAGE)
+redact = Redactor(SECRET_LINKS, (TOKEN_PREFIX,))
 STATIC_METHODS = {"GET", "HEAD"}  # what StaticFiles answers
 
 
@@ -108,7 +114,7 @@ def install_error_handlers(app: FastAPI) -> None:
     def integrity_error(request: Request, exc: IntegrityError) -> Response:
         constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
         log.warning("integrity error on %s %s: constraint %s", request.method,
-                    request.url.path, constraint)
+                    redact(request.url.path), constraint)
         return _error_response(request, 409, {
             "detail": f"conflicts with stored data (constraint {constraint})", "code": "conflict",
         })
@@ -157,7 +163,7 @@ def _log_database_error(request: Request, exc: DBAPIError) -> None:
     contains (...)", 'invalid input syntax for type integer: "..."')."""
     sqlstate = getattr(exc.orig, "sqlstate", None)
     frames = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("database error on %s %s: %s (SQLSTATE %s)\n%s", request.method, request.url.path,
+    log.error("database error on %s %s: %s (SQLSTATE %s)\n%s", request.method, redact(request.url.path),
               type(exc.orig).__name__, sqlstate, frames)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 APP = Path(__file__).resolve().parent.parent / "app"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"config", "errors", "database", "deps", "geo", "embedded", "middleware", "responses",
-               "migrate", "abuse", "schemas", "geofile", "urls"}),
+               "migrate", "abuse", "schemas", "geofile", "urls", "access_log"}),
     frozenset({"municipalities", "accounts", "templating"}),
     frozenset({"vacancies"}),
     frozenset({"scoring", "proposals"}),

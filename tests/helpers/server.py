@@ -36,13 +36,14 @@ class LiveServer:
 @contextmanager
 def leerstand_serve(database_url: str, workdir: Path, **env: str) -> Iterator[str]:
     """``leerstand serve`` as its own process on a free loopback port (no .env: ``workdir`` is a
-    fresh folder); yields its base URL. ``env`` are extra LEERSTAND_* variables."""
+    fresh folder); yields its base URL. ``env`` are extra or other environment variables
+    (``LEERSTAND_LOG_LEVEL="INFO"`` for the access log); its output goes to workdir/serve.log."""
     port = free_port()
     environ = {k: v for k, v in os.environ.items()
                if not k.startswith("LEERSTAND_") and k != "FORWARDED_ALLOW_IPS"}
-    environ.update(PYTHONPATH=str(ROOT), LEERSTAND_DATABASE_URL=database_url,
-                   LEERSTAND_SECRET_KEY=SECRET, LEERSTAND_COOKIE_SECURE="false",
-                   LEERSTAND_LOG_LEVEL="WARNING", **env)
+    environ.update({"PYTHONPATH": str(ROOT), "LEERSTAND_DATABASE_URL": database_url,
+                    "LEERSTAND_SECRET_KEY": SECRET, "LEERSTAND_COOKIE_SECURE": "false",
+                    "LEERSTAND_LOG_LEVEL": "WARNING", **env})
     log = (workdir / "serve.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--port", str(port)],
