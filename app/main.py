@@ -7,6 +7,7 @@ import re
 import traceback
 from contextlib import asynccontextmanager
 from functools import lru_cache
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,7 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, compile_path
-from starlette.types import Scope
+from starlette.types import ASGIApp, Scope
 
 from app.access_log import Redactor
 from app.accounts.router import router as accounts_router
@@ -33,7 +34,7 @@ from app.labels import TABLES as LABEL_TABLES
 from app.labels import router as labels_router
 from app.maps.router import router as pages_router
 from app.matching.router import router as matching_router
-from app.middleware import BodyGuardMiddleware, SecurityHeadersMiddleware
+from app.middleware import BodyGuardMiddleware, SecurityHeadersMiddleware, csp_source
 from app.municipalities.router import router as municipalities_router
 from app.proposals.router import STATUS_PAGE, STATUS_PATH
 from app.proposals.router import pages as proposal_pages
@@ -167,6 +168,16 @@ def _log_database_error(request: Request, exc: DBAPIError) -> None:
               type(exc.orig).__name__, sqlstate, frames)
 
 
+class LeerstandApp(FastAPI):
+    """FastAPI with the security headers outermost: Starlette's ServerErrorMiddleware sends its
+    500 answer past every middleware added with ``add_middleware``, which would leave it bare."""
+
+    security_headers: dict[str, Any]
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack(), **self.security_headers)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     if not settings.database_url:
@@ -180,7 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = LeerstandApp(
         title="Leerstand API",
         summary="Register of vacant inner-city shops: vacancies, municipalities, scores, proposals",
         version="1",
@@ -200,8 +211,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="leerstand_session",
         max_age=settings.session_max_age_s, same_site="lax", https_only=settings.cookie_secure,
     )
-
-    app.add_middleware(SecurityHeadersMiddleware)
+    tiles = csp_source(settings.tiles_url)
+    app.security_headers = {
+        "image_sources": (tiles,) if tiles else (), "report_only_paths": tuple(
+            path for path in (app.docs_url, app.redoc_url) if path),
+    }
 
     for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
                    reports_router, proposals_router, matching_router, review_router,
