@@ -22,6 +22,7 @@ from starlette.routing import Mount, compile_path
 from starlette.types import ASGIApp, Scope
 
 from app.access_log import Redactor
+from app.accounts.deps import SESSION_ID
 from app.accounts.router import router as accounts_router
 from app.accounts.service import TOKEN_PREFIX
 from app.config import PROJECT_DIR, Settings, get_settings
@@ -57,6 +58,8 @@ GERMAN_TITLES = {
 }
 # paths whose last segment is a secret (the authors' status links): redacted in logs
 SECRET_LINKS = (STATUS_PATH, STATUS_PAGE)
+# never stored by a browser or proxy: the login forms' answers and the secret links
+PRIVATE_PATHS = ("/anmelden", "/abmelden", *SECRET_LINKS)
 redact = Redactor(SECRET_LINKS, (TOKEN_PREFIX,))
 STATIC_METHODS = {"GET", "HEAD"}  # what StaticFiles answers
 
@@ -213,7 +216,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     tiles = csp_source(settings.tiles_url)
     app.security_headers = {
-        "image_sources": (tiles,) if tiles else (), "report_only_paths": tuple(
+        "image_sources": (tiles,) if tiles else (), "private_paths": PRIVATE_PATHS,
+        "session_login_key": SESSION_ID, "report_only_paths": tuple(
             path for path in (app.docs_url, app.redoc_url) if path),
     }
 

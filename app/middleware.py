@@ -1,5 +1,5 @@
 """ASGI guards in front of the app: body size limit and JSON content type on writes; the
-security headers and the Content-Security-Policy on every answer."""
+security headers and the Content-Security-Policy on every answer, no-store on private ones."""
 
 from __future__ import annotations
 
@@ -131,12 +131,15 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
 
 
 class SecurityHeadersMiddleware:
-    """Adds the security headers to every response that does not set them itself, with the
-    Content-Security-Policy and a fresh nonce (``request.state.csp_nonce`` for the templates).
+    """Adds the security headers to every response that does not set them itself, the
+    Content-Security-Policy with a fresh nonce (``request.state.csp_nonce`` for the templates),
+    and ``Cache-Control: no-store`` to private answers.
 
-    ``report_only_paths`` (FastAPI's API viewers, which load Swagger UI/ReDoc from a CDN with
-    an inline script) get only ``CSP_BASELINE`` enforced and the full policy as
-    Content-Security-Policy-Report-Only.
+    Private: anything under ``private_paths`` (login, logout, secret links) and every answer
+    to a request with an ``Authorization`` header or a logged-in cookie session (the session
+    holds ``session_login_key``), except static files. ``report_only_paths`` (FastAPI's API
+    viewers, which load Swagger UI/ReDoc from a CDN with an inline script) get only
+    ``CSP_BASELINE`` enforced and the full policy as Content-Security-Policy-Report-Only.
 
     Plain ASGI, not ``@app.middleware("http")``: Starlette's BaseHTTPMiddleware passes every
     response body through an extra stream, which costs the map's ~1 MB viewport answers CPU.
@@ -144,11 +147,26 @@ class SecurityHeadersMiddleware:
 
     def __init__(
         self, app: ASGIApp, *, image_sources: tuple[str, ...] = (),
-        report_only_paths: tuple[str, ...] = (),
+        private_paths: tuple[str, ...] = (), session_login_key: str | None = None,
+        report_only_paths: tuple[str, ...] = (), static_prefix: str = "/static/",
     ) -> None:
         self.app = app
         self.csp = CSP.replace("{images}", "".join(f" {s}" for s in image_sources))
+        self.private_paths = private_paths
+        self.session_login_key = session_login_key
         self.report_only_paths = report_only_paths
+        self.static_prefix = static_prefix
+
+    def _private(self, scope: Scope) -> bool:
+        path: str = scope["path"]
+        if path.startswith(self.static_prefix):
+            return False
+        if _under(path, self.private_paths):
+            return True
+        if any(name.lower() == b"authorization" for name, _ in scope["headers"]):
+            return True
+        session = scope.get("session") or {}
+        return bool(self.session_login_key and session.get(self.session_login_key))
 
     def _policy(self, scope: Scope, nonce: str) -> list[tuple[bytes, bytes]]:
         policy = self.csp.replace("{nonce}", nonce).encode()
@@ -167,6 +185,9 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                if self._private(scope):
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
                 present = {name.lower() for name, _ in headers}
                 headers += [(name, value) for name, value in
                             (*SECURITY_HEADERS, *self._policy(scope, nonce)) if name not in present]

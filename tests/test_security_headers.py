@@ -1,5 +1,5 @@
 """Every answer carries the security headers and the Content-Security-Policy: JSON, GeoJSON,
-pages, static files, errors (a crash too)."""
+pages, static files, errors (a crash too); private answers are not stored (Cache-Control)."""
 
 from __future__ import annotations
 
@@ -81,6 +81,7 @@ def _login(client, users) -> None:
     response = client.post("/anmelden", data={"email": "headers@example.org", "password": PASSWORD,
                                               "csrf_token": csrf}, follow_redirects=False)
     assert response.status_code == 303
+    assert response.headers["cache-control"] == "no-store"
 
 
 def _pages(client, users) -> list[str]:
@@ -146,3 +147,51 @@ def test_the_configured_tile_server_is_admitted_for_images(database_url):
         policy = client.get("/").headers["content-security-policy"]
     assert "img-src 'self' data: https://sgx.geodatenzentrum.de;" in policy
     assert "openstreetmap" not in policy
+
+
+# ---- Cache-Control ------------------------------------------------------------------------
+
+PUBLIC_GETS = ["/", f"/karte/{SCHMOELLN}", "/api/v1/labels", "/api/v1/vacancies",
+               f"/api/v1/municipalities/{SCHMOELLN}", "/ogc/collections/vacancies/items",
+               "/api/v1/export/vacancies.geojson", "/static/app/site.css"]
+
+
+def test_anonymous_public_answers_keep_their_caching(client):
+    client.get(f"/karte/{SCHMOELLN}")  # leaves the anonymous CSRF-only session cookie
+    assert client.cookies.get("leerstand_session")
+    for path in PUBLIC_GETS:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "cache-control" not in response.headers, path
+    static = client.get("/static/app/site.css")
+    etag = static.headers["etag"]
+    assert client.get("/static/app/site.css", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_answers_to_a_token_are_not_stored(client, staff):
+    for path in [*PUBLIC_GETS[:-1], "/api/v1/me", "/api/v1/tokens", "/api/v1/vacancies/999999",
+                 f"/api/v1/export/vacancies.csv?municipality={SCHMOELLN}&include_private=true"]:
+        response = client.get(path, headers=staff)
+        assert response.headers.get("cache-control") == "no-store", path
+    # static files are the same for everybody: still cacheable with a token
+    assert "cache-control" not in client.get("/static/app/site.css", headers=staff).headers
+
+
+def test_a_logged_in_session_gets_no_store_until_logout(client, users):
+    _login(client, users)
+    for path in [*PUBLIC_GETS[:-1], f"/verwaltung/{SCHMOELLN}", "/api/v1/me"]:
+        assert client.get(path).headers.get("cache-control") == "no-store", path
+    assert "cache-control" not in client.get("/static/app/site.css").headers
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
+    logout = client.post("/abmelden", data={"csrf_token": csrf}, follow_redirects=False)
+    assert logout.status_code == 303 and logout.headers["cache-control"] == "no-store"
+    assert "cache-control" not in client.get("/").headers
+
+
+def test_login_page_and_the_authors_secret_links_are_not_stored(client):
+    proposal = submit(client, location=point(), radius_m=200)
+    for path in ("/anmelden", proposal["status_url"], proposal["status_page"],
+                 "/vorschlaege/status/" + "x" * 32):  # a wrong link's 404 as well
+        assert client.get(path).headers.get("cache-control") == "no-store", path
+    failed = client.post("/anmelden", data={"email": "a@b.de", "password": "x", "csrf_token": "x"})
+    assert failed.status_code == 403 and failed.headers["cache-control"] == "no-store"
