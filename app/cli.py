@@ -85,12 +85,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from app import migrate
-    from app.main import create_app
+    from app.accounts.service import TOKEN_PREFIX
+    from app.main import SECRET_LINKS, create_app
     from app.observability import logs, metrics
 
     level = "DEBUG" if args.verbose else settings.log_level.upper()
+    # the authors' status links carry their secret in the path, API tokens their prefix
     log_config = logs.log_config(level=level, log_format=settings.log_format,
-                                 quiet_alembic=not args.verbose)
+                                 quiet_alembic=not args.verbose, secret_paths=SECRET_LINKS,
+                                 token_prefixes=(TOKEN_PREFIX,))
     logging.config.dictConfig(log_config)  # from here on, the embedded cluster's lines too
     metrics.prepare_multiprocess_dir()
     with database(settings) as url:

@@ -4,6 +4,7 @@ import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -78,6 +79,12 @@ class Settings(BaseSettings):
         description="Comma-separated IPs/CIDRs that may read /metrics (the client as resolved "
         "through LEERSTAND_TRUSTED_PROXIES); everybody else gets 404. Empty: nobody.",
     )
+    public_url: str | None = Field(
+        default=None,
+        description="The service's address as its users reach it (http(s), host, optional path "
+        "prefix), for absolute links such as the OGC API's. Unset: the address the server "
+        "listens on, never the request's Host header; production must set it.",
+    )
     flag_threshold: int = Field(
         default=3, ge=1, le=1000,
         description="Open flags after which a published proposal is hidden until staff decide.",
@@ -110,6 +117,25 @@ class Settings(BaseSettings):
             raise ValueError(f"LEERSTAND_{str(info.field_name).upper()} must be a PostgreSQL URL "
                              "(PostGIS required)")
         return value.replace("postgres://", "postgresql://", 1)
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        example = "(e.g. https://leerstand.example.org or https://example.org/leerstand)"
+        parts = urlsplit(value.strip())
+        try:
+            parts.port  # noqa: B018 - raises on a port that is no number
+        except ValueError as error:
+            raise ValueError(f"LEERSTAND_PUBLIC_URL: {error} {example}") from error
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"LEERSTAND_PUBLIC_URL must be an absolute http(s) URL {example}")
+        if "?" in value or "#" in value or parts.username is not None:
+            raise ValueError("LEERSTAND_PUBLIC_URL takes no query, fragment or user name "
+                             f"{example}")
+        return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"),
+                           "", ""))
 
     @field_validator("trusted_proxies", "metrics_allow", mode="before")
     @classmethod

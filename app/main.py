@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any
 
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount, compile_path
+from starlette.types import ASGIApp, Scope
 
 from app import migrate
+from app.accounts.deps import SESSION_ID
 from app.accounts.router import router as accounts_router
 from app.config import PROJECT_DIR, Settings, get_settings
 from app.database import cancel_running_statements, make_engine, make_probe_engine
@@ -29,12 +36,13 @@ from app.labels import TABLES as LABEL_TABLES
 from app.labels import router as labels_router
 from app.maps.router import router as pages_router
 from app.matching.router import router as matching_router
-from app.middleware import BodyGuardMiddleware, SecurityHeadersMiddleware
+from app.middleware import BodyGuardMiddleware, SecurityHeadersMiddleware, csp_source
 from app.municipalities.router import router as municipalities_router
 from app.observability.context import RequestContextMiddleware, loggable_path
 from app.observability.metrics import Metrics, MetricsMiddleware
 from app.observability.readiness import ReadinessProbe
 from app.observability.router import router as observability_router
+from app.proposals.router import STATUS_PAGE, STATUS_PATH
 from app.proposals.router import pages as proposal_pages
 from app.proposals.router import router as proposals_router
 from app.replica import Replica
@@ -62,6 +70,11 @@ GERMAN_MESSAGES = {
 # seconds a client is asked to wait while the database is unreachable (503)
 RETRY_AFTER_S = 5
 UNAVAILABLE = {"detail": "the database is not available", "code": "unavailable"}
+# paths whose last segment is a secret (the authors' status links): redacted in logs
+SECRET_LINKS = (STATUS_PATH, STATUS_PAGE)
+# never stored by a browser or proxy: the login forms' answers and the secret links
+PRIVATE_PATHS = ("/anmelden", "/abmelden", *SECRET_LINKS)
+STATIC_METHODS = {"GET", "HEAD"}  # what StaticFiles answers
 
 
 def _wants_html(request: Request) -> bool:
@@ -109,7 +122,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return _error_response(request, exc.status_code, {"detail": exc.detail, "code": "http_error"})
+        response = _error_response(request, exc.status_code,
+                                   {"detail": exc.detail, "code": "http_error"})
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
+        return response
 
     @app.exception_handler(IntegrityError)
     def integrity_error(request: Request, exc: IntegrityError) -> Response:
@@ -147,6 +165,31 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error_response(request, 500, {"detail": "internal error", "code": "internal_error"})
 
 
+def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """Every method that some route of the request's path takes (RFC 9110: a 405 names them in
+    ``Allow``). Starlette's 405 names only the first route that matched the path, though a path
+    often has one route per method (and FastAPI's handler passes no headers on)."""
+    # the path as the app's router saw it: a Mount (static files) has moved root_path since
+    root = scope.get("app_root_path", scope.get("root_path", ""))
+    path: str = scope["path"][len(root):] if root and scope["path"].startswith(root) else scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(app.routes):  # included routers are branches (FastAPI 0.16x)
+        template = route.path
+        if template is None:
+            continue
+        if isinstance(route.original_route, Mount):
+            if path == template or path.startswith(template.rstrip("/") + "/"):
+                methods |= STATIC_METHODS if isinstance(route.original_route.app, StaticFiles) else set()
+        elif _path_regex(template).match(path):
+            methods |= route.methods or set()
+    return sorted(methods)
+
+
+@lru_cache(maxsize=256)
+def _path_regex(template: str) -> re.Pattern[str]:
+    return compile_path(template)[0]
+
+
 def _log_database_error(request: Request, exc: DBAPIError | psycopg.Error) -> None:
     """Where it failed and PostgreSQL's error class, never the message: besides the statement's
     parameters (hidden by the engine) PostgreSQL's own text can quote values ("Failing row
@@ -156,6 +199,16 @@ def _log_database_error(request: Request, exc: DBAPIError | psycopg.Error) -> No
     frames = "".join(traceback.format_tb(exc.__traceback__))
     log.error("database error on %s %s: %s (SQLSTATE %s)\n%s", request.method,
               loggable_path(request.scope), type(orig).__name__, sqlstate, frames)
+
+
+class LeerstandApp(FastAPI):
+    """FastAPI with the security headers outermost: Starlette's ServerErrorMiddleware sends its
+    500 answer past every middleware added with ``add_middleware``, which would leave it bare."""
+
+    security_headers: dict[str, Any]
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack(), **self.security_headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -184,7 +237,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         probe_engine.dispose()
         metrics.close()
 
-    app = FastAPI(
+    app = LeerstandApp(
         title="Leerstand API",
         summary="Register of vacant inner-city shops: vacancies, municipalities, scores, proposals",
         version="1",
@@ -211,10 +264,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=settings.session_max_age_s, same_site="lax", https_only=settings.cookie_secure,
     )
 
-    app.add_middleware(SecurityHeadersMiddleware)
     # outermost: they count and time what the client gets, 413s and error pages included
     app.add_middleware(MetricsMiddleware, metrics=metrics.requests)
     app.add_middleware(RequestContextMiddleware)
+    tiles = csp_source(settings.tiles_url)
+    app.security_headers = {
+        "image_sources": (tiles,) if tiles else (), "private_paths": PRIVATE_PATHS,
+        "session_login_key": SESSION_ID, "report_only_paths": tuple(
+            path for path in (app.docs_url, app.redoc_url) if path),
+    }
 
     for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
                    reports_router, proposals_router, matching_router, review_router,

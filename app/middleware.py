@@ -1,8 +1,11 @@
-"""ASGI guards in front of the API: body size limit and JSON content type on writes."""
+"""ASGI guards in front of the app: body size limit and JSON content type on writes; the
+security headers and the Content-Security-Policy on every answer, no-store on private ones."""
 
 from __future__ import annotations
 
 import json
+import secrets
+from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -97,28 +100,97 @@ class BodyGuardMiddleware:
 
 SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"))
+# every script is a file of this server; the one inline script, folium's map set-up, carries the
+# response's nonce. No inline styles (Leaflet styles through the CSSOM, which CSP allows).
+CSP = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+       "img-src 'self' data:{images}; object-src 'none'; base-uri 'self'; "
+       "frame-ancestors 'none'; form-action 'self'")
+# what still holds where the full policy is only reported (see SecurityHeadersMiddleware)
+CSP_BASELINE = "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+
+
+def csp_source(url_template: str) -> str | None:
+    """The CSP source that admits the hosts of a tile URL template, None for this server's own.
+
+    ``{s}`` in the first label of the host (subdomains a/b/c) becomes ``*``; a placeholder
+    anywhere else in the host leaves only the scheme."""
+    parts = urlsplit(url_template)
+    if not parts.scheme or not parts.netloc:
+        return None
+    host = parts.netloc
+    first, dot, rest = host.partition(".")
+    if "{" in first and dot and "{" not in rest:
+        host = "*." + rest
+    elif "{" in host:
+        return f"{parts.scheme}:"
+    return f"{parts.scheme}://{host}"
+
+
+def _under(path: str, prefixes: tuple[str, ...]) -> bool:
+    return any(path == p or path.startswith(p.rstrip("/") + "/") for p in prefixes)
 
 
 class SecurityHeadersMiddleware:
-    """Adds the security headers to every response that does not set them itself.
+    """Adds the security headers to every response that does not set them itself, the
+    Content-Security-Policy with a fresh nonce (``request.state.csp_nonce`` for the templates),
+    and ``Cache-Control: no-store`` to private answers.
+
+    Private: anything under ``private_paths`` (login, logout, secret links) and every answer
+    to a request with an ``Authorization`` header or a logged-in cookie session (the session
+    holds ``session_login_key``), except static files. ``report_only_paths`` (FastAPI's API
+    viewers, which load Swagger UI/ReDoc from a CDN with an inline script) get only
+    ``CSP_BASELINE`` enforced and the full policy as Content-Security-Policy-Report-Only.
 
     Plain ASGI, not ``@app.middleware("http")``: Starlette's BaseHTTPMiddleware passes every
     response body through an extra stream, which costs the map's ~1 MB viewport answers CPU.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, *, image_sources: tuple[str, ...] = (),
+        private_paths: tuple[str, ...] = (), session_login_key: str | None = None,
+        report_only_paths: tuple[str, ...] = (), static_prefix: str = "/static/",
+    ) -> None:
         self.app = app
+        self.csp = CSP.replace("{images}", "".join(f" {s}" for s in image_sources))
+        self.private_paths = private_paths
+        self.session_login_key = session_login_key
+        self.report_only_paths = report_only_paths
+        self.static_prefix = static_prefix
+
+    def _private(self, scope: Scope) -> bool:
+        path: str = scope["path"]
+        if path.startswith(self.static_prefix):
+            return False
+        if _under(path, self.private_paths):
+            return True
+        if any(name.lower() == b"authorization" for name, _ in scope["headers"]):
+            return True
+        session = scope.get("session") or {}
+        return bool(self.session_login_key and session.get(self.session_login_key))
+
+    def _policy(self, scope: Scope, nonce: str) -> list[tuple[bytes, bytes]]:
+        policy = self.csp.replace("{nonce}", nonce).encode()
+        if _under(scope["path"], self.report_only_paths):
+            return [(b"content-security-policy", CSP_BASELINE.encode()),
+                    (b"content-security-policy-report-only", policy)]
+        return [(b"content-security-policy", policy)]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        nonce = secrets.token_urlsafe(18)
+        scope.setdefault("state", {})["csp_nonce"] = nonce
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                if self._private(scope):
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
                 present = {name.lower() for name, _ in headers}
-                headers += [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+                headers += [(name, value) for name, value in
+                            (*SECURITY_HEADERS, *self._policy(scope, nonce)) if name not in present]
                 message = {**message, "headers": headers}
             await send(message)
 

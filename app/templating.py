@@ -14,6 +14,8 @@ def render(request: Request, name: str, status_code: int = 200, **context) -> HT
 
     email = page_email(request)
     context.setdefault("user", {"email": email} if email else None)
+    # the nonce of this response's Content-Security-Policy (app.middleware) for inline scripts
+    context.setdefault("csp_nonce", getattr(request.state, "csp_nonce", ""))
     return templates.TemplateResponse(
         request, name, {"csrf": csrf_token(request), **context}, status_code=status_code
     )

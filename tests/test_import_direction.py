@@ -11,7 +11,8 @@ from pathlib import Path
 APP = Path(__file__).resolve().parent.parent / "app"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"config", "errors", "database", "deps", "geo", "embedded", "middleware", "responses",
-               "migrate", "backup", "abuse", "schemas", "geofile", "replica", "observability"}),
+               "migrate", "backup", "abuse", "schemas", "geofile", "replica", "observability",
+               "urls", "access_log"}),
     frozenset({"municipalities", "accounts", "templating"}),
     frozenset({"vacancies"}),
     frozenset({"scoring", "proposals"}),

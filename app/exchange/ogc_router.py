@@ -14,6 +14,7 @@ from app.exchange import ogc
 from app.exchange.schemas import Collection, Collections, Conformance, LandingPage
 from app.responses import GEOJSON_MEDIA_TYPE
 from app.templating import render
+from app.urls import public_url, this_url
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 JSON = "application/json"
@@ -25,7 +26,7 @@ def _link(href: str, rel: str, type_: str, title: str | None = None) -> dict[str
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/ogc"
+    return public_url(request, "/ogc")
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -49,7 +50,7 @@ def _document(request: Request, body: dict[str, Any], title: str) -> Response | 
 def landing(request: Request) -> Response | dict[str, Any]:
     """Links to the API definition, the conformance declaration and the collections."""
     base = _base(request)
-    root = str(request.base_url).rstrip("/")
+    root = public_url(request)
     return _document(request, {
         "title": "Leerstandsregister – OGC API - Features",
         "description": "Vacant inner-city shops of Thuringian towns, for QGIS and other GIS.",
@@ -115,7 +116,7 @@ def collection(collection_id: str, request: Request, session: ReadSessionDep) ->
 def _page_links(request: Request, params: ogc.ItemParams, matched: int,
                 returned: int) -> list[dict[str, str]]:
     media = HTML if params.html else GEOJSON_MEDIA_TYPE
-    url = request.url
+    url = this_url(request)
     links = [_link(str(url), "self", media),
              _link(str(url.include_query_params(f="html" if not params.html else "json")),
                    "alternate", GEOJSON_MEDIA_TYPE if params.html else HTML)]

@@ -29,7 +29,7 @@ GEOMAN_CSS = [("geoman_css", f"{VENDOR}/leaflet-geoman/leaflet-geoman.css")]
 
 
 class OfflineMap(folium.Map):
-    """folium.Map with vendored assets and without folium's page-wide styles.
+    """folium.Map with vendored assets and without folium's styles (page-wide or inline).
 
     folium's header also sets ``user-scalable=no`` (blocks zooming the page on phones, an
     accessibility failure) and sizes html/body; our base template owns the page instead.
@@ -37,10 +37,9 @@ class OfflineMap(folium.Map):
 
     default_js = LEAFLET_JS
     default_css = LEAFLET_CSS
+    # no <style> in the header: the page's CSP allows no inline styles (.folium-map in maps.css)
     _template = Template("""
-        {% macro header(this, kwargs) %}
-            <style>#{{ this.get_name() }} { position: relative; width: 100%; height: 100%; }</style>
-        {% endmacro %}
+        {% macro header(this, kwargs) %}{% endmacro %}
         {% macro html(this, kwargs) %}
             <div class="folium-map" id={{ this.get_name()|tojson }}
                  role="region" aria-label="Karte"></div>

@@ -68,8 +68,8 @@ def _town(session, ags: str) -> dict:
 def public_map(ags: str, request: Request, session: SessionDep) -> Response:
     town = _town(session, ags)
     parts = _map_parts(request, town["bounds"])
-    config = {"ags": ags, "name": town["name"], "statuses": _statuses(PUBLIC_STATUSES),
-              "bounds": parts.bounds,
+    config = {"page": "public", "map": parts.name, "ags": ags, "name": town["name"],
+              "statuses": _statuses(PUBLIC_STATUSES), "bounds": parts.bounds,
               # a logged-in staff member's cookie session makes the API check CSRF on public POSTs
               "csrf": csrf_token(request)}
     return render(request, "map_public.html", town=town, map=parts, config=config)
@@ -85,8 +85,9 @@ def staff_map(ags: str, request: Request, session: SessionDep, principal: Princi
                         "gehört zu einer anderen Stadt oder erlaubt nur das Lesen.")
     parts = _map_parts(request, town["bounds"], cls=offline.StaffMap)
     config = {
-        "ags": ags, "name": town["name"], "statuses": _statuses(STATUS_ORDER),
-        "initialStatuses": _statuses(INITIAL_STATUSES), "bounds": parts.bounds,
+        "page": "staff", "map": parts.name, "ags": ags, "name": town["name"],
+        "statuses": _statuses(STATUS_ORDER), "initialStatuses": _statuses(INITIAL_STATUSES),
+        "bounds": parts.bounds, "csrf": csrf_token(request),
     }
     return render(request, "map_staff.html", town=town, config=config, map=parts)
 
@@ -96,4 +97,5 @@ def overview(request: Request) -> Response:
     # Thuringia; the choropleth zooms to the towns with vacancies once loaded
     parts = _map_parts(request, (9.87, 50.20, 12.66, 51.65))
     return render(request, "map_overview.html", map=parts,
-                  config={"statuses": _statuses(STATUS_ORDER), "bounds": parts.bounds})
+                  config={"page": "overview", "map": parts.name,
+                          "statuses": _statuses(STATUS_ORDER), "bounds": parts.bounds})

@@ -75,17 +75,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def log_config(*, level: str, log_format: Literal["text", "json"],
-               quiet_alembic: bool = True) -> dict[str, Any]:
-    """The logging configuration of the server process; also passed to ``uvicorn.run``."""
+def log_config(*, level: str, log_format: Literal["text", "json"], quiet_alembic: bool = True,
+               secret_paths: tuple[str, ...] = (), token_prefixes: tuple[str, ...] = ()
+               ) -> dict[str, Any]:
+    """The logging configuration of the server process; also passed to ``uvicorn.run``.
+    ``secret_paths`` and ``token_prefixes``: see ``app.access_log.Redactor``."""
     formatter = ({"()": f"{__name__}.JsonFormatter"} if log_format == "json"
                  else {"format": TEXT_FORMAT})
-    filters = ["request_id", "private_path"]
+    # the status link's template first, then what a path or query may still carry
+    filters = ["request_id", "private_path", "redact_secrets"]
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": f"{__name__}.RequestIdFilter"},
-                    "private_path": {"()": f"{__name__}.PrivatePathFilter"}},
+                    "private_path": {"()": f"{__name__}.PrivatePathFilter"},
+                    "redact_secrets": {"()": "app.access_log.RedactSecrets",
+                                       "secret_paths": secret_paths,
+                                       "token_prefixes": token_prefixes}},
         "formatters": {"default": formatter},
         "handlers": {
             "default": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",

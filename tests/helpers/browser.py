@@ -1,7 +1,8 @@
 """Browser harness for the map pages: Debian's Chromium through Playwright, with a request
 guard (only 127.0.0.1; base-map tiles are aborted and counted; anything else is a failure),
-a dialog trap for XSS checks, and screenshots under test-output/maps/; the register's API over
-real HTTP to arrange data and check what the pages did."""
+a dialog trap for XSS checks, a record of Content-Security-Policy violations, and screenshots
+under test-output/maps/; the register's API over real HTTP to arrange data and check what the
+pages did."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run", "--disable-default-apps",
                  "--disable-sync", "--metrics-recording-only", "--disable-extensions"]
 SCREENSHOTS = PROJECT_DIR / "test-output" / "maps"
+# reports every violation (enforced or report-only) of the page's CSP to the test
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (e) => window.__cspViolation(
+    `${e.disposition} ${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at `
+    + `${e.sourceFile}:${e.lineNumber} on ${document.location.pathname}: ${e.sample}`));"""
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Guard:
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     api_calls: list[str] = field(default_factory=list)
+    csp: list[str] = field(default_factory=list)
 
     def route(self, route) -> None:
         url = route.request.url
@@ -50,11 +56,23 @@ class Guard:
         assert self.external == [], f"requests outside 127.0.0.1: {self.external}"
         assert self.dialogs == [], f"dialogs opened (script ran): {self.dialogs}"
         assert self.errors == [], f"script errors: {self.errors}"
+        assert self.csp == [], f"Content-Security-Policy violations: {self.csp}"
+
+    def violation(self, text: str) -> None:
+        self.csp.append(text)
+
+    def console(self, message) -> None:
+        # Chromium's own line for a blocked resource, in case the event did not reach a listener
+        if "Content Security Policy" in message.text:
+            self.csp.append(f"console: {message.text}")
 
 
 def open_page(browser, guard: Guard, **context_options):
     context = browser.new_context(locale="de-DE", **context_options)
     page = context.new_page()
+    page.expose_function("__cspViolation", guard.violation)
+    page.add_init_script(CSP_LISTENER)
+    page.on("console", guard.console)
     page.route("**/*", guard.route)
     page.on("dialog", lambda dialog: (guard.dialogs.append(dialog.message), dialog.dismiss()))
     page.on("pageerror", lambda error: guard.errors.append(str(error)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -22,6 +23,13 @@ def login(client, email: str, next_path: str = "/"):
                            follow_redirects=False)
     assert response.status_code == 303, response.text
     return response
+
+
+def page_config(html: str) -> dict:
+    """The config a map page hands its scripts (static/app/map-start.js) as JSON."""
+    found = re.search(r'<script id="leerstand-page" type="application/json">(.*?)</script>', html, re.S)
+    assert found, "no page config"
+    return json.loads(found.group(1))
 
 
 def absolute_urls(html: str) -> set[str]:
@@ -99,7 +107,7 @@ def test_staff_map_of_another_town_is_a_german_403_page(client, users, role, ags
     response = client.get(f"/verwaltung/{SCHMOELLN}", headers={"Accept": "text/html"})
     assert response.status_code == 403
     assert "Kein Zugriff" in response.text and "Schmölln" in response.text
-    assert "Leerstand.staffMap" not in response.text
+    assert "leerstand-page" not in response.text and "map-staff.js" not in response.text
 
 
 @pytest.mark.parametrize("role,ags", [("staff", SCHMOELLN), ("admin", None)])
@@ -113,8 +121,9 @@ def test_staff_map_for_its_town(client, users, role, ags):
     assert response.status_code == 200
     assert "Verwaltung: Schmölln" in response.text and "leaflet-geoman.js" in response.text
     # the page script gets the session's CSRF token; private data only via the API
-    csrf = re.search(r'Leerstand\.staffMap\(map_\w+, .*, "([^"]+)"\);', response.text).group(1)
-    assert len(csrf) > 20
+    config = page_config(response.text)
+    assert config["page"] == "staff" and re.fullmatch(r"map_\w+", config["map"])
+    assert len(config["csrf"]) > 20
     assert "owner@private.example" not in response.text
 
 
@@ -149,11 +158,11 @@ def test_public_map_hands_the_csrf_token_to_a_logged_in_staff_members_posts(clie
     users.token("staff", SCHMOELLN, email="browsing@example.org", password=PASSWORD)
     login(client, "browsing@example.org")
     html = client.get(f"/karte/{SCHMOELLN}").text
-    csrf = re.search(r'"csrf": "([^"]+)"', html).group(1)
+    csrf = page_config(html)["csrf"]
     report = {"location": {"type": "Point", "coordinates": [12.354, 50.895]}, "address": "Markt 1",
               "description": "leer"}
     staff_page = client.get(f"/verwaltung/{SCHMOELLN}").text
-    assert re.search(r'Leerstand\.staffMap\(map_\w+, .*, "([^"]+)"\);', staff_page).group(1) == csrf
+    assert page_config(staff_page)["csrf"] == csrf
     response = client.post("/api/v1/reports", json=report, headers={"X-CSRF-Token": csrf})
     assert response.status_code == 201, response.text
     assert "browsing@example.org" not in html.split("<main", 1)[1].split("participation.js")[0]
@@ -163,6 +172,6 @@ def test_staff_map_has_the_review_queue(client, users):
     users.token("staff", SCHMOELLN, email="queue@example.org", password=PASSWORD)
     login(client, "queue@example.org")
     html = client.get(f"/verwaltung/{SCHMOELLN}").text
-    assert "map-review.js" in html and "Leerstand.reviewQueue(" in html
+    assert "map-review.js" in html and "map-start.js" in html and page_config(html)["page"] == "staff"
     for list_id in ("review-reports", "review-pending", "review-flagged", "review-published"):
         assert f'id="{list_id}"' in html

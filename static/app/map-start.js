@@ -1,0 +1,18 @@
+/* Starts the page's map from the JSON in #leerstand-page. The pages carry no inline script of
+ * their own: their Content-Security-Policy runs only this server's files and folium's map
+ * set-up (by nonce), which declares the map as the global named in config.map. */
+"use strict";
+
+(function () {
+  const config = JSON.parse(document.getElementById("leerstand-page").textContent);
+  const map = window[config.map];
+  if (config.page === "public") {
+    const layer = Leerstand.publicMap(map, config);
+    window.leerstandParticipation = Leerstand.participation(map, config, layer);
+  } else if (config.page === "staff") {
+    const layer = Leerstand.staffMap(map, config, config.csrf);
+    window.leerstandReview = Leerstand.reviewQueue(map, config, config.csrf, layer);
+  } else if (config.page === "overview") {
+    Leerstand.overviewMap(map, config);
+  }
+})();
