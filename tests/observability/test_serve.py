@@ -52,7 +52,7 @@ def test_json_log_lines_carry_the_request_id(database_url, users, tmp_path):
         access = [line for line in by_id[rid] if line["logger"] == "uvicorn.access"]
         assert [(a["method"], a["status"]) for a in access] == [
             (answer.request.method, answer.status_code)], by_id[rid]
-    assert access_path(by_id[ids[2]]) == "/api/v1/proposals/status/{token}"
+    assert access_path(by_id[ids[2]]) == "/api/v1/proposals/status/[redacted]"
     # the app's own error line, logged in the request's worker thread, has the id too
     errors = [line for line in by_id[ids[3]] if line["logger"] == "app.main"]
     assert len(errors) == 1 and errors[0]["level"] == "ERROR"
