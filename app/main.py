@@ -30,6 +30,7 @@ from app.middleware import BodyGuardMiddleware, SecurityHeadersMiddleware
 from app.municipalities.router import router as municipalities_router
 from app.proposals.router import pages as proposal_pages
 from app.proposals.router import router as proposals_router
+from app.responses import install_openapi
 from app.review.router import router as review_router
 from app.scoring.router import router as scoring_router
 from app.statistics.router import router as statistics_router
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
 
     install_error_handlers(app)
+    install_openapi(app)
     # public writes get tight limits; file uploads may exceed the JSON limit, but are still cut
     # off while streaming in
     app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes,
