@@ -46,6 +46,7 @@ from app.proposals.router import STATUS_PAGE, STATUS_PATH
 from app.proposals.router import pages as proposal_pages
 from app.proposals.router import router as proposals_router
 from app.replica import Replica
+from app.responses import install_openapi
 from app.review.router import router as review_router
 from app.scoring.router import router as scoring_router
 from app.statistics.router import router as statistics_router
@@ -254,6 +255,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
 
     install_error_handlers(app)
+    install_openapi(app)
     # public writes get tight limits; file uploads may exceed the JSON limit, but are still cut
     # off while streaming in
     app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes,

@@ -1,5 +1,5 @@
 """Shared API types: the strict request and response base models, the AGS, the e-mail address,
-the legacy CRS member.
+a point in time for filters, the legacy CRS member.
 
 Every schema builds on these, so a rule (what an AGS looks like, that unknown keys are refused)
 is written once.
@@ -7,6 +7,7 @@ is written once.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -20,6 +21,21 @@ AGS = Annotated[str, Field(pattern=AGS_PATTERN, description="AGS (8 digits)")]
 Email = Annotated[str, Field(max_length=320, pattern=EMAIL_PATTERN), AfterValidator(str.lower)]
 # a path id beyond PostgreSQL's integer is refused before it reaches a query
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware time in UTC, a naive one unchanged. Python takes UTC offsets up to ±23:59,
+    PostgreSQL only up to ±15:59 (and a streamed export would fail mid-answer)."""
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+16:00 is before year 1 in UTC
+        raise ValueError("the time is out of range") from exc
+
+
+# a time a query filters on (updated_since)
+Instant = Annotated[datetime, AfterValidator(as_utc)]
 # the deepest legitimate body, a Feature with a MultiPolygon, nests 7 levels; far deeper ones
 # would exhaust the stack in the geometry code (RecursionError)
 MAX_DEPTH = 32

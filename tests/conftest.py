@@ -20,7 +20,7 @@ from app.database import make_engine
 from app.embedded import EmbeddedPostgres, find_pg_bin
 from app.main import create_app
 from app.municipalities import boundary_import
-from tests.helpers.postgres import admin_conn
+from tests.helpers.postgres import admin_conn, cloned_database
 from tests.helpers.server import SECRET, LiveServer, free_port
 from tests.helpers.towns import SCHMOELLN
 from tests.helpers.users import Users, bearer
@@ -74,14 +74,8 @@ def empty_database_url(pg_cluster: EmbeddedPostgres) -> Iterator[str]:
 
 @pytest.fixture
 def database_url(pg_cluster: EmbeddedPostgres, template_db: str) -> Iterator[str]:
-    name = f"test_{next(_counter)}"
-    with admin_conn(pg_cluster) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    url = pg_cluster.url(name)
-    yield url
-    make_engine(url).dispose()
-    with admin_conn(pg_cluster) as conn:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with cloned_database(pg_cluster, template_db) as url:
+        yield url
 
 
 @pytest.fixture

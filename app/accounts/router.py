@@ -12,9 +12,10 @@ from app.accounts.deps import SESSION_ID, PrincipalDep, UserDep, cookie_session_
 from app.accounts.schemas import Me, TokenPublic, UserStatus
 from app.deps import SessionDep
 from app.errors import Forbidden, NotFound
+from app.responses import errors
 from app.templating import render
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], responses=errors(401, 503))
 
 
 def _safe_next(value: str | None) -> str:
@@ -77,7 +78,7 @@ def me(principal: PrincipalDep) -> Me:
 DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@router.get("/api/v1/tokens", response_model=list[TokenPublic],
+@router.get("/api/v1/tokens", response_model=list[TokenPublic], responses=errors(403),
             summary="API tokens: an admin's of anyone (or of ?user=id), everyone else's own")
 def list_tokens(
     principal: UserDep, session: SessionDep,
@@ -91,7 +92,7 @@ def list_tokens(
     return [TokenPublic.model_validate(token) for token in tokens]
 
 
-@router.delete("/api/v1/tokens/{token_id}", response_model=TokenPublic,
+@router.delete("/api/v1/tokens/{token_id}", response_model=TokenPublic, responses=errors(404),
                summary="Revoke an API token (admins any, everyone else their own)")
 def revoke_token(token_id: DbId, principal: UserDep, session: SessionDep) -> TokenPublic:
     token = service.get_token(session=session, token_id=token_id)
@@ -103,6 +104,7 @@ def revoke_token(token_id: DbId, principal: UserDep, session: SessionDep) -> Tok
 
 
 @router.post("/api/v1/users/{user_id}/disable", response_model=UserStatus,
+             responses=errors(403, 404),
              summary="Disable a user: no login, sessions and API tokens refused at once (admins)")
 def disable_user(user_id: DbId, principal: UserDep, session: SessionDep) -> UserStatus:
     if not policy.is_admin(principal):

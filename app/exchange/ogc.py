@@ -19,6 +19,7 @@ from app.errors import BadRequest, DomainError, NotFound, UnsupportedCRS
 from app.exchange import export
 from app.exchange.fields import EXCHANGE_SCHEMA_VERSION
 from app.proposals import service as proposals_service
+from app.schemas import as_utc
 from app.vacancies import query as vacancy_query
 
 DEFAULT_LIMIT = 100
@@ -108,9 +109,9 @@ def _instant(value: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value)
+        return as_utc(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     except ValueError as exc:
         raise OgcInvalidParameter(f"datetime {value!r} is not RFC 3339", field="datetime") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_datetime(value: str) -> tuple[datetime | None, datetime | None]:

@@ -4,21 +4,68 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from app.accounts.deps import PrincipalDep, ReadSessionDep
 from app.exchange import ogc
 from app.exchange.schemas import Collection, Collections, Conformance, LandingPage
-from app.responses import GEOJSON_MEDIA_TYPE
+from app.responses import (
+    GEOJSON_COLLECTION,
+    GEOJSON_FEATURE,
+    GEOJSON_MEDIA_TYPE,
+    HTML_PAGE,
+    GeoJSONResponse,
+    OgcException,
+    content,
+    errors,
+)
 from app.templating import render
 from app.urls import public_url, this_url
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 JSON = "application/json"
 HTML = "text/html"
+
+
+# the OGC parameters are read from the raw query (app.exchange.ogc answers a bad one with OGC's
+# 400), so the document lists them by hand
+def _parameter(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+FORMAT = _parameter("f", "json (the default; geojson for items) or html; a browser that asks "
+                         "for HTML first gets HTML without it",
+                    {"type": "string", "enum": ["json", "geojson", "html"]})
+CRS = _parameter("crs", f"CRS of the coordinates: {', '.join(ogc.CRS_URIS.values())}")
+ITEM_PARAMETERS = [
+    FORMAT, CRS,
+    _parameter("bbox", "minx,miny,maxx,maxy in bbox-crs"),
+    _parameter("bbox-crs", f"CRS of bbox: {', '.join(ogc.CRS_URIS.values())}"),
+    _parameter("limit", f"features per page (default {ogc.DEFAULT_LIMIT})",
+               {"type": "integer", "minimum": 1, "maximum": ogc.MAX_LIMIT}),
+    _parameter("offset", "features to skip",
+               {"type": "integer", "minimum": 0, "maximum": ogc.MAX_OFFSET}),
+    _parameter("datetime", "vacancies: last update, an RFC 3339 instant or interval a/b (.. open)"),
+    _parameter("status", "vacancies: status, or several comma-separated"),
+    _parameter("municipality", "vacancies and proposals: AGS"),
+]
+# not an enum: an unknown collection is OGC's 404, not a validation error
+CollectionId = Annotated[str, Path(examples=list(ogc.COLLECTIONS))]
+AS_HTML = {"content": {HTML: {"schema": HTML_PAGE}}}
+CONTENT_CRS = {"Content-Crs": "the CRS of the coordinates, as <URI>"}
+BAD_FORMAT = errors(400, body=OgcException)  # f is neither json nor html
+OGC_ERRORS = errors(400, 404, body=OgcException)
+
+
+def _features(schema: dict[str, Any]) -> dict[str, Any]:
+    """GeoJSON, or the same as an HTML page (f=html)."""
+    response = content(GEOJSON_MEDIA_TYPE, schema, headers=CONTENT_CRS)
+    response["content"][HTML] = {"schema": HTML_PAGE}
+    return response
 
 
 def _link(href: str, rel: str, type_: str, title: str | None = None) -> dict[str, str]:
@@ -46,7 +93,8 @@ def _document(request: Request, body: dict[str, Any], title: str) -> Response | 
 
 # a link's title is there only when it has one: unset keys stay out of the JSON documents
 @router.get("", response_model=LandingPage, response_model_exclude_unset=True,
-            summary="Landing page")
+            summary="Landing page", responses={200: AS_HTML, **BAD_FORMAT},
+            openapi_extra={"parameters": [FORMAT]})
 def landing(request: Request) -> Response | dict[str, Any]:
     """Links to the API definition, the conformance declaration and the collections."""
     base = _base(request)
@@ -66,7 +114,8 @@ def landing(request: Request) -> Response | dict[str, Any]:
     }, "OGC API - Features")
 
 
-@router.get("/conformance", response_model=Conformance, summary="Conformance declaration")
+@router.get("/conformance", response_model=Conformance, summary="Conformance declaration",
+            responses={200: AS_HTML, **BAD_FORMAT}, openapi_extra={"parameters": [FORMAT]})
 def conformance(request: Request) -> Response | dict[str, Any]:
     """Part 1 core, GeoJSON, HTML; Part 2 CRS by reference."""
     return _document(request, {"conformsTo": ogc.CONFORMANCE}, "Konformität")
@@ -94,7 +143,9 @@ def _check_collection(collection_id: str) -> None:
 
 
 @router.get("/collections", response_model=Collections, response_model_exclude_unset=True,
-            summary="The feature collections")
+            summary="The feature collections",
+            responses={200: AS_HTML, **BAD_FORMAT, **errors(503)},
+            openapi_extra={"parameters": [FORMAT]})
 def collections(request: Request, session: ReadSessionDep) -> Response | dict[str, Any]:
     """vacancies, municipalities and published proposals."""
     bbox = ogc.extent(session=session)
@@ -106,8 +157,11 @@ def collections(request: Request, session: ReadSessionDep) -> Response | dict[st
 
 
 @router.get("/collections/{collection_id}", response_model=Collection,
-            response_model_exclude_unset=True, summary="One feature collection")
-def collection(collection_id: str, request: Request, session: ReadSessionDep) -> Response | dict[str, Any]:
+            response_model_exclude_unset=True, summary="One feature collection",
+            responses={200: AS_HTML, **OGC_ERRORS, **errors(503)},
+            openapi_extra={"parameters": [FORMAT]})
+def collection(collection_id: CollectionId, request: Request,
+               session: ReadSessionDep) -> Response | dict[str, Any]:
     _check_collection(collection_id)
     body = _collection(request, collection_id, ogc.extent(session=session))
     return _document(request, body, body["title"])
@@ -140,8 +194,11 @@ def _html(request: Request, title: str, doc: dict[str, Any], features: list[dict
     return response
 
 
-@router.get("/collections/{collection_id}/items", summary="Features of a collection")
-def items(collection_id: str, request: Request, session: ReadSessionDep,
+@router.get("/collections/{collection_id}/items", summary="Features of a collection",
+            response_class=GeoJSONResponse,
+            responses={200: _features(GEOJSON_COLLECTION), **OGC_ERRORS, **errors(401, 503)},
+            openapi_extra={"parameters": ITEM_PARAMETERS})
+def items(collection_id: CollectionId, request: Request, session: ReadSessionDep,
           principal: PrincipalDep) -> Response:
     """bbox, bbox-crs, crs, limit (1–10,000, default 100), offset, datetime (last update),
     status and municipality (vacancies), municipality (proposals), f=json|html.
@@ -167,8 +224,11 @@ def items(collection_id: str, request: Request, session: ReadSessionDep,
     return Response(body, media_type=GEOJSON_MEDIA_TYPE, headers=_crs_headers(params.epsg))
 
 
-@router.get("/collections/{collection_id}/items/{fid}", summary="One feature")
-def item(collection_id: str, fid: str, request: Request, session: ReadSessionDep,
+@router.get("/collections/{collection_id}/items/{fid}", summary="One feature",
+            response_class=GeoJSONResponse,
+            responses={200: _features(GEOJSON_FEATURE), **OGC_ERRORS, **errors(401, 503)},
+            openapi_extra={"parameters": [FORMAT, CRS]})
+def item(collection_id: CollectionId, fid: str, request: Request, session: ReadSessionDep,
          principal: PrincipalDep) -> Response:
     _check_collection(collection_id)
     query = _query(request)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -18,8 +17,15 @@ from app.deps import SessionDep
 from app.exchange import export, fields, import_service
 from app.exchange.schemas import ExportSchema, ImportReportOut
 from app.municipalities.models import Municipality
-from app.responses import GEOJSON_MEDIA_TYPE, started
-from app.schemas import AGS_PATTERN
+from app.responses import (
+    GEOJSON_COLLECTION,
+    GEOJSON_MEDIA_TYPE,
+    GeoJSONResponse,
+    content,
+    errors,
+    started,
+)
+from app.schemas import AGS_PATTERN, Instant
 from app.vacancies import query as vacancy_query
 
 router = APIRouter(prefix="/api/v1/export", tags=["export"])
@@ -29,9 +35,12 @@ UPLOAD_PREFIX = "/api/v1/import/"
 MunicipalityQuery = Annotated[
     str | None, Query(description="AGS, or several comma-separated (staff: only their own)")]
 StatusQuery = Annotated[str | None, Query(description="status, or several comma-separated")]
-SinceQuery = Annotated[datetime | None, Query(description="only vacancies updated at or after")]
+SinceQuery = Annotated[Instant | None, Query(description="only vacancies updated at or after")]
 PrivateQuery = Annotated[bool, Query(
     description="staff of the town only: also export owner_contact (personal data)")]
+ATTACHMENT = {"Content-Disposition": "attachment with a file name",
+              "X-Schema-Version": "the field schema's version (/api/v1/export/schema)"}
+EXPORT_ERRORS = errors(401, 403, 503)
 
 
 def export_query(
@@ -63,7 +72,10 @@ def export_schema() -> ExportSchema:
     return ExportSchema.model_validate(fields.schema_document())
 
 
-@router.get("/vacancies.geojson", summary="Vacancies as RFC 7946 GeoJSON (streamed)")
+@router.get("/vacancies.geojson", summary="Vacancies as RFC 7946 GeoJSON (streamed)",
+            response_class=GeoJSONResponse,
+            responses={200: content(GEOJSON_MEDIA_TYPE, GEOJSON_COLLECTION, headers=ATTACHMENT),
+                       **EXPORT_ERRORS})
 def export_geojson(engine: ReadEngineDep, query: ExportQueryDep) -> StreamingResponse:
     """WGS84 lon/lat, no `crs` member; built by PostgreSQL and streamed in chunks."""
     chunks = started(export.stream_geojson(engine, query))
@@ -71,7 +83,10 @@ def export_geojson(engine: ReadEngineDep, query: ExportQueryDep) -> StreamingRes
                              headers=_attachment("leerstand-vacancies.geojson"))
 
 
-@router.get("/vacancies.csv", summary="Vacancies as CSV with lon, lat and WKT (streamed)")
+@router.get("/vacancies.csv", summary="Vacancies as CSV with lon, lat and WKT (streamed)",
+            response_class=StreamingResponse,
+            responses={200: content("text/csv", {"type": "string"}, headers=ATTACHMENT),
+                       **EXPORT_ERRORS})
 def export_csv(engine: ReadEngineDep, query: ExportQueryDep) -> StreamingResponse:
     """Comma-separated, UTF-8, header row; timestamps in UTC."""
     chunks = started(export.stream_csv(engine, query))
@@ -79,7 +94,11 @@ def export_csv(engine: ReadEngineDep, query: ExportQueryDep) -> StreamingRespons
                              headers=_attachment("leerstand-vacancies.csv"))
 
 
-@router.get("/vacancies.gpkg", summary="Vacancies as GeoPackage 1.3 (layer `vacancies`)")
+@router.get("/vacancies.gpkg", summary="Vacancies as GeoPackage 1.3 (layer `vacancies`)",
+            response_class=FileResponse,
+            responses={200: content("application/geopackage+sqlite3",
+                                    {"type": "string", "format": "binary"}, headers=ATTACHMENT),
+                       **EXPORT_ERRORS})
 def export_gpkg(engine: ReadEngineDep, query: ExportQueryDep) -> FileResponse:
     """EPSG:4326 points; GeoPackage 1.3 so that older QGIS/GDAL open it without warnings."""
     path = export.gpkg_file(engine, query)
@@ -89,7 +108,8 @@ def export_gpkg(engine: ReadEngineDep, query: ExportQueryDep) -> FileResponse:
 
 
 @import_router.post("/vacancies", response_model=ImportReportOut,
-                    summary="Import vacancies from a file (staff of the town)")
+                    summary="Import vacancies from a file (staff of the town)",
+                    responses=errors(401, 403, 404, 409, 503))
 def import_vacancies(
     session: SessionDep, principal: UserDep, file: UploadFile,
     municipality: Annotated[str, Query(pattern=AGS_PATTERN, description="AGS of the town")],

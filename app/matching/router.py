@@ -17,9 +17,10 @@ from app.matching.schemas import (
     VacancyFits,
     VacancyMatches,
 )
+from app.responses import errors
 from app.schemas import Id, Out
 
-router = APIRouter(prefix="/api/v1", tags=["matching"])
+router = APIRouter(prefix="/api/v1", tags=["matching"], responses=errors(401, 404, 503))
 Limit = Annotated[int, Query(ge=1, le=service.MAX_MATCHES)]
 
 

@@ -9,11 +9,11 @@ from app.accounts.deps import UserDep
 from app.deps import SessionDep
 from app.municipalities import service
 from app.municipalities.schemas import CoreAreaIn, MunicipalityCollection, MunicipalityFeature
-from app.responses import GeoJSONResponse
+from app.responses import GeoJSONResponse, errors
 from app.schemas import AGS_PATTERN
 from app.scoring import flows as scoring_flows
 
-router = APIRouter(prefix="/api/v1/municipalities", tags=["municipalities"])
+router = APIRouter(prefix="/api/v1/municipalities", tags=["municipalities"], responses=errors(503))
 AgsPath = Annotated[
     str, Path(pattern=AGS_PATTERN, description="Amtlicher Gemeindeschlüssel (8 digits)")
 ]
@@ -34,14 +34,14 @@ def list_municipalities(
 
 
 @router.get("/{ags}", response_class=GeoJSONResponse, response_model=MunicipalityFeature,
-            summary="One municipality (Feature)")
+            summary="One municipality (Feature)", responses=errors(404))
 def get_municipality(ags: AgsPath, session: SessionDep) -> MunicipalityFeature:
     """Boundary as geometry; centre and core area as GeoJSON properties."""
     return MunicipalityFeature.model_validate(service.feature(session=session, ags=ags))
 
 
 @router.put("/{ags}/core-area", response_class=GeoJSONResponse, response_model=MunicipalityFeature,
-            summary="Set the core area")
+            summary="Set the core area", responses=errors(401, 403, 404))
 def put_core_area(
     ags: AgsPath, body: CoreAreaIn, session: SessionDep, principal: UserDep,
     crs: Annotated[str | None, Query()] = None,

@@ -23,22 +23,27 @@ from app.proposals.schemas import (
     ProposalList,
     ProposalModeration,
     ProposalPublic,
+    ProposalReceived,
     ProposalStaff,
     ProposalSubmitted,
     ProposalView,
     Rejection,
     SupportCreate,
+    SupportReceived,
     SupportResult,
     Withdrawal,
 )
+from app.responses import errors
 from app.schemas import AGS_PATTERN, Id
 from app.templating import render
 
-router = APIRouter(prefix="/api/v1/proposals", tags=["proposals"])
+router = APIRouter(prefix="/api/v1/proposals", tags=["proposals"], responses=errors(503))
 pages = APIRouter(include_in_schema=False)
 ProposalId = Id
 STATUS_PATH = "/api/v1/proposals/status/"
 STATUS_PAGE = "/vorschlaege/status/"
+# staff of the town (and admins) move a proposal along its lifecycle
+DECISION_ERRORS = errors(401, 403, 404, 409)
 
 
 def fit(session: Session, view: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +60,9 @@ def shape(view: dict[str, Any]) -> ProposalView:
 
 
 @router.post("", status_code=201, response_model=ProposalSubmitted,
-             summary="Suggest a use (held for moderation)")
+             summary="Suggest a use (held for moderation)",
+             responses={202: {"model": ProposalReceived, "description": "Received"},
+                        **errors(404, 429)})
 def submit_proposal(data: ProposalCreate, request: Request, session: SessionDep) -> Any:
     """Public. Answers with the private `status_url` for the author; keep it."""
     rate_limit(request, session, "proposal", "public_posts_per_hour")
@@ -68,7 +75,7 @@ def submit_proposal(data: ProposalCreate, request: Request, session: SessionDep)
         "status_page": STATUS_PAGE + token})
 
 
-@router.get("", response_model=ProposalList, summary="List proposals")
+@router.get("", response_model=ProposalList, summary="List proposals", responses=errors(401))
 def list_proposals(
     session: SessionDep, principal: PrincipalDep,
     municipality: Annotated[str | None, Query(pattern=AGS_PATTERN, description="AGS")] = None,
@@ -89,14 +96,15 @@ def list_proposals(
 
 
 @router.get("/status/{token}", response_model=ProposalAuthorStatus,
-            summary="The author's private status link")
+            summary="The author's private status link", responses=errors(404))
 def proposal_status(token: Annotated[str, Path(min_length=16, max_length=64)],
                     session: SessionDep) -> ProposalAuthorStatus:
     """Status and, when rejected, the reason; no e-mail."""
     return ProposalAuthorStatus.model_validate(service.status_for_token(session=session, token=token))
 
 
-@router.get("/{proposal_id}", response_model=ProposalView, summary="One proposal")
+@router.get("/{proposal_id}", response_model=ProposalView, summary="One proposal",
+            responses=errors(401, 404))
 def get_proposal(proposal_id: ProposalId, session: SessionDep, principal: PrincipalDep) -> Any:
     return shape(fit(session, service.get_view(session=session, principal=principal,
                                                proposal_id=proposal_id)))
@@ -112,32 +120,36 @@ def _decision(session: Session, principal: Principal, proposal_id: int, target: 
 
 
 @router.post("/{proposal_id}/publish", response_model=ProposalStaff,
-             summary="Publish (or restore after flags)")
+             summary="Publish (or restore after flags)", responses=DECISION_ERRORS)
 def publish(proposal_id: ProposalId, session: SessionDep, principal: UserDep) -> ProposalStaff:
     return _decision(session, principal, proposal_id, ProposalStatus.published)
 
 
 @router.post("/{proposal_id}/reject", response_model=ProposalStaff,
-             summary="Reject with a reason for the author")
+             summary="Reject with a reason for the author", responses=DECISION_ERRORS)
 def reject(proposal_id: ProposalId, body: Rejection, session: SessionDep,
            principal: UserDep) -> ProposalStaff:
     return _decision(session, principal, proposal_id, ProposalStatus.rejected, body.reason)
 
 
-@router.post("/{proposal_id}/withdraw", response_model=ProposalStaff, summary="Withdraw")
+@router.post("/{proposal_id}/withdraw", response_model=ProposalStaff, summary="Withdraw",
+             responses=DECISION_ERRORS)
 def withdraw(proposal_id: ProposalId, session: SessionDep, principal: UserDep,
              body: Withdrawal | None = None) -> ProposalStaff:
     return _decision(session, principal, proposal_id, ProposalStatus.withdrawn,
                      body.reason if body else None)
 
 
-@router.post("/{proposal_id}/realise", response_model=ProposalStaff, summary="Mark realised")
+@router.post("/{proposal_id}/realise", response_model=ProposalStaff, summary="Mark realised",
+             responses=DECISION_ERRORS)
 def realise(proposal_id: ProposalId, session: SessionDep, principal: UserDep) -> ProposalStaff:
     return _decision(session, principal, proposal_id, ProposalStatus.realised)
 
 
 @router.post("/{proposal_id}/supports", status_code=201, response_model=SupportResult,
-             summary="Support a published proposal (once per client)")
+             summary="Support a published proposal (once per client)",
+             responses={202: {"model": SupportReceived, "description": "Received"},
+                        **errors(404, 409, 429)})
 def support(proposal_id: ProposalId, request: Request, session: SessionDep,
             body: SupportCreate | None = None) -> Any:
     rate_limit(request, session, "support", "public_votes_per_hour")
@@ -153,7 +165,9 @@ def support(proposal_id: ProposalId, request: Request, session: SessionDep,
 
 
 @router.post("/{proposal_id}/flags", status_code=201, response_model=FlagResult,
-             summary="Flag a published proposal (spam, offensive, personal data)")
+             summary="Flag a published proposal (spam, offensive, personal data)",
+             responses={202: {"model": FlagResult, "description": "Received"},
+                        **errors(404, 409, 429)})
 def flag(proposal_id: ProposalId, body: FlagCreate, request: Request, session: SessionDep) -> Any:
     rate_limit(request, session, "flag", "public_votes_per_hour")
     if body.is_bot:

@@ -10,7 +10,7 @@ who may not see it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from geojson_pydantic import Point, Polygon
 from pydantic import Field, model_validator
@@ -73,6 +73,21 @@ class SupportCreate(PublicPost):
 class SupportResult(Strict):
     proposal_id: int
     support_count: int
+
+
+# 202 answers to a filled-in honeypot (PublicPost.website): they look accepted, nothing is stored
+class SupportReceived(Out):
+    """Received; the count is not given."""
+
+    proposal_id: int
+    support_count: None
+
+
+class ProposalReceived(Out):
+    """Received; held back."""
+
+    id: None
+    status: Literal["received"]
 
 
 class FlagCreate(PublicPost):

@@ -12,15 +12,17 @@ from app.matching import flows as matching_flows
 from app.municipalities import service as municipality_service
 from app.proposals import service as proposals
 from app.proposals.schemas import ProposalFlagged, ProposalStaff
+from app.responses import errors
 from app.review.schemas import EraseRequest, ErasureResult, ReviewQueue
 from app.schemas import AGS_PATTERN
 from app.vacancies import reports
 from app.vacancies.report_schemas import ReportForReview
 
-router = APIRouter(prefix="/api/v1", tags=["review"])
+router = APIRouter(prefix="/api/v1", tags=["review"], responses=errors(401, 403, 503))
 
 
-@router.get("/review", response_model=ReviewQueue, summary="Review queue of a municipality (staff)")
+@router.get("/review", response_model=ReviewQueue, summary="Review queue of a municipality (staff)",
+            responses=errors(404))
 def review_queue(
     session: SessionDep, principal: UserDep,
     municipality: Annotated[str, Query(pattern=AGS_PATTERN, description="AGS")],

@@ -6,17 +6,18 @@ from fastapi import APIRouter, Path
 
 from app.accounts.deps import PrincipalDep, ReadSessionDep, UserDep
 from app.deps import SessionDep
+from app.responses import errors
 from app.schemas import AGS_PATTERN, Id
 from app.scoring import service
 from app.scoring.schemas import ProfileIn, ProfileOut, RescoreOut, ScoreOut
 
-router = APIRouter(prefix="/api/v1", tags=["scoring"])
+router = APIRouter(prefix="/api/v1", tags=["scoring"], responses=errors(503))
 AgsPath = Annotated[
     str, Path(pattern=AGS_PATTERN, description="Amtlicher Gemeindeschlüssel (8 digits)")
 ]
 
 
-@router.get("/vacancies/{vacancy_id}/score", response_model=ScoreOut,
+@router.get("/vacancies/{vacancy_id}/score", response_model=ScoreOut, responses=errors(401, 404),
             summary="Interim and permanent score of a vacancy with the full breakdown")
 def vacancy_score(vacancy_id: Id, session: ReadSessionDep, principal: PrincipalDep) -> Any:
     """Each criterion with the fact used, points, weight and contribution; missing facts listed."""
@@ -24,6 +25,7 @@ def vacancy_score(vacancy_id: Id, session: ReadSessionDep, principal: PrincipalD
 
 
 @router.post("/municipalities/{ags}/rescore", response_model=RescoreOut,
+             responses=errors(401, 403, 404),
              summary="Recompute the scores of every vacancy of a town")
 def rescore(ags: AgsPath, session: SessionDep, principal: UserDep) -> Any:
     """Staff of the town or admins; returns counts and where the time went."""
@@ -33,6 +35,7 @@ def rescore(ags: AgsPath, session: SessionDep, principal: UserDep) -> Any:
 
 
 @router.get("/municipalities/{ags}/scoring-profile", response_model=ProfileOut,
+            responses=errors(404),
             summary="The scoring profile in force for a town")
 def get_profile(ags: AgsPath, session: SessionDep) -> Any:
     """Public: weights and thresholds are no secret; the default applies if the town has none."""
@@ -40,6 +43,7 @@ def get_profile(ags: AgsPath, session: SessionDep) -> Any:
 
 
 @router.put("/municipalities/{ags}/scoring-profile", response_model=ProfileOut,
+            responses=errors(401, 403, 404),
             summary="Change a town's weights and thresholds")
 def put_profile(ags: AgsPath, body: ProfileIn, session: SessionDep, principal: UserDep) -> Any:
     """Staff of the town or admins; omitted values keep their current value; bumps the version
@@ -54,7 +58,7 @@ def get_default_profile(session: SessionDep) -> Any:
     return service.get_profile(session=session, ags=None)
 
 
-@router.put("/scoring-profile/default", response_model=ProfileOut,
+@router.put("/scoring-profile/default", response_model=ProfileOut, responses=errors(401, 403),
             summary="Change the default scoring profile (admins)")
 def put_default_profile(body: ProfileIn, session: SessionDep, principal: UserDep) -> Any:
     """Bumps the default's version and rescores every town that uses it."""

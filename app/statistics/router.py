@@ -6,13 +6,22 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.accounts.deps import PrincipalDep, ReadSessionDep
-from app.responses import raw_geojson
+from app.responses import (
+    GEOJSON_COLLECTION,
+    GEOJSON_MEDIA_TYPE,
+    GeoJSONResponse,
+    content,
+    errors,
+    raw_geojson,
+)
 from app.statistics import service
 
 router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"])
 
 
-@router.get("/municipalities", summary="Vacancy counts per municipality (FeatureCollection)")
+@router.get("/municipalities", summary="Vacancy counts per municipality (FeatureCollection)",
+            response_class=GeoJSONResponse,
+            responses={200: content(GEOJSON_MEDIA_TYPE, GEOJSON_COLLECTION), **errors(401, 503)})
 def municipality_statistics(
     session: ReadSessionDep, principal: PrincipalDep,
     geometry: Annotated[Literal["boundary", "none"], Query()] = "boundary",

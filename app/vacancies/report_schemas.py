@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from geojson_pydantic import Point
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from app.abuse.schemas import PublicPost
 from app.schemas import AGS_PATTERN, Email, Out, Strict
@@ -16,6 +16,11 @@ DUPLICATE_RADIUS_M = 30
 
 
 class ReportCreate(PublicPost):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "location": {"type": "Point", "coordinates": [12.3550, 50.8953]}, "address": "Markt 5",
+        "description": "Seit Monaten leer, Schaufenster zugeklebt",
+    }]})
+
     municipality: str | None = Field(
         None, pattern=AGS_PATTERN, description="AGS; optional, found from the point when left out"
     )

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from app.abuse.http import rate_limit
 from app.accounts.deps import UserDep
 from app.deps import SessionDep
+from app.responses import errors
 from app.schemas import Id
 from app.scoring import flows
 from app.vacancies import reports
@@ -22,7 +23,9 @@ from app.vacancies.report_schemas import (
     ReportReject,
 )
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=errors(503))
+# staff decide on a report of their town once
+DECISION_ERRORS = errors(401, 403, 404, 409)
 
 
 @router.get("/duplicates", response_model=DuplicateList, summary="Vacancies and reports within 30 m")
@@ -36,7 +39,8 @@ def duplicates(
     return DuplicateList(duplicates=[Duplicate.model_validate(d) for d in found])
 
 
-@router.post("", status_code=201, response_model=ReportCreated, summary="Report an empty shop")
+@router.post("", status_code=201, response_model=ReportCreated, summary="Report an empty shop",
+             responses={202: {"model": ReportCreated, "description": "Received"}, **errors(429)})
 def submit_report(report: ReportCreate, request: Request,
                   session: SessionDep) -> ReportCreated | JSONResponse:
     """Public. Lands as status `reported`, invisible until staff confirm it."""
@@ -49,7 +53,8 @@ def submit_report(report: ReportCreate, request: Request,
                          duplicates=[Duplicate.model_validate(d) for d in found])
 
 
-@router.post("/{report_id}/confirm", response_model=ReportDecision, summary="Confirm a report")
+@router.post("/{report_id}/confirm", response_model=ReportDecision, summary="Confirm a report",
+             responses=DECISION_ERRORS)
 def confirm_report(report_id: Id, session: SessionDep, principal: UserDep,
                    body: ReportConfirm | None = None) -> ReportDecision:
     """Staff of the town: the report becomes a `vacant` (default) or `threatened` vacancy."""
@@ -59,7 +64,8 @@ def confirm_report(report_id: Id, session: SessionDep, principal: UserDep,
     return ReportDecision(id=vacancy.id, status=vacancy.status, version=vacancy.version)
 
 
-@router.post("/{report_id}/reject", response_model=ReportDecision, summary="Reject a report")
+@router.post("/{report_id}/reject", response_model=ReportDecision, summary="Reject a report",
+             responses=DECISION_ERRORS)
 def reject_report(report_id: Id, body: ReportReject, session: SessionDep,
                   principal: UserDep) -> ReportDecision:
     """Staff of the town, with a reason; the record stays (status `rejected`) for the history."""

@@ -1,7 +1,6 @@
 """HTTP for the vacancy register: thin routes over the read model (app.vacancies.query) and the
 register's writes, which scores follow (app.scoring.flows)."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
@@ -13,13 +12,23 @@ from app.accounts.deps import PrincipalDep, ReadSessionDep, UserDep
 from app.accounts.principal import Principal
 from app.deps import SessionDep
 from app.errors import BadRequest, PreconditionRequired
-from app.responses import raw_geojson
-from app.schemas import Id
+from app.responses import (
+    GEOJSON_COLLECTION,
+    GEOJSON_FEATURE,
+    GEOJSON_MEDIA_TYPE,
+    GeoJSONResponse,
+    content,
+    errors,
+    raw_geojson,
+)
+from app.schemas import Id, Instant
 from app.scoring import flows
 from app.vacancies import query, service
 from app.vacancies.schemas import History, HistoryEntry, VacancyCreate, VacancyUpdate
 
-router = APIRouter(prefix="/api/v1/vacancies", tags=["vacancies"])
+router = APIRouter(prefix="/api/v1/vacancies", tags=["vacancies"], responses=errors(401, 503))
+ETAG = {"ETag": "the version, to send back in If-Match when editing"}
+FEATURE = content(GEOJSON_MEDIA_TYPE, GEOJSON_FEATURE, headers=ETAG)
 CrsQuery = Annotated[
     str | None,
     Query(description="CRS of the body's coordinates, e.g. EPSG:25832 (default: WGS84 lon/lat)"),
@@ -49,13 +58,15 @@ def _feature_response(session: Session, principal: Principal, vacancy_id: int,
     return raw_geojson(body, status_code=status_code, headers=headers)
 
 
-@router.get("", summary="List vacancies as a GeoJSON FeatureCollection")
+@router.get("", summary="List vacancies as a GeoJSON FeatureCollection",
+            response_class=GeoJSONResponse,
+            responses={200: content(GEOJSON_MEDIA_TYPE, GEOJSON_COLLECTION), **errors(400)})
 def list_vacancies(
     session: ReadSessionDep, principal: PrincipalDep,
     municipality: Annotated[str | None, Query(description="AGS, or several comma-separated")] = None,
     status: Annotated[str | None, Query(description="status, or several comma-separated")] = None,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS84)")] = None,
-    updated_since: datetime | None = None,
+    updated_since: Instant | None = None,
     min_interim: Annotated[int | None, Query(ge=0, le=100, description="interim score ≥")] = None,
     min_permanent: Annotated[int | None, Query(ge=0, le=100, description="permanent score ≥")] = None,
     sort: Annotated[str, Query(description="id, interim, -interim, permanent or -permanent")] = "id",
@@ -72,7 +83,11 @@ def list_vacancies(
     return raw_geojson(query.list_geojson(session=session, principal=principal, filters=filters))
 
 
-@router.post("", status_code=201, summary="Register a vacancy (GeoJSON Feature)")
+@router.post("", status_code=201, summary="Register a vacancy (GeoJSON Feature)",
+             response_class=GeoJSONResponse,
+             responses={201: content(GEOJSON_MEDIA_TYPE, GEOJSON_FEATURE,
+                                     headers={**ETAG, "Location": "the new vacancy's URL"}),
+                        **errors(403, 409)})
 def create_vacancy(
     feature: VacancyCreate, session: SessionDep, principal: UserDep, crs: CrsQuery = None
 ) -> Response:
@@ -81,13 +96,16 @@ def create_vacancy(
     return _feature_response(session, principal, vacancy.id, status_code=201)
 
 
-@router.get("/{vacancy_id}", summary="One vacancy as a GeoJSON Feature")
+@router.get("/{vacancy_id}", summary="One vacancy as a GeoJSON Feature",
+            response_class=GeoJSONResponse, responses={200: FEATURE, **errors(404)})
 def get_vacancy(vacancy_id: Id, session: ReadSessionDep, principal: PrincipalDep) -> Response:
     """The ETag header carries the version to send back in If-Match when editing."""
     return _feature_response(session, principal, vacancy_id)
 
 
-@router.patch("/{vacancy_id}", summary="Change some facts of a vacancy")
+@router.patch("/{vacancy_id}", summary="Change some facts of a vacancy",
+              response_class=GeoJSONResponse,
+              responses={200: FEATURE, **errors(403, 404, 409, 428)})
 def update_vacancy(
     vacancy_id: Id, changes: VacancyUpdate, session: SessionDep, principal: UserDep,
     if_match: Annotated[str | None, Header()] = None, crs: CrsQuery = None,
@@ -104,7 +122,8 @@ def update_vacancy(
     return _feature_response(session, principal, vacancy_id)
 
 
-@router.get("/{vacancy_id}/history", response_model=History, summary="Change history")
+@router.get("/{vacancy_id}/history", response_model=History, summary="Change history",
+            responses=errors(404))
 def vacancy_history(vacancy_id: Id, session: SessionDep, principal: UserDep) -> History:
     """Who changed which field when, old → new; private values only for staff of the town."""
     entries = service.history(session=session, vacancy_id=vacancy_id, actor=principal)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from geojson_pydantic import Point, Polygon
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.schemas import AGS_PATTERN, CRSMember, Strict
 from app.vacancies.lifecycle import VacancyStatus
@@ -78,6 +78,13 @@ class VacancyUpdateProperties(VacancyFields):
 
 
 class VacancyCreate(Strict):
+    # a shop near the market of Schmölln (an example for the API documentation)
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [12.3545, 50.8956]},
+        "properties": {"municipality": "16077043", "street": "Markt", "house_number": "5",
+                       "floor_area_m2": 85, "floor": "ground", "status": "vacant"},
+    }]})
+
     type: Literal["Feature"]
     geometry: Point
     properties: VacancyCreateProperties

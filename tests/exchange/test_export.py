@@ -99,6 +99,19 @@ def test_bad_filters(client, params, field):
     assert response.status_code == 422 and field in response.text
 
 
+@pytest.mark.parametrize("fmt", ["geojson", "csv"])
+def test_updated_since_beyond_postgresql_offsets(client, register, working_group, fmt):
+    # +16:00 is a valid Python offset but none of PostgreSQL's: the streamed answer used to
+    # break off after its 200 header; the time is now sent as UTC
+    response = client.get(f"{URL}.{fmt}", headers=working_group,
+                          params={"updated_since": "2000-01-01T00:00:00+16:00"})
+    assert response.status_code == 200, response.text
+    assert "S-1" in response.text
+    out_of_range = client.get(f"{URL}.{fmt}", params={"updated_since": "0001-01-01T00:00:00+16:00"})
+    assert out_of_range.status_code == 422 and out_of_range.json()["errors"][0]["loc"] == [
+        "query", "updated_since"]
+
+
 def test_geojson_is_streamed_in_chunks(settings, register, monkeypatch):
     from app.database import make_engine
 

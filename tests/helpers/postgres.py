@@ -1,15 +1,21 @@
 """The throwaway PostGIS cluster of the tests: a superuser connection, creating and dropping
-databases, a fingerprint of a database's contents for comparing two of them, and a streaming
-replica."""
+databases, a database cloned from the migrated template, a fingerprint of a database's contents
+for comparing two of them, and a streaming replica."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 
+from app.database import make_engine
 from app.embedded import EmbeddedPostgres
+
+_counter = itertools.count()
 
 
 def admin_conn(cluster: EmbeddedPostgres) -> psycopg.Connection:
@@ -80,3 +86,16 @@ def start_replica(primary: EmbeddedPostgres, home: Path, port: int) -> EmbeddedP
                  "-o", f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''",
                  "start")
     return standby
+
+
+@contextmanager
+def cloned_database(cluster: EmbeddedPostgres, template: str) -> Iterator[str]:
+    """The URL of a new database copied from ``template``, dropped afterwards."""
+    name = f"test_{next(_counter)}"
+    with admin_conn(cluster) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = cluster.url(name)
+    yield url
+    make_engine(url).dispose()
+    with admin_conn(cluster) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
