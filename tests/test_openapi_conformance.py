@@ -99,11 +99,13 @@ def test_every_error_has_the_body_the_handlers_send():
     document = DOCUMENTED_APP.openapi()
     assert "HTTPValidationError" not in str(document)
     bodies = {"#/components/schemas/Error", "#/components/schemas/OgcException"}
+    # a readiness probe's 503 names the failed check in the body a load balancer reads
+    own = {("GET /readyz", "503"): "#/components/schemas/ReadinessOut"}
     for name, operation in _operations(document):
         for status, response in operation["responses"].items():
             if status.startswith(("4", "5")):
-                assert response["content"]["application/json"]["schema"]["$ref"] in bodies, (
-                    name, status)
+                ref = response["content"]["application/json"]["schema"]["$ref"]
+                assert ref in bodies or own.get((name, status)) == ref, (name, status)
 
 
 def test_statuses_of_the_shared_machinery_are_documented():
