@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +18,7 @@ from app.exchange import export, fields, import_service
 from app.exchange.schemas import ExportSchema, ImportReportOut
 from app.municipalities.models import Municipality
 from app.responses import GEOJSON_MEDIA_TYPE
-from app.schemas import AGS_PATTERN
+from app.schemas import AGS_PATTERN, Instant
 from app.vacancies import query as vacancy_query
 
 router = APIRouter(prefix="/api/v1/export", tags=["export"])
@@ -29,7 +28,8 @@ UPLOAD_PREFIX = "/api/v1/import/"
 MunicipalityQuery = Annotated[
     str | None, Query(description="AGS, or several comma-separated (staff: only their own)")]
 StatusQuery = Annotated[str | None, Query(description="status, or several comma-separated")]
-SinceQuery = Annotated[datetime | None, Query(description="only vacancies updated at or after")]
+SinceQuery = Annotated[Instant | None, Query(
+    description="only vacancies updated at or after (ISO 8601; without offset: UTC)")]
 PrivateQuery = Annotated[bool, Query(
     description="staff of the town only: also export owner_contact (personal data)")]
 

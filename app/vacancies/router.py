@@ -1,7 +1,6 @@
 """HTTP for the vacancy register: thin routes over the read model (app.vacancies.query) and the
 register's writes, which scores follow (app.scoring.flows)."""
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
@@ -14,7 +13,7 @@ from app.accounts.principal import Principal
 from app.deps import SessionDep
 from app.errors import BadRequest, PreconditionRequired
 from app.responses import raw_geojson
-from app.schemas import Id
+from app.schemas import Id, Instant
 from app.scoring import flows
 from app.vacancies import query, service
 from app.vacancies.schemas import History, HistoryEntry, VacancyCreate, VacancyUpdate
@@ -55,7 +54,8 @@ def list_vacancies(
     municipality: Annotated[str | None, Query(description="AGS, or several comma-separated")] = None,
     status: Annotated[str | None, Query(description="status, or several comma-separated")] = None,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS84)")] = None,
-    updated_since: datetime | None = None,
+    updated_since: Annotated[Instant | None, Query(
+        description="ISO 8601 time (without offset: UTC): only vacancies updated at or after")] = None,
     min_interim: Annotated[int | None, Query(ge=0, le=100, description="interim score ≥")] = None,
     min_permanent: Annotated[int | None, Query(ge=0, le=100, description="permanent score ≥")] = None,
     sort: Annotated[str, Query(description="id, interim, -interim, permanent or -permanent")] = "id",

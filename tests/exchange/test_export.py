@@ -223,6 +223,23 @@ def test_cli_export_and_import(settings, register, tmp_path, monkeypatch, capsys
         cli.get_settings.cache_clear()
 
 
+def test_cli_refuses_an_updated_since_beyond_any_time_zone(settings, tmp_path, monkeypatch,
+                                                          capsys):
+    from app import cli
+
+    monkeypatch.setenv("LEERSTAND_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LEERSTAND_SECRET_KEY", settings.secret_key)
+    cli.get_settings.cache_clear()
+    out = tmp_path / "changed.csv"
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["export", str(out), "--updated-since", "2026-01-01T00:00:00+21:58"])
+    finally:
+        cli.get_settings.cache_clear()
+    assert exit_.value.code == 2 and not out.exists()
+    assert "--updated-since" in capsys.readouterr().err.replace("\n", " ")
+
+
 @pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg"])
 def test_scores_travel_flat_in_every_format(client, register, working_group, tmp_path, fmt):
     """The working group compares towns by score in QGIS: the stored scores are in every export,
