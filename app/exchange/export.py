@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from app.accounts import policy
 from app.accounts.principal import Principal
 from app.database import psycopg_connection
-from app.exchange.fields import TEXT_COLUMNS
+from app.exchange import fields
 from app.vacancies import query as vacancy_query
 from app.vacancies.columns import Column
 from app.vacancies.query import VacancyFilter, VacancyQuery
@@ -75,8 +75,8 @@ def stream_geojson(engine: Engine, query: VacancyQuery) -> Iterator[bytes]:
 def _csv_value(c: Column, sql: str) -> str:
     if c.kind == "bool":
         return f"CASE WHEN {sql} THEN 'true' WHEN NOT {sql} THEN 'false' END"
-    if c.name in TEXT_COLUMNS:
-        return f"CASE WHEN {sql} ~ '^[=+@\\-]' THEN '''' || {sql} ELSE {sql} END"
+    if c.kind == "str":  # every text column, whatever it is meant to hold
+        return fields.formula_guard_sql(sql)
     if c.kind == "datetime":
         return f"to_char({sql}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
     return f"{sql}"
