@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app.accounts.router import router as accounts_router
 from app.config import PROJECT_DIR, Settings, get_settings
-from app.database import make_engine
+from app.database import error_class, make_engine
 from app.errors import DomainError, status_for
 from app.exchange.ogc_router import router as ogc_router
 from app.exchange.router import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, import_router
@@ -116,13 +116,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def _log_database_error(request: Request, exc: DBAPIError) -> None:
-    """Where it failed and PostgreSQL's error class, never the message: besides the statement's
-    parameters (hidden by the engine) PostgreSQL's own text can quote values ("Failing row
-    contains (...)", 'invalid input syntax for type integer: "..."')."""
-    sqlstate = getattr(exc.orig, "sqlstate", None)
+    """Where it failed and PostgreSQL's error class, never the message (``error_class``)."""
+    name, sqlstate = error_class(exc)
     frames = "".join(traceback.format_tb(exc.__traceback__))
     log.error("database error on %s %s: %s (SQLSTATE %s)\n%s", request.method, request.url.path,
-              type(exc.orig).__name__, sqlstate, frames)
+              name, sqlstate, frames)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

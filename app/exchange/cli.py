@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -36,11 +37,20 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             shutil.move(path, args.output)
         else:
             stream = export.stream_geojson if fmt == "geojson" else export.stream_csv
-            with open(args.output, "wb") as out:
-                for chunk in stream(engine, query):
-                    out.write(chunk)
+            _write(Path(args.output), stream(engine, query))
     print(f"{fmt} written to {args.output}", file=sys.stderr)
     return 0
+
+
+def _write(path: Path, chunks: Iterator[bytes]) -> None:
+    """Writes the export; if it fails part way, no file is left that looks complete."""
+    try:
+        with path.open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,4 +1,9 @@
-"""HTTP for exports (GeoJSON, CSV, GeoPackage) and the field schema: thin routes."""
+"""HTTP for exports (GeoJSON, CSV, GeoPackage) and the field schema: thin routes.
+
+GeoJSON and CSV are streamed: the first chunk is read before the response starts (so a failing
+query gets its error status), and a failure after that aborts the chunked body
+(``app.responses.started_stream``). A GeoPackage is written whole to a temporary file first.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from app.deps import SessionDep
 from app.exchange import export, fields, import_service
 from app.exchange.schemas import ExportSchema, ImportReportOut
 from app.municipalities.models import Municipality
-from app.responses import GEOJSON_MEDIA_TYPE
+from app.responses import GEOJSON_MEDIA_TYPE, started_stream
 from app.schemas import AGS_PATTERN, Instant
 from app.vacancies import query as vacancy_query
 
@@ -66,7 +71,8 @@ def export_schema() -> ExportSchema:
 @router.get("/vacancies.geojson", summary="Vacancies as RFC 7946 GeoJSON (streamed)")
 def export_geojson(request: Request, query: ExportQueryDep) -> StreamingResponse:
     """WGS84 lon/lat, no `crs` member; built by PostgreSQL and streamed in chunks."""
-    return StreamingResponse(export.stream_geojson(request.app.state.engine, query),
+    chunks = export.stream_geojson(request.app.state.engine, query)
+    return StreamingResponse(started_stream(chunks, what=request.url.path),
                              media_type=GEOJSON_MEDIA_TYPE,
                              headers=_attachment("leerstand-vacancies.geojson"))
 
@@ -74,7 +80,8 @@ def export_geojson(request: Request, query: ExportQueryDep) -> StreamingResponse
 @router.get("/vacancies.csv", summary="Vacancies as CSV with lon, lat and WKT (streamed)")
 def export_csv(request: Request, query: ExportQueryDep) -> StreamingResponse:
     """Comma-separated, UTF-8, header row; timestamps in UTC."""
-    return StreamingResponse(export.stream_csv(request.app.state.engine, query),
+    chunks = export.stream_csv(request.app.state.engine, query)
+    return StreamingResponse(started_stream(chunks, what=request.url.path),
                              media_type="text/csv; charset=utf-8",
                              headers=_attachment("leerstand-vacancies.csv"))
 

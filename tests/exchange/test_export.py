@@ -109,7 +109,7 @@ def test_geojson_is_streamed_in_chunks(settings, register, monkeypatch):
     monkeypatch.setattr(export, "CHUNK_ROWS", 1)
     query = export.export_query(OPERATOR, VacancyFilter())
     chunks = list(export.stream_geojson(make_engine(settings.database_url), query))
-    assert len(chunks) == 2 + 4  # head, one chunk per row, tail
+    assert len(chunks) == 4 + 1  # one chunk per row (the head with the first), tail
     assert len(json.loads(b"".join(chunks))["features"]) == 4
 
 
