@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import Enum, Executable, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Connection, CursorResult, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import NullPool
 
@@ -53,6 +54,22 @@ def psycopg_connection(conn: Connection) -> psycopg.Connection[Any]:
     if not isinstance(raw, psycopg.Connection):
         raise TypeError(f"COPY needs a psycopg connection, not {type(raw).__name__}")
     return raw
+
+
+def as_dbapi_error(exc: psycopg.Error) -> DBAPIError:
+    """A psycopg error from the raw connection (COPY) as SQLAlchemy would have raised it
+    (OperationalError, DataError, …), so that the one error table maps it; no parameters."""
+    wrapped = DBAPIError.instance(None, None, exc, psycopg.Error, hide_parameters=True)
+    assert isinstance(wrapped, DBAPIError)
+    return wrapped
+
+
+def error_class(exc: BaseException) -> tuple[str, str | None]:
+    """A failed statement's error class and SQLSTATE for the log, never its message: besides the
+    statement's parameters (hidden by the engine) PostgreSQL's own text can quote values
+    ("Failing row contains (...)", 'invalid input syntax for type integer: "..."')."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    return type(orig).__name__, getattr(orig, "sqlstate", None)
 
 
 @lru_cache(maxsize=8)

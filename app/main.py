@@ -27,7 +27,7 @@ from app import migrate
 from app.accounts.deps import SESSION_ID
 from app.accounts.router import router as accounts_router
 from app.config import PROJECT_DIR, Settings, get_settings
-from app.database import cancel_running_statements, make_engine, make_probe_engine
+from app.database import cancel_running_statements, error_class, make_engine, make_probe_engine
 from app.errors import DomainError, status_for
 from app.exchange.ogc_router import router as ogc_router
 from app.exchange.router import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, import_router
@@ -192,14 +192,11 @@ def _path_regex(template: str) -> re.Pattern[str]:
 
 
 def _log_database_error(request: Request, exc: DBAPIError | psycopg.Error) -> None:
-    """Where it failed and PostgreSQL's error class, never the message: besides the statement's
-    parameters (hidden by the engine) PostgreSQL's own text can quote values ("Failing row
-    contains (...)", 'invalid input syntax for type integer: "..."')."""
-    orig = exc.orig if isinstance(exc, DBAPIError) else exc
-    sqlstate = getattr(orig, "sqlstate", None)
+    """Where it failed and PostgreSQL's error class, never the message (``error_class``)."""
+    name, sqlstate = error_class(exc)
     frames = "".join(traceback.format_tb(exc.__traceback__))
     log.error("database error on %s %s: %s (SQLSTATE %s)\n%s", request.method,
-              loggable_path(request.scope), type(orig).__name__, sqlstate, frames)
+              loggable_path(request.scope), name, sqlstate, frames)
 
 
 class LeerstandApp(FastAPI):

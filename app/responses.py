@@ -9,17 +9,21 @@ FastAPI's default validation-error schema with the body the handlers really send
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+import logging
+import traceback
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.database import error_class
 from app.middleware import WRITE_METHODS
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 HTML_MEDIA_TYPE = "text/html"
+log = logging.getLogger(__name__)
 
 
 class GeoJSONResponse(JSONResponse):
@@ -31,21 +35,30 @@ def raw_geojson(body: str, status_code: int = 200, headers: dict[str, str] | Non
     return Response(body, status_code=status_code, media_type=GEOJSON_MEDIA_TYPE, headers=headers)
 
 
-def started(chunks: Generator[bytes, None, None]) -> Iterator[bytes]:
-    """Runs a streamed body up to its first chunk now, in the route: connecting and starting the
-    query fail there, where the error handlers answer 503 or 500. Once a StreamingResponse has
-    sent its 200 an error can only cut the body off."""
-    first = next(chunks, None)
+class StreamAborted(Exception):
+    """A streamed body failed after its status line was sent. Raised out of the body iterator,
+    so that the server closes the connection without the chunked body's terminating empty chunk:
+    the client sees a cut transfer (curl: exit 18, GDAL: an error), never a short file that looks
+    complete. It carries no detail: the cause is logged by ``started_stream``."""
 
-    def rest() -> Generator[bytes, None, None]:
-        try:
-            if first is not None:
-                yield first
-            yield from chunks
-        finally:
-            chunks.close()  # a client that went away frees the connection now, not at GC
 
-    return rest()
+def started_stream(chunks: Iterator[bytes], *, what: str) -> Iterator[bytes]:
+    """``chunks`` with the first one already read, so that a database that is down or a query
+    that fails raises here, in the route, and gets its error status from the one error table.
+    A failure after that aborts the response (``StreamAborted``)."""
+    first = next(chunks, b"")
+    return _continued(first, chunks, what)
+
+
+def _continued(first: bytes, chunks: Iterator[bytes], what: str) -> Iterator[bytes]:
+    yield first
+    try:
+        yield from chunks
+    except Exception as exc:
+        name, sqlstate = error_class(exc)
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("stream of %s aborted: %s (SQLSTATE %s)\n%s", what, name, sqlstate, frames)
+        raise StreamAborted(f"stream of {what} aborted") from None
 
 
 # --- error bodies --------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Shared API types: the strict request and response base models, the AGS, the e-mail address,
-a point in time for filters, the legacy CRS member.
+an instant of time, the legacy CRS member.
 
 Every schema builds on these, so a rule (what an AGS looks like, that unknown keys are refused)
 is written once.
@@ -7,7 +7,7 @@ is written once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -21,21 +21,28 @@ AGS = Annotated[str, Field(pattern=AGS_PATTERN, description="AGS (8 digits)")]
 Email = Annotated[str, Field(max_length=320, pattern=EMAIL_PATTERN), AfterValidator(str.lower)]
 # a path id beyond PostgreSQL's integer is refused before it reaches a query
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# no time zone is further from UTC (ISO 8601 practice, java.time's limit); Python allows <24h,
+# PostgreSQL's timestamptz input only ±15:59, hence instants go to the database in UTC
+MAX_UTC_OFFSET = timedelta(hours=18)
 
 
-def as_utc(value: datetime) -> datetime:
-    """An aware time in UTC, a naive one unchanged. Python takes UTC offsets up to ±23:59,
-    PostgreSQL only up to ±15:59 (and a streamed export would fail mid-answer)."""
-    if value.tzinfo is None:
-        return value
+def utc_instant(moment: datetime) -> datetime:
+    """``moment`` in UTC (without an offset it is taken as UTC); an offset beyond ±18:00, or a
+    time that falls outside years 1–9999 once in UTC, is refused."""
+    offset = moment.utcoffset()
+    if offset is None:
+        return moment.replace(tzinfo=UTC)
+    if abs(offset) > MAX_UTC_OFFSET:
+        sign, minutes = "-" if offset < timedelta(0) else "+", int(abs(offset).total_seconds()) // 60
+        raise ValueError(f"UTC offset {sign}{minutes // 60:02d}:{minutes % 60:02d} is outside ±18:00")
     try:
-        return value.astimezone(UTC)
-    except OverflowError as exc:  # 0001-01-01T00:00+16:00 is before year 1 in UTC
-        raise ValueError("the time is out of range") from exc
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("not representable in UTC (before year 1 or after 9999)") from None
 
 
-# a time a query filters on (updated_since)
-Instant = Annotated[datetime, AfterValidator(as_utc)]
+# a query parameter like updated_since: an ISO 8601 time, normalised to UTC
+Instant = Annotated[datetime, AfterValidator(utc_instant)]
 # the deepest legitimate body, a Feature with a MultiPolygon, nests 7 levels; far deeper ones
 # would exhaust the stack in the geometry code (RecursionError)
 MAX_DEPTH = 32

@@ -18,7 +18,7 @@ from tests.helpers.participation import (
     report_body,
 )
 from tests.helpers.towns import CENTRES, SCHMOELLN
-from tests.helpers.vacancies import VACANCIES, feature
+from tests.helpers.vacancies import VACANCIES, create, feature
 
 BIG = 9_999_999_999  # beyond PostgreSQL's integer (2³¹−1)
 
@@ -118,6 +118,43 @@ def test_id_beyond_integer_is_refused(client, staff, method, path):
 def test_absurd_offset(client, path):
     response = client.get(path, params={"offset": "99999999999999999999"})
     assert response.status_code in (400, 422), response.text
+
+
+# --- times --------------------------------------------------------------------------------------
+
+# offsets no time zone has (Python takes up to 23:59, PostgreSQL only ±15:59), and times that
+# fall outside years 1-9999 once in UTC
+BAD_TIMES = ("2026-01-01T00:00:00+21:58", "2026-01-01T00:00:00-18:01",
+             "0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00")
+SINCE_PATHS = ("/api/v1/export/vacancies.csv", "/api/v1/export/vacancies.geojson",
+               "/api/v1/export/vacancies.gpkg", VACANCIES)
+
+
+@pytest.mark.parametrize("path", SINCE_PATHS)
+@pytest.mark.parametrize("value", BAD_TIMES)
+def test_updated_since_outside_any_time_zone(client, staff, path, value):
+    response = client.get(path, headers=staff, params={"updated_since": value})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert (body["code"], body["detail"]) == ("validation_error", "invalid input: updated_since")
+    assert body["errors"][0]["loc"] == ["query", "updated_since"]
+
+
+def test_updated_since_says_what_is_wrong(client):
+    response = client.get(VACANCIES, params={"updated_since": BAD_TIMES[0]})
+    assert "UTC offset +21:58 is outside ±18:00" in response.json()["errors"][0]["msg"]
+
+
+@pytest.mark.parametrize("path", SINCE_PATHS)
+def test_updated_since_beyond_postgresqls_offsets(client, staff, path):
+    """+17:30 is within ±18:00 but beyond what PostgreSQL parses: it reaches it in UTC."""
+    create(client, staff, feature())
+    since = {"2000-01-01T00:00:00+17:30": 1, "2999-01-01T00:00:00+17:30": 0}
+    for value, expected in since.items():
+        response = client.get(path, headers=staff, params={"updated_since": value})
+        assert response.status_code == 200, response.text
+        if not path.endswith(".gpkg"):
+            assert response.text.count("Musterstraße") == expected, value
 
 
 # --- 3D and string coordinates -----------------------------------------------------------------

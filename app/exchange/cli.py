@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 from app.accounts.principal import Principal, Role
@@ -35,11 +37,20 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             shutil.move(path, args.output)
         else:
             stream = export.stream_geojson if fmt == "geojson" else export.stream_csv
-            with open(args.output, "wb") as out:
-                for chunk in stream(engine, query):
-                    out.write(chunk)
+            _write(Path(args.output), stream(engine, query))
     print(f"{fmt} written to {args.output}", file=sys.stderr)
     return 0
+
+
+def _write(path: Path, chunks: Iterator[bytes]) -> None:
+    """Writes the export; if it fails part way, no file is left that looks complete."""
+    try:
+        with path.open("wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -53,6 +64,16 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     for line in report.lines():
         print(line)
     return 0 if report.valid else 1
+
+
+def _instant(value: str) -> datetime:
+    """--updated-since: an ISO 8601 time, in UTC as the HTTP API takes it (app.schemas)."""
+    from app.schemas import utc_instant
+
+    try:
+        return utc_instant(datetime.fromisoformat(value))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r}: {exc}") from None
 
 
 def _import_rejected(func):
@@ -72,8 +93,6 @@ def _import_rejected(func):
 
 
 def add_commands(subparsers) -> None:
-    from datetime import datetime
-
     from app.cli import add_command
 
     p = add_command(subparsers, "export", cmd_export,
@@ -82,7 +101,8 @@ def add_commands(subparsers) -> None:
     p.add_argument("--format", choices=["geojson", "csv", "gpkg"], help="default: from the suffix")
     p.add_argument("--municipality", metavar="AGS[,AGS…]", help="only these towns")
     p.add_argument("--status", metavar="STATUS[,STATUS…]", help="only these statuses")
-    p.add_argument("--updated-since", type=datetime.fromisoformat, metavar="ISO-TIME")
+    p.add_argument("--updated-since", type=_instant, metavar="ISO-TIME",
+                   help="only vacancies updated at or after (without offset: UTC)")
     p.add_argument("--include-private", action="store_true",
                    help="also owner_contact and internal_notes (personal data: staff use only)")
 

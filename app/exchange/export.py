@@ -12,17 +12,18 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Generator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
 import numpy as np
+import psycopg
 from sqlalchemy import Row, text
 from sqlalchemy.engine import Connection, Engine
 
 from app.accounts import policy
 from app.accounts.principal import Principal
-from app.database import psycopg_connection
-from app.exchange.fields import TEXT_COLUMNS
+from app.database import as_dbapi_error, psycopg_connection
+from app.exchange import fields
 from app.vacancies import query as vacancy_query
 from app.vacancies.columns import Column
 from app.vacancies.query import VacancyFilter, VacancyQuery
@@ -63,20 +64,19 @@ def stream_geojson(engine: Engine, query: VacancyQuery) -> Generator[bytes, None
         _utc(conn)
         result = conn.execution_options(stream_results=True, max_row_buffer=CHUNK_ROWS).execute(
             text(query.features_sql(shape="flat")), query.params)
-        yield b'{"type":"FeatureCollection","features":[\n'
-        first = True
+        # the head goes out with the first rows: until they are read, nothing has been sent
+        head, sent = b'{"type":"FeatureCollection","features":[\n', False
         for rows in result.partitions(CHUNK_ROWS):
-            body = ",\n".join(row[0] for row in rows)
-            yield ((b"" if first else b",\n") + body.encode())
-            first = False
-        yield b"\n]}\n"
+            yield (b",\n" if sent else head) + ",\n".join(row[0] for row in rows).encode()
+            sent = True
+        yield (b"" if sent else head) + b"\n]}\n"
 
 
 def _csv_value(c: Column, sql: str) -> str:
     if c.kind == "bool":
         return f"CASE WHEN {sql} THEN 'true' WHEN NOT {sql} THEN 'false' END"
-    if c.name in TEXT_COLUMNS:
-        return f"CASE WHEN {sql} ~ '^[=+@\\-]' THEN '''' || {sql} ELSE {sql} END"
+    if c.kind == "str":  # every text column, whatever it is meant to hold
+        return fields.formula_guard_sql(sql)
     if c.kind == "datetime":
         return f"to_char({sql}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
     return f"{sql}"
@@ -98,9 +98,26 @@ def stream_csv(engine: Engine, query: VacancyQuery) -> Generator[bytes, None, No
         statement = _BIND.sub(r"%(\1)s", sql)
         params = {k: v for k, v in query.params.items() if f":{k}" in sql}
         raw = psycopg_connection(conn)
-        with raw.cursor() as cursor, cursor.copy(
-                f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, HEADER true)", params) as copy:
-            yield from (bytes(chunk) for chunk in copy)
+        try:
+            yield from _copy_out(raw, f"COPY ({statement}) TO STDOUT WITH (FORMAT csv, HEADER true)",
+                                 params)
+        except psycopg.Error as exc:  # the raw connection's errors, as SQLAlchemy's would be
+            if raw.broken:  # a terminated backend: not back into the pool, no ROLLBACK on it
+                conn.invalidate()
+            raise as_dbapi_error(exc) from None
+
+
+def _copy_out(raw: psycopg.Connection[Any], statement: str, params: dict[str, Any]
+              ) -> Iterator[bytes]:
+    # COPY sends a message per row: passed on CHUNK_ROWS at a time (the header with the first)
+    with raw.cursor() as cursor, cursor.copy(statement, params) as copy:
+        batch: list[bytes] = []
+        for data in copy:
+            batch.append(bytes(data))
+            if len(batch) > CHUNK_ROWS:
+                yield b"".join(batch)
+                batch = []
+        yield b"".join(batch)
 
 
 _NUMPY = {"int": "float64", "float": "float64", "bool": "bool", "str": "object",

@@ -1,5 +1,6 @@
 """The exchange field schema: the versioned list of columns every export format and the OGC
-API share (``app.vacancies.columns``), and the free-text columns CSV guards against formulas.
+API share (``app.vacancies.columns``), and the guard CSV puts before text a spreadsheet would
+take for a formula.
 
 EXCHANGE_SCHEMA_VERSION changes whenever a column is added, renamed or retyped.
 """
@@ -12,10 +13,23 @@ from app.vacancies.schemas import PRIVATE_FIELDS, SCHEMA_VERSION
 # 1.1: score_interim, score_permanent, score_recommendation, score_profile_version added
 EXCHANGE_SCHEMA_VERSION = f"{SCHEMA_VERSION}.1"
 
-# free-text columns a spreadsheet could take for a formula; exports neutralise a leading
-# = + - @ with an apostrophe (OWASP "CSV injection") and imports strip it again
-TEXT_COLUMNS = frozenset({"street", "former_use", "description", "owner_contact", "internal_notes",
-                          "external_id", "house_number"})
+# A spreadsheet runs a cell starting with = + - @ as a formula, and a leading tab or CR can hide
+# one (OWASP "CSV injection"): CSV exports put an apostrophe before such text in EVERY text
+# column (a municipality's name too), and imports strip it again. Text that itself starts with
+# an apostrophe gets one more, so that every exported value imports back unchanged.
+FORMULA_START = "=+-@\t\r'"
+
+
+def _sql_char(char: str) -> str:
+    if char == "'":
+        return "''''"
+    return f"'{char}'" if char.isprintable() else f"chr({ord(char)})"
+
+
+def formula_guard_sql(expr: str) -> str:
+    """SQL for the text ``expr`` with an apostrophe before a leading FORMULA_START character."""
+    starts = ", ".join(_sql_char(char) for char in FORMULA_START)
+    return f"CASE WHEN left({expr}, 1) IN ({starts}) THEN '''' || {expr} ELSE {expr} END"
 
 
 def schema_document() -> dict:

@@ -7,7 +7,7 @@ pages reuse the export column list and SQL so OGC clients and exports see the sa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -19,7 +19,7 @@ from app.errors import BadRequest, DomainError, NotFound, UnsupportedCRS
 from app.exchange import export
 from app.exchange.fields import EXCHANGE_SCHEMA_VERSION
 from app.proposals import service as proposals_service
-from app.schemas import as_utc
+from app.schemas import utc_instant
 from app.vacancies import query as vacancy_query
 
 DEFAULT_LIMIT = 100
@@ -109,9 +109,12 @@ def _instant(value: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value)
-        return as_utc(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     except ValueError as exc:
         raise OgcInvalidParameter(f"datetime {value!r} is not RFC 3339", field="datetime") from exc
+    try:
+        return utc_instant(moment)
+    except ValueError as exc:
+        raise OgcInvalidParameter(f"datetime {value!r}: {exc}", field="datetime") from None
 
 
 def parse_datetime(value: str) -> tuple[datetime | None, datetime | None]:

@@ -1,4 +1,9 @@
-"""HTTP for exports (GeoJSON, CSV, GeoPackage) and the field schema: thin routes."""
+"""HTTP for exports (GeoJSON, CSV, GeoPackage) and the field schema: thin routes.
+
+GeoJSON and CSV are streamed: the first chunk is read before the response starts (so a failing
+query gets its error status), and a failure after that aborts the chunked body
+(``app.responses.started_stream``). A GeoPackage is written whole to a temporary file first.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
@@ -23,7 +28,7 @@ from app.responses import (
     GeoJSONResponse,
     content,
     errors,
-    started,
+    started_stream,
 )
 from app.schemas import AGS_PATTERN, Instant
 from app.vacancies import query as vacancy_query
@@ -35,7 +40,8 @@ UPLOAD_PREFIX = "/api/v1/import/"
 MunicipalityQuery = Annotated[
     str | None, Query(description="AGS, or several comma-separated (staff: only their own)")]
 StatusQuery = Annotated[str | None, Query(description="status, or several comma-separated")]
-SinceQuery = Annotated[Instant | None, Query(description="only vacancies updated at or after")]
+SinceQuery = Annotated[Instant | None, Query(
+    description="only vacancies updated at or after (ISO 8601; without offset: UTC)")]
 PrivateQuery = Annotated[bool, Query(
     description="staff of the town only: also export owner_contact (personal data)")]
 ATTACHMENT = {"Content-Disposition": "attachment with a file name",
@@ -76,10 +82,11 @@ def export_schema() -> ExportSchema:
             response_class=GeoJSONResponse,
             responses={200: content(GEOJSON_MEDIA_TYPE, GEOJSON_COLLECTION, headers=ATTACHMENT),
                        **EXPORT_ERRORS})
-def export_geojson(engine: ReadEngineDep, query: ExportQueryDep) -> StreamingResponse:
+def export_geojson(request: Request, engine: ReadEngineDep, query: ExportQueryDep) -> StreamingResponse:
     """WGS84 lon/lat, no `crs` member; built by PostgreSQL and streamed in chunks."""
-    chunks = started(export.stream_geojson(engine, query))
-    return StreamingResponse(chunks, media_type=GEOJSON_MEDIA_TYPE,
+    chunks = export.stream_geojson(engine, query)
+    return StreamingResponse(started_stream(chunks, what=request.url.path),
+                             media_type=GEOJSON_MEDIA_TYPE,
                              headers=_attachment("leerstand-vacancies.geojson"))
 
 
@@ -87,10 +94,11 @@ def export_geojson(engine: ReadEngineDep, query: ExportQueryDep) -> StreamingRes
             response_class=StreamingResponse,
             responses={200: content("text/csv", {"type": "string"}, headers=ATTACHMENT),
                        **EXPORT_ERRORS})
-def export_csv(engine: ReadEngineDep, query: ExportQueryDep) -> StreamingResponse:
+def export_csv(request: Request, engine: ReadEngineDep, query: ExportQueryDep) -> StreamingResponse:
     """Comma-separated, UTF-8, header row; timestamps in UTC."""
-    chunks = started(export.stream_csv(engine, query))
-    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8",
+    chunks = export.stream_csv(engine, query)
+    return StreamingResponse(started_stream(chunks, what=request.url.path),
+                             media_type="text/csv; charset=utf-8",
                              headers=_attachment("leerstand-vacancies.csv"))
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
+from app.exchange.fields import FORMULA_START
 from app.geofile import reader
 from app.geofile.reader import Record
 from app.geofile.report import Problem
@@ -33,7 +34,8 @@ NOT_IMPORTABLE_STATUSES = {VacancyStatus.reported.value}  # reserved for citizen
 _TRUE = {"true", "t", "yes", "y", "1", "ja", "j", "wahr", "x"}
 _FALSE = {"false", "f", "no", "n", "0", "nein", "falsch"}
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_FORMULA_GUARD = re.compile(r"^'(?=[=+\-@])")
+# the apostrophe CSV exports put before text that would be a formula (fields.FORMULA_START)
+_FORMULA_GUARD = re.compile(f"^'(?=[{re.escape(FORMULA_START)}])")
 _IMPORTABLE = frozenset(IMPORTABLE)
 # names already in canonical form need no renaming (the common case: our own exports)
 _KNOWN_KEYS = _IMPORTABLE | EXPORT_ONLY | {"external_id"}

@@ -66,7 +66,8 @@ def list_vacancies(
     municipality: Annotated[str | None, Query(description="AGS, or several comma-separated")] = None,
     status: Annotated[str | None, Query(description="status, or several comma-separated")] = None,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS84)")] = None,
-    updated_since: Instant | None = None,
+    updated_since: Annotated[Instant | None, Query(
+        description="ISO 8601 time (without offset: UTC): only vacancies updated at or after")] = None,
     min_interim: Annotated[int | None, Query(ge=0, le=100, description="interim score ≥")] = None,
     min_permanent: Annotated[int | None, Query(ge=0, le=100, description="permanent score ≥")] = None,
     sort: Annotated[str, Query(description="id, interim, -interim, permanent or -permanent")] = "id",

@@ -11,13 +11,17 @@ import subprocess
 import pyogrio
 import pytest
 from pyogrio.raw import read
+from sqlalchemy import Enum, func, select, text, update
 
 from app.exchange import export, fields, import_service
 from app.exchange.cli import OPERATOR
-from app.vacancies.columns import FIELD_KINDS
+from app.municipalities.models import Municipality
+from app.vacancies.columns import FIELD_KINDS, columns
+from app.vacancies.models import Vacancy
 from app.vacancies.query import VacancyFilter
 from app.vacancies.schemas import PRIVATE_FIELDS, PUBLIC_FIELDS
 from tests.helpers.towns import JENA, SCHMOELLN
+from tests.helpers.vacancies import create, feature
 
 URL = "/api/v1/export/vacancies"
 SECRETS = ("Frau Geheim", "Herr Jena", "Notiz intern")
@@ -118,7 +122,7 @@ def test_geojson_is_streamed_in_chunks(settings, register, monkeypatch):
     monkeypatch.setattr(export, "CHUNK_ROWS", 1)
     query = export.export_query(OPERATOR, VacancyFilter())
     chunks = list(export.stream_geojson(make_engine(settings.database_url), query))
-    assert len(chunks) == 2 + 4  # head, one chunk per row, tail
+    assert len(chunks) == 4 + 1  # one chunk per row (the head with the first), tail
     assert len(json.loads(b"".join(chunks))["features"]) == 4
 
 
@@ -144,6 +148,70 @@ def test_csv_has_lon_lat_wkt_and_guards_formulas(client, register, working_group
     s1 = next(r for r in rows if r["external_id"] == "S-1")
     assert s1["has_wc"] == "true" and s1["wkt"] == f"POINT({s1['lon'].rstrip('0')} " \
         f"{s1['lat'].rstrip('0')})"
+
+
+# what a spreadsheet takes for a formula, or a tab/CR that can hide one (OWASP); an apostrophe
+# is guarded too, so that a text really starting with one comes back unchanged
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+HYPERLINK = '=HYPERLINK("http://x","y")'
+
+
+def free_text_columns() -> list[str]:
+    """The exported columns a vacancy row can hold any text in (the others are enums or AGS)."""
+    table = Vacancy.__table__
+    return [c.name for c in columns(PRIVATE_FIELDS) if c.kind == "str"
+            and c.sql == f"v.{c.name}" and not isinstance(table.c[c.name].type, Enum)]
+
+
+def test_csv_guards_every_text_column_and_no_number(client, staff, session):
+    made = [create(client, staff, feature(external_id=f"G-{i}")) for i in range(len(FORMULA_STARTS))]
+    names = free_text_columns()
+    assert {"street", "external_id", "owner_contact"} <= set(names)
+    for i, (start, vacancy) in enumerate(zip(FORMULA_STARTS, made, strict=True)):
+        # written behind the API's back: it strips tabs and CRs (postcode holds 5 characters)
+        session.execute(update(Vacancy).where(Vacancy.id == vacancy["id"]).values(
+            dict.fromkeys(names, f"{start}{i}x")))
+    session.execute(update(Municipality).where(Municipality.ags == SCHMOELLN)
+                    .values(name=HYPERLINK))
+    # negative numbers stay numbers: a point west and south of 0/0, a negative score
+    first = made[0]["id"]
+    session.execute(update(Vacancy).where(Vacancy.id == first).values(
+        location=func.ST_SetSRID(func.ST_MakePoint(-0.5, -10.25), 4326)))
+    session.execute(text("ALTER TABLE vacancy_score DROP CONSTRAINT ck_vacancy_score_interim_range"))
+    session.execute(text("UPDATE vacancy_score SET interim = -5 WHERE vacancy_id = :id"),
+                    {"id": first})
+    session.commit()
+    response = client.get(f"{URL}.csv", headers=staff, params={"include_private": True})
+    assert response.status_code == 200, response.text
+    rows = {int(r["id"]): r for r in csv.DictReader(io.StringIO(response.text, newline=""))}
+    for i, (start, vacancy) in enumerate(zip(FORMULA_STARTS, made, strict=True)):
+        row = rows[vacancy["id"]]
+        assert {name: row[name] for name in names} == dict.fromkeys(names, f"'{start}{i}x")
+        assert row["municipality_name"] == "'" + HYPERLINK
+    assert (rows[first]["lon"], rows[first]["lat"]) == ("-0.5000000", "-10.2500000")
+    assert rows[first]["wkt"] == "POINT(-0.5 -10.25)" and rows[first]["score_interim"] == "-5"
+
+
+def test_csv_guard_round_trips_through_the_importer(client, staff, session, tmp_path):
+    texts = {start: f"{start}{HYPERLINK}" for start in ("=", "+", "-", "@", "'", "'=")}
+    for start, value in texts.items():
+        create(client, staff, feature(external_id=f"{start}E", street=value, former_use=value,
+                                      description=value, owner_contact=value,
+                                      internal_notes=value))
+    first = client.get(f"{URL}.csv", headers=staff, params={"include_private": True})
+    exported = list(csv.DictReader(io.StringIO(first.text)))
+    assert {r["street"] for r in exported} == {f"'{v}" for v in texts.values()}  # guarded ...
+    path = tmp_path / "guarded.csv"
+    path.write_bytes(first.content)
+    report = import_service.import_file(session=session, path=path, ags=SCHMOELLN,
+                                        actor=OPERATOR, dry_run=False)
+    session.commit()
+    assert report.valid, report.problems
+    assert (report.rows, report.created, report.updated, report.unchanged) == (6, 0, 0, 6)
+    stored = session.execute(select(Vacancy.external_id, Vacancy.street, Vacancy.owner_contact))
+    assert {(e, s, o) for e, s, o in stored} == {(f"{k}E", v, v) for k, v in texts.items()}
+    second = client.get(f"{URL}.csv", headers=staff, params={"include_private": True})
+    assert second.content == first.content  # ... and imports back unchanged
 
 
 def test_geopackage_version_layer_and_types(client, register, working_group, tmp_path):
@@ -234,6 +302,23 @@ def test_cli_export_and_import(settings, register, tmp_path, monkeypatch, capsys
         assert "row 1: municipality: belongs to AGS 16077043" in printed
     finally:
         cli.get_settings.cache_clear()
+
+
+def test_cli_refuses_an_updated_since_beyond_any_time_zone(settings, tmp_path, monkeypatch,
+                                                          capsys):
+    from app import cli
+
+    monkeypatch.setenv("LEERSTAND_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("LEERSTAND_SECRET_KEY", settings.secret_key)
+    cli.get_settings.cache_clear()
+    out = tmp_path / "changed.csv"
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["export", str(out), "--updated-since", "2026-01-01T00:00:00+21:58"])
+    finally:
+        cli.get_settings.cache_clear()
+    assert exit_.value.code == 2 and not out.exists()
+    assert "--updated-since" in capsys.readouterr().err.replace("\n", " ")
 
 
 @pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg"])

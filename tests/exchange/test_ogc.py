@@ -104,7 +104,8 @@ def test_single_item_and_municipalities(client, register):
     {"crs": "EPSG:2154"}, {"crs": "EPSG:4326"}, {"bbox-crs": "EPSG:3035", "bbox": "1,2,3,4"},
     {"f": "xml"}, {"datetime": "yesterday"}, {"datetime": "2025-01-01T00:00:00Z/2024-01-01T00:00:00Z"},
     {"datetime": "0001-01-01T00:00:00+16:00"},
-    {"status": "gone"}, {"municipality": "123"},
+    {"status": "gone"}, {"municipality": "123"}, {"datetime": "2026-01-01T00:00:00+21:58"},
+    {"datetime": "../9999-12-31T23:00:00-05:00"},
 ])
 def test_bad_parameters_give_ogc_exceptions(client, params):
     response = get(client, ITEMS, **params)

@@ -60,6 +60,7 @@ def test_ogc_datetime():
     ("has_wc", "Ja", True), ("has_wc", "nein", False), ("has_wc", "vielleicht", "vielleicht"),
     ("floor_area_m2", "85,5", "85.5"), ("vacant_since", "01.03.2024", "2024-03-01"),
     ("description", "'=SUM(A1)", "=SUM(A1)"), ("description", "'quoted'", "'quoted'"),
+    ("description", "'\tx", "\tx"), ("description", "'\r=1", "\r=1"), ("street", "''x", "'x"),
     ("street", "  ", None),
 ])
 def test_spreadsheet_values(name, raw, clean):

@@ -41,3 +41,21 @@ def create(client, headers, body) -> dict[str, Any]:
     response = client.post(VACANCIES, json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def insert_many(database_url: str, count: int, ags: str = SCHMOELLN) -> None:
+    """``count`` published vacancies at the town centre, written straight into the table (for
+    exports big enough to be streamed in many chunks)."""
+    from sqlalchemy import text
+
+    from app.database import make_engine
+
+    lon, lat = CENTRES[ags]
+    with make_engine(database_url).begin() as conn:
+        conn.execute(text("""
+            INSERT INTO vacancy (municipality_id, location, street, house_number, status,
+                                 description, external_id)
+            SELECT m.id, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), 'Markt', '1', 'vacant',
+                   'Ladenlokal mit Schaufenster, gut erreichbar.', 'M-' || n
+            FROM municipality m, generate_series(1, :count) n WHERE m.ags = :ags
+        """), {"lon": lon, "lat": lat, "count": count, "ags": ags})
