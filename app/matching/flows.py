@@ -11,10 +11,14 @@ from app.matching import service
 
 
 def with_fits(*, session: Session, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Adds ``fits_count`` (published vacancies passing the hard filters) to proposal views."""
-    fits = service.fits_counts(session=session, proposal_ids=[view["id"] for view in views])
+    """Adds ``fits_count`` (published vacancies passing the hard filters) and ``pinned_fit``
+    (whether the pinned shop passes them, and why not) to proposal views."""
+    ids = [view["id"] for view in views]
+    fits = service.fits_counts(session=session, proposal_ids=ids)
+    pinned = service.pinned_fits(session=session, proposal_ids=ids)
     for view in views:
         view["fits_count"] = fits.get(view["id"], 0)
+        view["pinned_fit"] = pinned.get(view["id"])
     return views
 
 

@@ -60,19 +60,63 @@ class Scored:
     reasons: list[Reason] = field(default_factory=list)
 
 
+def number_de(value: float) -> str:
+    """A number as German text: decimal comma, dot between thousands, at most two decimals
+    ("1.250", "12,5")."""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text.translate(str.maketrans(",.", ".,"))
+
+
+def misfits(need: Need, offer: Offer) -> list[Reason]:
+    """The hard filters the offer fails (without status and place, which only SQL knows), each
+    with a sentence in German and English; empty when the offer passes. Unknown facts pass."""
+    out: list[Reason] = []
+    area, rent = offer.floor_area_m2, offer.asking_rent_eur_m2
+    if area is not None and need.min_area_m2 is not None and area < need.min_area_m2:
+        out.append(Reason(
+            "too_small", 0,
+            f"Dieser Laden ist mit {number_de(area)} m² kleiner als die gewünschten mindestens "
+            f"{number_de(need.min_area_m2)} m².",
+            f"This shop's {area:g} m² are less than the wanted minimum of {need.min_area_m2:g} m²."))
+    if area is not None and need.max_area_m2 is not None and area > need.max_area_m2:
+        out.append(Reason(
+            "too_big", 0,
+            f"Dieser Laden ist mit {number_de(area)} m² größer als die gewünschten höchstens "
+            f"{number_de(need.max_area_m2)} m².",
+            f"This shop's {area:g} m² are more than the wanted maximum of {need.max_area_m2:g} m²."))
+    if need.needs_ground_floor and offer.floor not in (None, "ground"):
+        where = FLOOR_LABELS.get(offer.floor)  # type: ignore[call-overload]
+        out.append(Reason(
+            "not_ground_floor", 0,
+            "Dieser Laden liegt nicht im Erdgeschoss" + (f" ({where})" if where else "")
+            + "; die Idee braucht das Erdgeschoss.",
+            "This shop is not on the ground floor, which the idea needs."))
+    if need.needs_shop_window and offer.shop_window_m is not None and offer.shop_window_m <= 0:
+        out.append(Reason("no_shop_window", 0,
+                          "Dieser Laden hat kein Schaufenster; die Idee braucht eines.",
+                          "This shop has no shop window, which the idea needs."))
+    if need.needs_step_free and offer.step_free is False:
+        out.append(Reason("not_step_free", 0,
+                          "Dieser Laden hat keinen stufenlosen Zugang; die Idee braucht ihn.",
+                          "This shop has no step-free access, which the idea needs."))
+    if need.duration == "interim" and offer.owner_interim_willing == "no":
+        out.append(Reason("interim_refused", 0,
+                          "Der Eigentümer lehnt eine Zwischennutzung ab; die Idee ist eine "
+                          "Zwischennutzung.",
+                          "The owner refuses interim use, and the idea is an interim use."))
+    if rent is not None and need.max_rent_eur_m2 is not None and rent > need.max_rent_eur_m2:
+        out.append(Reason(
+            "too_dear", 0,
+            f"Die Miete dieses Ladens liegt mit {number_de(rent)} €/m² über den gewünschten "
+            f"höchstens {number_de(need.max_rent_eur_m2)} €/m².",
+            f"This shop's rent of {rent:g} €/m² is above the wanted maximum of "
+            f"{need.max_rent_eur_m2:g} €/m²."))
+    return out
+
+
 def passes(need: Need, offer: Offer) -> bool:
     """The hard filters (without status and place, which only SQL knows)."""
-    area = offer.floor_area_m2
-    return all((
-        area is None or need.min_area_m2 is None or area >= need.min_area_m2,
-        area is None or need.max_area_m2 is None or area <= need.max_area_m2,
-        not need.needs_ground_floor or offer.floor in (None, "ground"),
-        not need.needs_shop_window or offer.shop_window_m is None or offer.shop_window_m > 0,
-        not need.needs_step_free or offer.step_free is not False,
-        need.duration != "interim" or offer.owner_interim_willing != "no",
-        offer.asking_rent_eur_m2 is None or need.max_rent_eur_m2 is None
-        or offer.asking_rent_eur_m2 <= need.max_rent_eur_m2,
-    ))
+    return not misfits(need, offer)
 
 
 def _area(need: Need, offer: Offer) -> Reason:

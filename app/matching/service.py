@@ -22,6 +22,7 @@ from app.matching.models import Match, MatchState
 from app.proposals import service as proposals_service
 from app.proposals.models import Proposal, ProposalStatus
 from app.vacancies import query as vacancy_query
+from app.vacancies.lifecycle import STATUS_LABELS
 from app.vacancies.models import Vacancy
 
 # the statuses a match is looked for in: empty now, or soon
@@ -115,6 +116,57 @@ def fits_counts(*, session: Session, proposal_ids: list[int]) -> dict[int, int]:
         GROUP BY c.proposal_id
     """), {"ids": proposal_ids}).all()
     return dict(rows)
+
+
+# the pinned vacancy of each proposal, with the facts the hard filters read; only a vacancy in
+# a public status (the card must not tell anything of a reported or withdrawn one)
+PINNED_SQL = f"""
+    SELECT p.id AS proposal_id, v.id AS vacancy_id, p.vacancy_id AS pinned_id,
+           p.category, p.duration, p.min_area_m2::float AS min_area_m2,
+           p.max_area_m2::float AS max_area_m2, p.needs_ground_floor, p.needs_shop_window,
+           p.needs_step_free, p.max_rent_eur_m2::float AS max_rent_eur_m2, p.radius_m,
+           v.floor_area_m2::float AS floor_area_m2, v.floor, v.shop_window_m::float AS shop_window_m,
+           v.step_free, v.owner_interim_willing, v.asking_rent_eur_m2::float AS asking_rent_eur_m2,
+           v.condition, NULL::float AS distance_m, v.status::text AS status,
+           ((p.area IS NULL OR ST_Covers(p.area, v.location))
+            AND (p.location IS NULL
+                 OR ST_DWithin(p.location::geography, v.location::geography, p.radius_m))
+           ) AS in_place
+    FROM proposal p
+    JOIN vacancy v ON v.id = p.vacancy_id AND v.municipality_id = p.municipality_id
+                  AND {vacancy_query.PUBLIC_SQL}
+    WHERE p.id = ANY(:ids)
+"""
+
+
+def pinned_misfits(row: Any) -> list[rules.Reason]:
+    """Why a pinned vacancy (a row of PINNED_SQL) is not among its proposal's candidates."""
+    reasons: list[rules.Reason] = []
+    if row.status not in MATCHABLE_STATUSES:
+        label = STATUS_LABELS.get(row.status)
+        reasons.append(rules.Reason(
+            "not_vacant", 0, "Dieser Laden steht nicht mehr leer" + (f" ({label})." if label else "."),
+            f"This shop is no longer empty ({row.status})."))
+    if not row.in_place:
+        reasons.append(rules.Reason("outside_area", 0,
+                                    "Dieser Laden liegt außerhalb des gewünschten Gebiets.",
+                                    "This shop lies outside the wanted area."))
+    return reasons + rules.misfits(_need(row), _offer(row))
+
+
+def pinned_fits(*, session: Session, proposal_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """For each proposal pinned to a public vacancy: whether that vacancy passes the hard filters
+    (so is counted in ``fits``) and, when not, why, in German and English."""
+    if not proposal_ids:
+        return {}
+    rows = session.execute(text(PINNED_SQL), {"ids": proposal_ids}).all()
+    result: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        reasons = pinned_misfits(row)
+        result[row.proposal_id] = {
+            "vacancy_id": row.vacancy_id, "fits": not reasons,
+            "reasons": [{"code": r.code, "de": r.de, "en": r.en} for r in reasons]}
+    return result
 
 
 def _reasons(scored: rules.Scored) -> list[dict[str, Any]]:

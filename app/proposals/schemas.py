@@ -140,22 +140,44 @@ class _StaffFields(_ModerationFields):
 FitsCount = Annotated[int, Field(description="published vacancies passing the hard filters")]
 
 
+class PinnedReason(Out):
+    code: str
+    de: str
+    en: str
+
+
+class PinnedFit(Out):
+    """Whether the pinned shop passes the proposal's hard filters (and so counts in
+    ``fits_count``); when not, why."""
+
+    vacancy_id: int
+    fits: bool
+    reasons: list[PinnedReason]
+
+
+PinnedFitField = Annotated[PinnedFit | None, Field(
+    description="null unless pinned to a vacancy in a public status")]
+
+
 class ProposalPublic(_PublicFields):
     """What everybody reads of a proposal."""
 
     fits_count: FitsCount
+    pinned_fit: PinnedFitField
 
 
 class ProposalModeration(_ModerationFields):
     """The working group's view: with the moderation state, without the author's e-mail."""
 
     fits_count: FitsCount
+    pinned_fit: PinnedFitField
 
 
 class ProposalStaff(_StaffFields):
     """Staff of the town and admins: also the author's e-mail (personal data)."""
 
     fits_count: FitsCount
+    pinned_fit: PinnedFitField
 
 
 # the most specific first; each view forbids the others' keys, so exactly one fits a body
@@ -201,3 +223,4 @@ class ProposalFlagged(_StaffFields):
 
     flags: list[FlagOut]
     fits_count: FitsCount
+    pinned_fit: PinnedFitField

@@ -225,6 +225,9 @@
           (p.display_name ? " – vorgeschlagen von " + p.display_name : "")),
         el("p", {className: "description"}, p.description),
         pinned ? el("p", {}, "Für den Laden " + pinned) : null,
+        // the pinned shop fails the idea's own hard filters: the card says why
+        p.pinned_fit && !p.pinned_fit.fits ?
+          el("p", {className: "misfit"}, p.pinned_fit.reasons.map((r) => r.de).join(" ")) : null,
         el("p", {className: "fits"}, "passt zu " + p.fits_count + (p.fits_count === 1 ? " Leerstand" : " Leerständen")),
         supportBox(p),
         el("p", {}, el("a", {href: "/vorschlaege/" + p.id}, "Eigene Seite des Vorschlags")));

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.matching.rules import MAX_SCORE, Need, Offer, passes, rank, score
+from app.matching.rules import MAX_SCORE, Need, Offer, misfits, number_de, passes, rank, score
 
 NEED = Need(category="culture", duration="interim", min_area_m2=50, max_area_m2=150,
             needs_ground_floor=True, needs_shop_window=True, needs_step_free=True,
@@ -28,6 +28,44 @@ GOOD = Offer(vacancy_id=1, floor_area_m2=100, floor="ground", shop_window_m=4, s
 ])
 def test_hard_filters(change, fits):
     assert passes(NEED, Offer(**{**GOOD.__dict__, **change})) is fits
+
+
+@pytest.mark.parametrize(("change", "codes"), [
+    ({}, []),
+    ({"floor_area_m2": 49}, ["too_small"]),
+    ({"floor_area_m2": 151}, ["too_big"]),
+    ({"floor": "upper"}, ["not_ground_floor"]),
+    ({"shop_window_m": 0}, ["no_shop_window"]),
+    ({"step_free": False}, ["not_step_free"]),
+    ({"owner_interim_willing": "no"}, ["interim_refused"]),
+    ({"asking_rent_eur_m2": 8.01}, ["too_dear"]),
+    ({"floor_area_m2": 250, "asking_rent_eur_m2": 12, "floor": "upper"},
+     ["too_big", "not_ground_floor", "too_dear"]),
+    ({"floor_area_m2": None, "floor": None, "step_free": None, "asking_rent_eur_m2": None}, []),
+])
+def test_misfits_name_every_failed_hard_filter(change, codes):
+    offer = Offer(**{**GOOD.__dict__, **change})
+    found = misfits(NEED, offer)
+    assert [r.code for r in found] == codes and passes(NEED, offer) is not codes
+    assert all(r.de.endswith(".") and r.en and r.points == 0 for r in found)
+
+
+def test_misfit_sentences_in_german_with_decimal_comma():
+    need = Need(category="culture", duration="either", min_area_m2=60.5, max_area_m2=150,
+                needs_ground_floor=True, max_rent_eur_m2=7.5)
+    assert [r.de for r in misfits(need, Offer(vacancy_id=1, floor_area_m2=250))] == [
+        "Dieser Laden ist mit 250 m² größer als die gewünschten höchstens 150 m²."]
+    assert [r.de for r in misfits(need, Offer(vacancy_id=1, floor_area_m2=42.25))] == [
+        "Dieser Laden ist mit 42,25 m² kleiner als die gewünschten mindestens 60,5 m²."]
+    assert [r.de for r in misfits(need, Offer(vacancy_id=1, floor="upper",
+                                              asking_rent_eur_m2=12.5))] == [
+        "Dieser Laden liegt nicht im Erdgeschoss (Obergeschoss); die Idee braucht das Erdgeschoss.",
+        "Die Miete dieses Ladens liegt mit 12,5 €/m² über den gewünschten höchstens 7,5 €/m²."]
+
+
+def test_number_de():
+    assert [number_de(v) for v in (250, 250.0, 12.5, 8.25, 1250, 1234567.891)] == [
+        "250", "250", "12,5", "8,25", "1.250", "1.234.567,89"]
 
 
 def test_permanent_or_either_ignores_interim_refusal():

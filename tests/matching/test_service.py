@@ -61,6 +61,60 @@ def test_pinned_vacancy_that_fails_filters_is_not_listed(client, users):
     assert not any(m["pinned"] for m in full["matches"])
 
 
+def test_card_of_an_idea_pinned_to_a_misfit_says_why(client, users):
+    """Issue 11: the card of an idea pinned to a 400 m² shop (wanted: at most 150 m²) counts the
+    other public vacancies passing every hard filter, not that shop, and says why in German."""
+    staff = users.token("staff", SCHMOELLN)
+    ids = _town(client, staff)
+    proposal = published(client, staff, vacancy_id=ids["too_big"])
+    view = client.get(f"/api/v1/proposals/{proposal['id']}").json()
+    full = client.get(f"/api/v1/proposals/{proposal['id']}/matches", headers=bearer(staff)).json()
+    # pinned (90 m²), good, unknowns: the public vacancies passing all hard filters
+    assert view["fits_count"] == len(full["matches"]) == 3
+    assert view["pinned_fit"] == {"vacancy_id": ids["too_big"], "fits": False, "reasons": [
+        {"code": "too_big", "de": "Dieser Laden ist mit 400 m² größer als die gewünschten "
+                                  "höchstens 150 m².",
+         "en": "This shop's 400 m² are more than the wanted maximum of 150 m²."}]}
+    page = client.get(f"/vorschlaege/{proposal['id']}").text
+    assert "Dieser Laden ist mit 400 m² größer als die gewünschten höchstens 150 m²." in page
+
+
+def test_pinned_shop_outside_the_area_range_shows_zero_fits(client, users, session):
+    staff = users.token("staff", SCHMOELLN)
+    shop = new_vacancy(client, staff, floor_area_m2=250.5, asking_rent_eur_m2=9.75)
+    proposal = published(client, staff, vacancy_id=shop, min_area_m2=20, max_area_m2=150.5)
+    url = f"/api/v1/proposals/{proposal['id']}"
+    view = client.get(url).json()
+    assert view["fits_count"] == 0
+    assert client.get(url + "/matches").json() == {"proposal_id": proposal["id"], "fits": 0}
+    assert not view["pinned_fit"]["fits"]
+    assert [r["de"] for r in view["pinned_fit"]["reasons"]] == [
+        "Dieser Laden ist mit 250,5 m² größer als die gewünschten höchstens 150,5 m².",
+        "Die Miete dieses Ladens liegt mit 9,75 €/m² über den gewünschten höchstens 8 €/m²."]
+    listed = client.get("/api/v1/proposals?status=published&municipality=" + SCHMOELLN).json()
+    assert [p["pinned_fit"] for p in listed["proposals"]] == [view["pinned_fit"]]
+    # a fitting pin says it fits
+    fitting = published(client, staff, vacancy_id=shop, max_area_m2=300, max_rent_eur_m2=10)
+    fit = client.get(f"/api/v1/proposals/{fitting['id']}").json()
+    assert fit["fits_count"] == 1
+    assert fit["pinned_fit"] == {"vacancy_id": shop, "fits": True, "reasons": []}
+    # in use: public, but no longer a candidate
+    session.execute(text("UPDATE vacancy SET status = 'interim_use' WHERE id = :id"), {"id": shop})
+    session.commit()
+    fit = client.get(f"/api/v1/proposals/{fitting['id']}").json()
+    assert fit["fits_count"] == 0 and [r["code"] for r in fit["pinned_fit"]["reasons"]] == [
+        "not_vacant"]
+    assert fit["pinned_fit"]["reasons"][0]["de"] == \
+        "Dieser Laden steht nicht mehr leer (Zwischennutzung)."
+    # no longer public: the card tells nothing of it
+    session.execute(text("UPDATE vacancy SET status = 'withdrawn' WHERE id = :id"), {"id": shop})
+    session.commit()
+    for pid in (proposal["id"], fitting["id"]):
+        gone = client.get(f"/api/v1/proposals/{pid}").json()
+        assert gone["fits_count"] == 0 and gone["pinned_fit"] is None
+        assert "250,5" not in client.get(f"/vorschlaege/{pid}").text
+
+
 def test_area_and_radius_limit_the_candidates(client, users):
     staff = users.token("staff", SCHMOELLN)
     ids = _town(client, staff)
@@ -175,3 +229,11 @@ def test_sql_filters_agree_with_the_rules(client, users, session):
     got = {row.vacancy_id for row in matching.candidate_rows(
         session=session, where="p.id = :id", params={"id": proposal["id"]})}
     assert got == expected and 0 < len(got) < len(rows)
+    # the card's check of a pinned shop agrees with the count: pinned to every 20th row in turn
+    for r in rows[::20]:
+        session.execute(text("UPDATE proposal SET vacancy_id = :vid WHERE id = :id"),
+                        {"vid": r["id"], "id": proposal["id"]})
+        pinned = matching.pinned_fits(session=session, proposal_ids=[proposal["id"]])
+        check = pinned[proposal["id"]]
+        assert check["fits"] is (r["id"] in got) and check["fits"] is not bool(check["reasons"])
+    session.rollback()
