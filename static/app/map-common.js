@@ -193,6 +193,8 @@ window.Leerstand = (function () {
     for (const [pattern, german] of VALUE_ERRORS) {
       if (englishText && pattern.test(englishText)) return german;
     }
+    // a field filled by the page (the place from a click into the map) says what to do
+    if (code === "missing" && input && input.dataset && input.dataset.missing) return input.dataset.missing;
     const message = MESSAGES[code];
     if (typeof message === "function") return message(input);
     return message || "Ungültige Eingabe.";

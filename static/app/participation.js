@@ -41,8 +41,14 @@
 
     function clearPick() { if (pick) { map.removeLayer(pick); pick = null; } }
 
+    // while a form waits for a place, the map's layers let every click through to the map
+    // (maps.css: .map-placing), so a tap inside an idea's area or on a shop sets the place
+    const placing = (on) => map.getContainer().classList.toggle("map-placing", on);
+
     function open(which) {
       mode = which;
+      map.closePopup();
+      placing(true);
       reportForm.hidden = which !== "report";
       proposalForm.hidden = which !== "proposal";
       statusNode.textContent = "";
@@ -53,6 +59,7 @@
 
     function close() {
       mode = null;
+      placing(false);
       reportForm.hidden = proposalForm.hidden = true;
       clearPick();
     }
@@ -61,7 +68,7 @@
     async function setReportPlace(latlng) {
       reportAt = latlng;
       clearPick();
-      pick = L.circleMarker(latlng, {radius: 9, color: "#cc79a7", weight: 3}).addTo(map);
+      pick = L.circleMarker(latlng, {radius: 9, color: "#cc79a7", weight: 3, interactive: false}).addTo(map);
       reportForm.elements.location.value = where(latlng);
       const box = $("report-duplicates");
       box.hidden = true;
@@ -111,7 +118,8 @@
       clearPick();
       if (target && target.latlng) {
         const radius = Number(f.radius_m.value) || 300;
-        pick = L.circle(target.latlng, {radius: radius > 0 && radius <= 10000 ? radius : 300, ...PROPOSAL_STYLE}).addTo(map);
+        pick = L.circle(target.latlng, {radius: radius > 0 && radius <= 10000 ? radius : 300, ...PROPOSAL_STYLE,
+                         interactive: false}).addTo(map);
       }
     }
 

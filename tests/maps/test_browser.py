@@ -471,8 +471,10 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
     expect(page.locator("#proposal-form")).to_be_hidden()
     page.fill("#r-email", "ohne-einwilligung@example.org")
     page.locator("#report-form button[type=submit]").click()
-    for name in ("location", "address", "description"):
-        expect(page.locator(f"#r-{name}-error")).to_have_text("Bitte ausfüllen.")
+    tap = "Bitte tippen oder klicken Sie in die Karte, um die Stelle zu setzen."
+    for name, message in (("location", tap), ("address", "Bitte ausfüllen."),
+                          ("description", "Bitte ausfüllen.")):
+        expect(page.locator(f"#r-{name}-error")).to_have_text(message)
         expect(page.locator(f"#r-{name}")).to_have_attribute("aria-invalid", "true")
     # the cross-field check (e-mail only with consent) names its field
     _set_view(page, lat, lon, 16)
