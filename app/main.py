@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Scope
 from app import migrate
 from app.accounts.deps import SESSION_ID
 from app.accounts.router import router as accounts_router
+from app.api_viewers import REDOC_URL, install_api_viewers
 from app.config import PROJECT_DIR, Settings, get_settings
 from app.database import cancel_running_statements, error_class, make_engine, make_probe_engine
 from app.errors import DomainError, status_for
@@ -240,6 +241,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Register of vacant inner-city shops: vacancies, municipalities, scores, proposals",
         version="1",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # served from static/vendor/ (install_api_viewers)
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -253,6 +255,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     install_openapi(app)
+    install_api_viewers(app)
     # public writes get tight limits; file uploads may exceed the JSON limit, but are still cut
     # off while streaming in
     app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes,
@@ -269,8 +272,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tiles = csp_source(settings.tiles_url)
     app.security_headers = {
         "image_sources": (tiles,) if tiles else (), "private_paths": PRIVATE_PATHS,
-        "session_login_key": SESSION_ID, "report_only_paths": tuple(
-            path for path in (app.docs_url, app.redoc_url) if path),
+        "session_login_key": SESSION_ID, "redoc_paths": (REDOC_URL,),
     }
 
     for router in (vacancies_router, municipalities_router, accounts_router, pages_router,

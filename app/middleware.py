@@ -100,13 +100,17 @@ class BodyGuardMiddleware:
 
 SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"))
-# every script is a file of this server; the one inline script, folium's map set-up, carries the
-# response's nonce. No inline styles (Leaflet styles through the CSSOM, which CSP allows).
-CSP = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+# every script is a file of this server; the inline scripts (folium's map set-up, Swagger UI's
+# set-up at /docs) carry the response's nonce. No inline styles (Leaflet styles through the CSSOM,
+# which CSP allows) except ReDoc's generated <style> elements, which carry the nonce on /redoc.
+CSP = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'{style_nonce}; "
        "img-src 'self' data:{images}; object-src 'none'; base-uri 'self'; "
        "frame-ancestors 'none'; form-action 'self'")
-# what still holds where the full policy is only reported (see SecurityHeadersMiddleware)
-CSP_BASELINE = "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+# ReDoc 2.5.4's bundle writes one <style> element as it loads (style-loader), before it can know
+# the nonce: admitted by its hash (and the empty element's); a new ReDoc may need new hashes
+REDOC_STYLE_HASHES = " 'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='" \
+                     " 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+REDOC_WORKERS = "; worker-src 'self' blob:"  # ReDoc's search index runs in a worker from a blob
 
 
 def csp_source(url_template: str) -> str | None:
@@ -137,9 +141,9 @@ class SecurityHeadersMiddleware:
 
     Private: anything under ``private_paths`` (login, logout, secret links) and every answer
     to a request with an ``Authorization`` header or a logged-in cookie session (the session
-    holds ``session_login_key``), except static files. ``report_only_paths`` (FastAPI's API
-    viewers, which load Swagger UI/ReDoc from a CDN with an inline script) get only
-    ``CSP_BASELINE`` enforced and the full policy as Content-Security-Policy-Report-Only.
+    holds ``session_login_key``), except static files. ``redoc_paths`` (ReDoc, whose
+    styled-components write <style> elements and whose search runs in a worker made from a blob)
+    admit styles with the response's nonce and ``blob:`` workers too.
 
     Plain ASGI, not ``@app.middleware("http")``: Starlette's BaseHTTPMiddleware passes every
     response body through an extra stream, which costs the map's ~1 MB viewport answers CPU.
@@ -148,13 +152,13 @@ class SecurityHeadersMiddleware:
     def __init__(
         self, app: ASGIApp, *, image_sources: tuple[str, ...] = (),
         private_paths: tuple[str, ...] = (), session_login_key: str | None = None,
-        report_only_paths: tuple[str, ...] = (), static_prefix: str = "/static/",
+        redoc_paths: tuple[str, ...] = (), static_prefix: str = "/static/",
     ) -> None:
         self.app = app
         self.csp = CSP.replace("{images}", "".join(f" {s}" for s in image_sources))
         self.private_paths = private_paths
         self.session_login_key = session_login_key
-        self.report_only_paths = report_only_paths
+        self.redoc_paths = redoc_paths
         self.static_prefix = static_prefix
 
     def _private(self, scope: Scope) -> bool:
@@ -169,11 +173,12 @@ class SecurityHeadersMiddleware:
         return bool(self.session_login_key and session.get(self.session_login_key))
 
     def _policy(self, scope: Scope, nonce: str) -> list[tuple[bytes, bytes]]:
-        policy = self.csp.replace("{nonce}", nonce).encode()
-        if _under(scope["path"], self.report_only_paths):
-            return [(b"content-security-policy", CSP_BASELINE.encode()),
-                    (b"content-security-policy-report-only", policy)]
-        return [(b"content-security-policy", policy)]
+        policy = self.csp
+        if _under(scope["path"], self.redoc_paths):
+            policy = policy.replace("{style_nonce}", " 'nonce-{nonce}'" + REDOC_STYLE_HASHES)
+            policy += REDOC_WORKERS
+        policy = policy.replace("{style_nonce}", "").replace("{nonce}", nonce)
+        return [(b"content-security-policy", policy.encode())]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

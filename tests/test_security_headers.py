@@ -8,7 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
+from app.config import PROJECT_DIR, Settings
 from app.main import create_app
 from app.middleware import csp_source
 from tests.helpers.participation import point, submit
@@ -121,15 +121,42 @@ def test_every_answer_has_a_nonce_of_its_own(client):
     assert len(nonces) == 3
 
 
-def test_api_viewers_get_the_policy_as_report_only(client):
-    """Swagger UI and ReDoc (FastAPI's) come from a CDN with an inline script: enforced are only
-    the directives they do not break; the full policy is reported."""
+def test_api_viewers_run_under_the_enforced_policy(client):
+    """Swagger UI and ReDoc come from static/vendor/ (no CDN, no favicon or web font from outside);
+    their inline scripts carry the nonce; no Report-Only exception."""
     for path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
         response = client.get(path)
-        assert response.headers["content-security-policy"] == (
-            "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
-        assert_strict_policy(response.headers["content-security-policy-report-only"])
-    assert_strict_policy(client.get("/openapi.json").headers["content-security-policy"])
+        assert response.status_code == 200, path
+        nonce = assert_strict_policy(response.headers["content-security-policy"])
+        assert "content-security-policy-report-only" not in response.headers
+        assert "http://" not in response.text and "https://" not in response.text, path
+        for attributes in SCRIPT_TAG.findall(response.text):
+            assert "src=" in attributes or f'nonce="{nonce}"' in attributes, (path, attributes)
+    docs = client.get("/docs")
+    assert '/static/vendor/swagger-ui/swagger-ui-bundle.js' in docs.text
+    assert '/static/vendor/swagger-ui/swagger-ui.css' in docs.text
+    assert "style-src 'self';" in docs.headers["content-security-policy"]
+    redoc = client.get("/redoc")
+    assert '/static/vendor/redoc/redoc.standalone.js' in redoc.text
+    assert "fonts.googleapis" not in redoc.text
+    nonce = assert_strict_policy(redoc.headers["content-security-policy"])
+    assert f"style-src 'self' 'nonce-{nonce}'" in redoc.headers["content-security-policy"]
+    schema = client.get("/openapi.json")
+    assert_strict_policy(schema.headers["content-security-policy"])
+    assert not {"/docs", "/redoc", "/docs/oauth2-redirect"} & set(schema.json()["paths"])
+
+
+def test_the_vendored_api_viewers_are_pinned_with_their_licences():
+    vendor = PROJECT_DIR / "static" / "vendor"
+    for folder, files, version in (
+        ("swagger-ui", ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE", "NOTICE"),
+         "swagger-ui-dist@"),
+        ("redoc", ("redoc.standalone.js", "LICENSE"), "redoc@"),
+    ):
+        for name in files:
+            assert (vendor / folder / name).stat().st_size > 0, (folder, name)
+        assert (vendor / folder / "VERSION").read_text().startswith(version)
+    assert "cdn.redoc.ly" not in (vendor / "redoc" / "redoc.standalone.js").read_text()
 
 
 @pytest.mark.parametrize(("template", "source"), [
