@@ -17,7 +17,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"vacancies"}),
     frozenset({"scoring", "proposals"}),
     frozenset({"matching", "exchange", "statistics", "review"}),
-    frozenset({"maps", "labels", "demo", "cli", "main", "models"}),
+    frozenset({"maps", "labels", "demo", "cli", "main", "models", "api_viewers"}),
 )
 LAYER = {name: level for level, names in enumerate(LAYERS) for name in names}
 # entry points: HTTP routes, commands and the application itself call flows of any layer
