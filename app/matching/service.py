@@ -29,16 +29,19 @@ from app.vacancies.models import Vacancy
 MATCHABLE_STATUSES = ("vacant", "threatened")
 MAX_MATCHES = 200
 
-# one row per (proposal, vacancy) pair that passes the hard filters; {where} narrows the pairs.
-# Unknown facts (NULL) pass: they cost points in the soft score instead.
-CANDIDATES_SQL = f"""
-    SELECT p.id AS proposal_id, v.id AS vacancy_id, p.vacancy_id AS pinned_id,
+# what the rules read of a (proposal, vacancy) pair
+PAIR_COLUMNS = """p.id AS proposal_id, v.id AS vacancy_id, p.vacancy_id AS pinned_id,
            p.category, p.duration, p.min_area_m2::float AS min_area_m2,
            p.max_area_m2::float AS max_area_m2, p.needs_ground_floor, p.needs_shop_window,
            p.needs_step_free, p.max_rent_eur_m2::float AS max_rent_eur_m2, p.radius_m,
            v.floor_area_m2::float AS floor_area_m2, v.floor, v.shop_window_m::float AS shop_window_m,
            v.step_free, v.owner_interim_willing, v.asking_rent_eur_m2::float AS asking_rent_eur_m2,
-           v.condition,
+           v.condition"""
+
+# one row per (proposal, vacancy) pair that passes the hard filters; {where} narrows the pairs.
+# Unknown facts (NULL) pass: they cost points in the soft score instead.
+CANDIDATES_SQL = f"""
+    SELECT {PAIR_COLUMNS},
            CASE WHEN p.location IS NOT NULL
                 THEN ST_Distance(p.location::geography, v.location::geography)
                 WHEN p.area IS NOT NULL
@@ -121,13 +124,7 @@ def fits_counts(*, session: Session, proposal_ids: list[int]) -> dict[int, int]:
 # the pinned vacancy of each proposal, with the facts the hard filters read; only a vacancy in
 # a public status (the card must not tell anything of a reported or withdrawn one)
 PINNED_SQL = f"""
-    SELECT p.id AS proposal_id, v.id AS vacancy_id, p.vacancy_id AS pinned_id,
-           p.category, p.duration, p.min_area_m2::float AS min_area_m2,
-           p.max_area_m2::float AS max_area_m2, p.needs_ground_floor, p.needs_shop_window,
-           p.needs_step_free, p.max_rent_eur_m2::float AS max_rent_eur_m2, p.radius_m,
-           v.floor_area_m2::float AS floor_area_m2, v.floor, v.shop_window_m::float AS shop_window_m,
-           v.step_free, v.owner_interim_willing, v.asking_rent_eur_m2::float AS asking_rent_eur_m2,
-           v.condition, NULL::float AS distance_m, v.status::text AS status,
+    SELECT {PAIR_COLUMNS}, NULL::float AS distance_m, v.status::text AS status,
            ((p.area IS NULL OR ST_Covers(p.area, v.location))
             AND (p.location IS NULL
                  OR ST_DWithin(p.location::geography, v.location::geography, p.radius_m))
