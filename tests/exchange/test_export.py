@@ -192,6 +192,16 @@ def test_csv_guards_every_text_column_and_no_number(client, staff, session):
     assert rows[first]["wkt"] == "POINT(-0.5 -10.25)" and rows[first]["score_interim"] == "-5"
 
 
+def _reimport(session, path, content: bytes):
+    """Import an export's bytes into Schmölln for real; the report, checked valid."""
+    path.write_bytes(content)
+    report = import_service.import_file(session=session, path=path, ags=SCHMOELLN,
+                                        actor=OPERATOR, dry_run=False)
+    session.commit()
+    assert report.valid, report.problems
+    return report
+
+
 def test_csv_guard_round_trips_through_the_importer(client, staff, session, tmp_path):
     texts = {start: f"{start}{HYPERLINK}" for start in ("=", "+", "-", "@", "'", "'=")}
     for start, value in texts.items():
@@ -201,12 +211,7 @@ def test_csv_guard_round_trips_through_the_importer(client, staff, session, tmp_
     first = client.get(f"{URL}.csv", headers=staff, params={"include_private": True})
     exported = list(csv.DictReader(io.StringIO(first.text)))
     assert {r["street"] for r in exported} == {f"'{v}" for v in texts.values()}  # guarded ...
-    path = tmp_path / "guarded.csv"
-    path.write_bytes(first.content)
-    report = import_service.import_file(session=session, path=path, ags=SCHMOELLN,
-                                        actor=OPERATOR, dry_run=False)
-    session.commit()
-    assert report.valid, report.problems
+    report = _reimport(session, tmp_path / "guarded.csv", first.content)
     assert (report.rows, report.created, report.updated, report.unchanged) == (6, 0, 0, 6)
     stored = session.execute(select(Vacancy.external_id, Vacancy.street, Vacancy.owner_contact))
     assert {(e, s, o) for e, s, o in stored} == {(f"{k}E", v, v) for k, v in texts.items()}
@@ -252,11 +257,7 @@ def test_schema_endpoint(client):
 def test_export_round_trips_through_the_importer(client, register, staff, session, tmp_path, fmt):
     first = client.get(f"{URL}.{fmt}", headers=staff)
     path = tmp_path / f"export.{fmt}"
-    path.write_bytes(first.content)
-    report = import_service.import_file(session=session, path=path, ags=SCHMOELLN,
-                                        actor=OPERATOR, dry_run=False)
-    session.commit()
-    assert report.valid, report.problems
+    report = _reimport(session, path, first.content)
     assert (report.rows, report.created, report.updated, report.unchanged) == (3, 0, 0, 3)
     second = client.get(f"{URL}.{fmt}", headers=staff)
     if fmt == "gpkg":

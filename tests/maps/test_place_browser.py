@@ -65,6 +65,14 @@ def _open_map(page, url: str, lat: float, lon: float) -> None:
     page.wait_for_selector(".vac-marker")
 
 
+def _submit(page, form: str, endpoint: str) -> None:
+    """Submit the form and expect its POST to be stored (201)."""
+    with page.expect_response(lambda r: r.url.endswith(endpoint)
+                              and r.request.method == "POST") as response:
+        page.locator(f"{form} button[type=submit]").click()
+    assert response.value.status == 201
+
+
 def _tap(page, lat: float, lon: float, dx: float = 0, dy: float = 0) -> tuple[float, float]:
     """Tap (phone) or click (laptop) into the map at a coordinate plus a pixel offset; returns
     the (lat, lon) of the point tapped."""
@@ -128,10 +136,7 @@ def test_a_report_is_placed_inside_an_ideas_circle_and_on_a_marker(
     _expect_place(page, "#r-location", *at)
     page.fill("#r-address", "Markt 3")
     page.fill("#r-description", "Seit dem Frühjahr leer")
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/reports")
-                              and r.request.method == "POST") as response:
-        page.locator("#report-form button[type=submit]").click()
-    assert response.value.status == 201
+    _submit(page, "#report-form", "/api/v1/reports")
     expect(page.locator("#participate-status")).to_contain_text("Danke! Ihre Meldung ist eingegangen.")
     [(stored_lon, stored_lat)] = session.execute(text(
         "SELECT ST_X(v.location), ST_Y(v.location) FROM vacancy v "
@@ -154,10 +159,7 @@ def test_a_place_based_idea_is_placed_inside_an_ideas_circle(live_server, users,
     page.fill("#p-title", "Tauschregal")
     page.fill("#p-description", "Bücher und Spiele zum Tauschen.")
     page.select_option("#p-category", "social")
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/proposals")
-                              and r.request.method == "POST") as response:
-        page.locator("#proposal-form button[type=submit]").click()
-    assert response.value.status == 201
+    _submit(page, "#proposal-form", "/api/v1/proposals")
     expect(page.locator("#participate-status")).to_contain_text("Danke! Ihr Vorschlag wird")
     [(stored_lon, stored_lat, radius)] = session.execute(text(
         "SELECT ST_X(location), ST_Y(location), radius_m FROM proposal "
