@@ -4,6 +4,7 @@
 Leerstand.publicMap = function (map, config) {
   const {el} = Leerstand;
   Leerstand.fitInitial(map, config.bounds);
+  Leerstand.watchPopups(map);
   const statusLabels = Object.fromEntries(config.statuses.map((s) => [s.value, s.label]));
   const context = {statusLabels, staff: false, config};
   const list = document.getElementById("vacancy-list");
@@ -26,7 +27,7 @@ Leerstand.publicMap = function (map, config) {
         icon: Leerstand.statusIcon(markerClass(p)), title: Leerstand.address(p),
         alt: Leerstand.address(p) + ", " + (statusLabels[p.status] || p.status), keyboard: true,
       });
-      marker.bindPopup(() => Leerstand.popupContent(feature, context), {maxWidth: 380, maxHeight: 440});
+      marker.bindPopup(() => Leerstand.popupContent(feature, context), Leerstand.popupOptions(map));
       return marker;
     },
     onChange(what, error) {
