@@ -251,6 +251,39 @@ window.Leerstand = (function () {
     if (first) first.focus();
   }
 
+  /**
+   * What the page can check itself before sending, from the fields' own attributes: required
+   * names, minlength, min/max (data-exclusive-min: the value must be greater than min) of number
+   * fields (inputmode decimal/numeric). Returns [{field, message}] in form order, so every
+   * problem is named at once; the server checks everything again.
+   */
+  function checkFields(form, required) {
+    const problems = [];
+    const add = (input, code) => problems.push({field: input.name,
+                                                message: germanMessage(code, null, input)});
+    for (const input of form.elements) {
+      if (!input.name || input.type === "hidden" || input.type === "checkbox") continue;
+      const value = (input.value || "").trim();
+      if (value === "") {
+        if (required.includes(input.name)) add(input, "missing");
+        continue;
+      }
+      if (input.minLength > 0 && value.length < input.minLength) add(input, "string_too_short");
+      if (input.inputMode !== "decimal" && input.inputMode !== "numeric") continue;
+      const n = Number(value.replace(",", "."));
+      if (!Number.isFinite(n) || (input.inputMode === "numeric" && !Number.isInteger(n))) {
+        add(input, input.inputMode === "numeric" ? "int_parsing" : "float_parsing");
+      } else if (input.min !== "" && "exclusiveMin" in input.dataset && n <= Number(input.min)) {
+        add(input, "greater_than");
+      } else if (input.min !== "" && n < Number(input.min)) {
+        add(input, "greater_than_equal");
+      } else if (input.max !== "" && n > Number(input.max)) {
+        add(input, "less_than_equal");
+      }
+    }
+    return problems;
+  }
+
   function clearErrors(form) {
     form.querySelectorAll(".field-error").forEach((n) => n.remove());
     form.querySelectorAll("[aria-invalid]").forEach((n) => {
@@ -465,6 +498,6 @@ window.Leerstand = (function () {
   }
 
   return {fitInitial, refreshPopup, popupOptions, watchPopups, el, api, ApiError, address, formatDate, popupContent, popupSections, statusIcon, legend,
-          VacancyLayer, renderList, townLayers, showErrors, showFieldErrors, clearErrors, fieldErrors,
+          VacancyLayer, renderList, townLayers, showErrors, showFieldErrors, checkFields, clearErrors, fieldErrors,
           germanMessage, labels, label, number};
 })();

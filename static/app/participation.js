@@ -166,17 +166,10 @@
       setReportPlace(latlng, "address");
     }});
 
-    /** Required fields the page can check itself: all of them are named at once. */
-    function missing(form, names) {
-      return names.filter(([name, empty]) => empty(form.elements[name]))
-        .map(([name]) => ({field: name, message: Leerstand.germanMessage("missing", null, form.elements[name])}));
-    }
     const blank = (input) => input.value.trim() === "";
-
     reportForm.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const problems = missing(reportForm, [["location", () => !reportAt], ["address", blank],
-                                            ["description", blank]]);
+      const problems = Leerstand.checkFields(reportForm, ["location", "address", "description"]);
       if (!blank(reportForm.elements.email) && !reportForm.elements.consent.checked) {
         problems.push({field: "consent", message: Leerstand.germanMessage("value_error",
           "only stored with consent")});
@@ -232,8 +225,13 @@
 
     proposalForm.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const problems = missing(proposalForm, [["location", () => !target], ["title", blank],
-                                              ["description", blank], ["category", blank]]);
+      const f = proposalForm.elements;
+      const problems = Leerstand.checkFields(proposalForm, ["title", "description", "category"]
+        .concat(target && target.vacancy ? [] : ["location"]));
+      const [least, most] = [f.min_area_m2, f.max_area_m2].map((n) => Number(n.value.trim().replace(",", ".")));
+      if (!blank(f.min_area_m2) && !blank(f.max_area_m2) && least > most) {
+        problems.push({field: "max_area_m2", message: Leerstand.germanMessage("value_error", "area range is inverted")});
+      }
       if (problems.length) { Leerstand.showFieldErrors(proposalForm, problems); return; }
       const body = values(proposalForm, {
         text: ["title", "description", "category", "duration", "display_name", "email"],
