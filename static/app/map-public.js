@@ -53,6 +53,10 @@ Leerstand.publicMap = function (map, config) {
   // list follows the map also when the data did not change (pan within loaded area)
   map.on("moveend", () => Leerstand.renderList(list, count, layer, {
     label: (p) => statusLabels[p.status] || p.status, onPick: (m) => layer.reveal(m)}));
+  // every shop of the public map can be printed for interested parties (opens the PDF)
+  Leerstand.popupSections.push((feature) => el("p", {className: "expose-link"},
+    el("a", {href: "/api/v1/vacancies/" + encodeURIComponent(feature.id) + "/expose.pdf",
+             target: "_blank", rel: "noopener"}, "Exposé (PDF) für Interessierte")));
   layer.load();
   window.leerstandLayer = layer;  // for the browser tests and the benchmark
   return layer;
