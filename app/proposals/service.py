@@ -8,7 +8,9 @@ token (only its hash is stored).
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
@@ -19,7 +21,7 @@ from app import geo
 from app.accounts import policy
 from app.accounts.principal import ANONYMOUS, Principal
 from app.database import rowcount
-from app.errors import Conflict, Forbidden, ForbiddenTransition, InvalidInput, NotFound
+from app.errors import Conflict, ConnectionLimit, Forbidden, ForbiddenTransition, InvalidInput, NotFound
 from app.municipalities import service as municipality_service
 from app.municipalities.models import Municipality
 from app.proposals.models import (
@@ -246,47 +248,97 @@ def _public_proposal(*, session: Session, proposal_id: int) -> Proposal:
 
 
 def purge_client_hashes(*, session: Session, retention_days: int) -> int:
-    """Keyed client hashes only live as long as de-duplication needs them; returns how many
-    were removed. Runs on every support and flag, and from `leerstand purge-client-hashes`."""
+    """Keyed browser and address hashes only live as long as de-duplication needs them; returns
+    how many rows lost theirs. Runs on every support and flag, and from
+    `leerstand purge-client-hashes`."""
     params = {"days": retention_days}
     supports = rowcount(session, text("DELETE FROM proposal_support "
                                       "WHERE created_at < now() - make_interval(days => :days)"), params)
-    flags = rowcount(session, text("UPDATE proposal_flag SET client_hash = NULL "
-                                   "WHERE client_hash IS NOT NULL "
+    flags = rowcount(session, text("UPDATE proposal_flag SET client_hash = NULL, ip_hash = NULL "
+                                   "WHERE (client_hash IS NOT NULL OR ip_hash IS NOT NULL) "
                                    "AND created_at < now() - make_interval(days => :days)"), params)
     return supports + flags
 
 
-def support_proposal(*, session: Session, proposal_id: int, client_hash: str,
-                     retention_days: int) -> int:
-    """+1 from one client (once per proposal); returns the public count."""
+@dataclass(frozen=True)
+class Voter:
+    """Who supports or flags: keyed hashes of the browser (de-duplicates) and of the client
+    address (counted against ``per_address`` for one proposal), never the values themselves."""
+
+    browser_hash: str
+    address_hash: str
+    per_address: int
+    retention_days: int
+
+
+# the two tables of citizens' votes on a proposal; both keep the hashes of a Voter
+_VOTE_TABLES = frozenset({"proposal_support", "proposal_flag"})
+
+
+def _check_address_ceiling(session: Session, table: str, proposal_id: int, voter: Voter) -> None:
+    """ConnectionLimit when this address already gave ``per_address`` votes of this kind to the
+    proposal (only rows still holding their hash count; they are forgotten after retention)."""
+    assert table in _VOTE_TABLES
+    count, remaining = session.execute(text(f"""
+        SELECT count(*), extract(epoch FROM min(created_at) + make_interval(days => :days) - now())
+        FROM {table} WHERE proposal_id = :id AND ip_hash = :ip
+    """), {"id": proposal_id, "ip": voter.address_hash, "days": voter.retention_days}).one()
+    if count < voter.per_address:
+        return
+    retry_after = max(1, math.ceil(float(remaining)))
+    raise ConnectionLimit(
+        f"{count} browsers behind your connection already did this for proposal {proposal_id}, "
+        f"the most one connection counts for; try again in {retry_after} s",
+        retry_after=retry_after)
+
+
+def support_proposal(*, session: Session, proposal_id: int, voter: Voter) -> int:
+    """+1 from one browser (once per proposal, and at most ``voter.per_address`` browsers from
+    one address); returns the public count."""
     proposal = _public_proposal(session=session, proposal_id=proposal_id)
-    purge_client_hashes(session=session, retention_days=retention_days)
-    inserted = session.execute(text("""
-        INSERT INTO proposal_support (proposal_id, client_hash) VALUES (:id, :hash)
-        ON CONFLICT ON CONSTRAINT uq_proposal_support_client DO NOTHING RETURNING id
-    """), {"id": proposal_id, "hash": client_hash}).first()
-    if inserted is None:
+    purge_client_hashes(session=session, retention_days=voter.retention_days)
+    already = session.scalar(text("SELECT 1 FROM proposal_support WHERE proposal_id = :id "
+                                  "AND client_hash = :hash"),
+                             {"id": proposal_id, "hash": voter.browser_hash})
+    if already:
         raise Conflict("you already support this proposal", support_count=proposal.support_count)
+    # the proposal row is locked (FOR UPDATE): supports of one proposal are counted one by one
+    _check_address_ceiling(session, "proposal_support", proposal_id, voter)
+    session.execute(text("""
+        INSERT INTO proposal_support (proposal_id, client_hash, ip_hash) VALUES (:id, :hash, :ip)
+    """), {"id": proposal_id, "hash": voter.browser_hash, "ip": voter.address_hash})
     proposal.support_count += 1
     session.flush()
     return proposal.support_count
 
 
+def _open_flag_addresses(session: Session, proposal_id: int) -> int:
+    """Open flags counted per address, so one connection cannot hide an idea on its own by
+    clearing its cookies; a flag whose hash has been forgotten counts on its own."""
+    return session.scalar(text("SELECT count(DISTINCT coalesce(ip_hash, 'flag:' || id)) "
+                               "FROM proposal_flag WHERE proposal_id = :id AND resolved_at IS NULL"),
+                          {"id": proposal_id})
+
+
 def flag_proposal(*, session: Session, proposal_id: int, reason: FlagReason, comment: str | None,
-                  client_hash: str, threshold: int, retention_days: int) -> None:
-    """Record a flag (once per client); from ``threshold`` open flags on, the proposal is hidden
-    until staff decide."""
+                  voter: Voter, threshold: int) -> None:
+    """Record a flag (once per browser, at most ``voter.per_address`` from one address); from
+    ``threshold`` open flags from different addresses on, the proposal is hidden until staff
+    decide."""
     proposal = _public_proposal(session=session, proposal_id=proposal_id)
-    purge_client_hashes(session=session, retention_days=retention_days)
-    inserted = session.execute(text("""
-        INSERT INTO proposal_flag (proposal_id, reason, comment, client_hash)
-        VALUES (:id, :reason, :comment, :hash)
-        ON CONFLICT ON CONSTRAINT uq_proposal_flag_client DO NOTHING RETURNING id
-    """), {"id": proposal_id, "reason": reason.value, "comment": comment, "hash": client_hash}).first()
-    if inserted is None:
+    purge_client_hashes(session=session, retention_days=voter.retention_days)
+    already = session.scalar(text("SELECT 1 FROM proposal_flag WHERE proposal_id = :id "
+                                  "AND client_hash = :hash"),
+                             {"id": proposal_id, "hash": voter.browser_hash})
+    if already:
         raise Conflict("you already flagged this proposal")
-    if _open_flags(session, proposal_id) >= threshold:
+    _check_address_ceiling(session, "proposal_flag", proposal_id, voter)
+    session.execute(text("""
+        INSERT INTO proposal_flag (proposal_id, reason, comment, client_hash, ip_hash)
+        VALUES (:id, :reason, :comment, :hash, :ip)
+    """), {"id": proposal_id, "reason": reason.value, "comment": comment,
+           "hash": voter.browser_hash, "ip": voter.address_hash})
+    if _open_flag_addresses(session, proposal_id) >= threshold:
         proposal.hidden_at = func.now()
     session.flush()
 
