@@ -147,3 +147,30 @@ def test_melden_on_the_ideas_own_page_with_the_keyboard_alone(
     assert [tuple(f) for f in flags] == [("offensive", "Beleidigt die Nachbarn.")]
     context.close()
     guard.assert_clean()
+
+
+def test_the_ideas_popup_on_the_map_has_melden_and_escape_closes_only_the_form(
+        live_server, users, page, guard):
+    _published_idea(live_server, users)
+    _card(page, live_server.url)
+    page.wait_for_selector("path.leaflet-interactive")
+    lon, lat = CENTRES[SCHMOELLN]
+    x, y = page.evaluate("""([lat, lon]) => {
+        const p = window.leerstandLayer.map.latLngToContainerPoint([lat, lon]).round();
+        return [p.x, p.y];
+    }""", [lat, lon])
+    box = page.locator(".folium-map").bounding_box()
+    assert 0 < x < box["width"] and 0 < y < box["height"]
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    popup = page.locator(".leaflet-popup .proposal-card", has_text=IDEA)
+    expect(popup).to_be_visible()
+    expect(popup.locator(".support-count")).to_have_text("0 Unterstützungen")
+    popup.get_by_role("button", name="Melden").click()
+    form = popup.locator("form.flag-form")
+    expect(form).to_be_visible()
+    expect(form.get_by_role("radio").first).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(form).to_be_hidden()
+    expect(popup).to_be_visible()  # the popup the form stands in stays open
+    expect(popup.get_by_role("button", name="Melden")).to_be_focused()
+    guard.assert_clean()
