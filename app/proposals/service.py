@@ -11,7 +11,7 @@ import hashlib
 import math
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select, text
@@ -272,17 +272,24 @@ class Voter:
 
 
 # the two tables of citizens' votes on a proposal; both keep the hashes of a Voter
-_VOTE_TABLES = frozenset({"proposal_support", "proposal_flag"})
+VoteTable = Literal["proposal_support", "proposal_flag"]
 
 
-def _check_address_ceiling(session: Session, table: str, proposal_id: int, voter: Voter) -> None:
-    """ConnectionLimit when this address already gave ``per_address`` votes of this kind to the
-    proposal (only rows still holding their hash count; they are forgotten after retention)."""
-    assert table in _VOTE_TABLES
-    count, remaining = session.execute(text(f"""
-        SELECT count(*), extract(epoch FROM min(created_at) + make_interval(days => :days) - now())
-        FROM {table} WHERE proposal_id = :id AND ip_hash = :ip
-    """), {"id": proposal_id, "ip": voter.address_hash, "days": voter.retention_days}).one()
+def _admit_vote(session: Session, table: VoteTable, proposal_id: int, voter: Voter,
+                already: Conflict) -> None:
+    """Raises ``already`` when this browser voted so before, ConnectionLimit when the voter's
+    address already gave ``per_address`` such votes to the proposal (only rows still holding
+    their hashes count: they are forgotten after retention). The caller holds the proposal's
+    row lock (FOR UPDATE), so the votes of one proposal are admitted one at a time."""
+    count, mine, remaining = session.execute(text(f"""
+        SELECT count(*) FILTER (WHERE ip_hash = :ip), count(*) FILTER (WHERE client_hash = :hash),
+               extract(epoch FROM min(created_at) FILTER (WHERE ip_hash = :ip)
+                                  + make_interval(days => :days) - now())
+        FROM {table} WHERE proposal_id = :id AND (ip_hash = :ip OR client_hash = :hash)
+    """), {"id": proposal_id, "ip": voter.address_hash, "hash": voter.browser_hash,
+           "days": voter.retention_days}).one()
+    if mine:
+        raise already
     if count < voter.per_address:
         return
     retry_after = max(1, math.ceil(float(remaining)))
@@ -297,13 +304,8 @@ def support_proposal(*, session: Session, proposal_id: int, voter: Voter) -> int
     one address); returns the public count."""
     proposal = _public_proposal(session=session, proposal_id=proposal_id)
     purge_client_hashes(session=session, retention_days=voter.retention_days)
-    already = session.scalar(text("SELECT 1 FROM proposal_support WHERE proposal_id = :id "
-                                  "AND client_hash = :hash"),
-                             {"id": proposal_id, "hash": voter.browser_hash})
-    if already:
-        raise Conflict("you already support this proposal", support_count=proposal.support_count)
-    # the proposal row is locked (FOR UPDATE): supports of one proposal are counted one by one
-    _check_address_ceiling(session, "proposal_support", proposal_id, voter)
+    _admit_vote(session, "proposal_support", proposal_id, voter, Conflict(
+        "you already support this proposal", support_count=proposal.support_count))
     session.execute(text("""
         INSERT INTO proposal_support (proposal_id, client_hash, ip_hash) VALUES (:id, :hash, :ip)
     """), {"id": proposal_id, "hash": voter.browser_hash, "ip": voter.address_hash})
@@ -327,12 +329,8 @@ def flag_proposal(*, session: Session, proposal_id: int, reason: FlagReason, com
     decide."""
     proposal = _public_proposal(session=session, proposal_id=proposal_id)
     purge_client_hashes(session=session, retention_days=voter.retention_days)
-    already = session.scalar(text("SELECT 1 FROM proposal_flag WHERE proposal_id = :id "
-                                  "AND client_hash = :hash"),
-                             {"id": proposal_id, "hash": voter.browser_hash})
-    if already:
-        raise Conflict("you already flagged this proposal")
-    _check_address_ceiling(session, "proposal_flag", proposal_id, voter)
+    _admit_vote(session, "proposal_flag", proposal_id, voter,
+                Conflict("you already flagged this proposal"))
     session.execute(text("""
         INSERT INTO proposal_flag (proposal_id, reason, comment, client_hash, ip_hash)
         VALUES (:id, :reason, :comment, :hash, :ip)
