@@ -175,3 +175,19 @@ def test_raw_browser_id_and_address_are_neither_stored_nor_logged(database_url, 
         assert secret not in stored
         assert secret not in log
     assert address not in stored
+
+
+def test_the_cookie_is_secure_when_the_service_is_public_on_https(settings, users):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    https = type(settings).model_validate({**settings.model_dump(), "cookie_secure": False,
+                                           "public_url": "https://leerstand.stadt.example"})
+    with TestClient(create_app(https)) as client:
+        proposal_id = published(client, users.token("staff", SCHMOELLN), location=point(),
+                                radius_m=500)["id"]
+        answer = client.post(f"/api/v1/proposals/{proposal_id}/supports")
+    assert answer.status_code == 201
+    attributes = [part.strip().lower() for part in _cookie_header(answer).split(";")[1:]]
+    assert "secure" in attributes and "httponly" in attributes
