@@ -85,7 +85,7 @@ def test_0008_keeps_old_supports_counting_against_the_address_ceiling_and_goes_b
         empty_database_url):
     """0008: the old per-address client_hash becomes ip_hash; its downgrade keeps one support
     row (and one flag key) per address, as the old de-duplication expects."""
-    migrate.upgrade(empty_database_url, "0006")
+    migrate.upgrade(empty_database_url, "0007")
     dsn = empty_database_url.replace("postgresql+psycopg", "postgresql")
     with psycopg.connect(dsn) as conn:
         conn.execute("INSERT INTO municipality (id, ags, name, boundary) VALUES (1, '16077043', "
@@ -106,7 +106,7 @@ def test_0008_keeps_old_supports_counting_against_the_address_ceiling_and_goes_b
                      "(5, 'browser-2', 'ip-a'), (5, 'browser-3', 'ip-b')")
         conn.execute("INSERT INTO proposal_flag (proposal_id, reason, client_hash, ip_hash) "
                      "VALUES (5, 'offensive', 'browser-2', 'ip-a')")
-    migrate.downgrade(empty_database_url, "0006")
+    migrate.downgrade(empty_database_url, "0007")
     with psycopg.connect(dsn) as conn:
         assert conn.execute("SELECT client_hash FROM proposal_support ORDER BY id").fetchall() == [
             ("ip-a",), ("ip-b",)]
