@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from app import geo
 from app.accounts import service as accounts
-from app.addresses import importer as addresses
-from app.addresses.normalise import house_number_key, street_key
 from app.accounts.models import Role, User
 from app.accounts.principal import Principal
+from app.addresses import importer as addresses
+from app.addresses.normalise import house_number_key, street_key
 from app.municipalities import boundary_import
 from app.municipalities.models import Municipality
 from app.proposals import service as proposals

@@ -1,8 +1,8 @@
 """Every table, imported in one place for Alembic's autogenerate and the tests."""
 
 from app.abuse.models import RateLimitWindow
-from app.addresses.models import Address
 from app.accounts.models import ApiToken, User
+from app.addresses.models import Address
 from app.database import Base
 from app.matching.models import Match
 from app.municipalities.models import Municipality

@@ -57,9 +57,12 @@ class AddressReport(ImportReport):
         town = f" für AGS {self.municipality}" if self.municipality else ""
         out = [f"{self.file}: {self.format}, {self.crs}, {self.rows} Zeilen{town}"]
         out += [f"Hinweis: {w}" for w in self.warnings]
-        out += [f"Zeile {p.row}: {p.field}: {p.reason}" for p in self.problems]
-        rows_with_problems = len({p.row for p in self.problems})
-        if self.rejected:
+        out += [f"{f'Zeile {p.row}' if p.row else 'Datei'}: {p.field}: {p.reason}"
+                for p in self.problems]
+        rows_with_problems = len({p.row for p in self.problems if p.row})
+        if any(p.row == 0 for p in self.problems):
+            out.append("Datei abgelehnt – nichts gespeichert")
+        elif self.rejected:
             out.append(f"0 importiert, 0 aktualisiert, {rows_with_problems} Zeilen mit Fehlern "
                        "– nichts gespeichert")
         else:
@@ -124,7 +127,8 @@ def _postcode(value: Any) -> tuple[str | None, str | None]:
     return code, None
 
 
-def _text_fields(props: dict[str, Any]) -> tuple[dict[str, str | None], list[tuple[str, str]]]:
+def _text_fields(props: dict[str, Any]) -> tuple[str | None, str | None, str | None,
+                                                list[tuple[str, str]]]:
     """Street, house number (with suffix) and postcode of a record, and the problems."""
     problems: list[tuple[str, str]] = []
     street = _as_text(_value(props, STREET_FIELDS))
@@ -146,7 +150,7 @@ def _text_fields(props: dict[str, Any]) -> tuple[dict[str, str | None], list[tup
     postcode, why = _postcode(_value(props, POSTCODE_FIELDS))
     if why:
         problems.append(("postcode", why))
-    return {"street": street, "house_number": number, "postcode": postcode}, problems
+    return street, number, postcode, problems
 
 
 class _Towns:
@@ -191,14 +195,16 @@ def _checked(src: reader.PointSource, towns: _Towns, problems: list[Problem]) ->
         elif not reader.in_range(point):
             problems.append(Problem(record.row, "geometry", f"Koordinaten [{record.x}, "
                                     f"{record.y}] liegen außerhalb von EPSG:{src.epsg}"))
-        fields, text_problems = _text_fields(props)
+        street, number, postcode, text_problems = _text_fields(props)
         problems += [Problem(record.row, name, why) for name, why in text_problems]
         town, why = towns.of(props)
         if why:
             problems.append(Problem(record.row, "municipality", why))
-        if len(problems) > found or town is None or point is None:
+        if len(problems) > found or town is None or point is None or street is None \
+                or number is None:
             continue
-        row = address_row(row=record.row, town=town, lon=point[0], lat=point[1], **fields)
+        row = address_row(row=record.row, town=town, street=street, house_number=number,
+                          postcode=postcode, lon=point[0], lat=point[1])
         if row.key in first_of:
             problems.append(Problem(record.row, "address", f"{row.street} {row.house_number} "
                                     f"steht schon in Zeile {first_of[row.key]}"))
