@@ -15,8 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # pg_trgm ships with PostgreSQL (contrib); the postgis/postgis image has it too
+    # both ship with PostgreSQL (contrib), in the postgis/postgis image too. btree_gin lets the
+    # trigram index hold the town as well: a town's search reads only that town's postings
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
     op.create_geospatial_table(
         "address",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -42,13 +44,15 @@ def upgrade() -> None:
     )
     op.create_geospatial_index("idx_address_geom", "address", ["geom"], unique=False,
                                postgresql_using="gist", postgresql_ops={})
-    op.create_index("ix_address_search_trgm", "address", ["search"], unique=False,
-                    postgresql_using="gin", postgresql_ops={"search": "gin_trgm_ops"})
+    op.create_index("ix_address_municipality_id_search_trgm", "address",
+                    ["municipality_id", "search"], unique=False, postgresql_using="gin",
+                    postgresql_ops={"search": "gin_trgm_ops"})
 
 
 def downgrade() -> None:
-    op.drop_index("ix_address_search_trgm", table_name="address", postgresql_using="gin")
+    op.drop_index("ix_address_municipality_id_search_trgm", table_name="address",
+                  postgresql_using="gin")
     op.drop_geospatial_index("idx_address_geom", table_name="address", postgresql_using="gist",
                              column_name="geom")
     op.drop_geospatial_table("address")
-    # pg_trgm stays: another schema object (or the operator's own index) may use it
+    # pg_trgm and btree_gin stay: another schema object (or the operator's own index) may use it
