@@ -67,7 +67,8 @@ def search(*, session: Session, q: str, ags: str | None, limit: int) -> dict[str
     """The addresses best matching ``q`` as a FeatureCollection, best first."""
     query = parse_query(check_query(q))
     town_id = _municipality_id(session, ags)
-    if not query.words and not query.house_number:
+    # only a number finds something in a town; across all of them it would sort thousands
+    if not query.words and (not query.house_number or town_id is None):
         return collection([])
     params = {"words": query.words, "number": query.house_number, "postcode": query.postcode,
               "town": town_id, "limit": limit}

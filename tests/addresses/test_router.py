@@ -46,6 +46,12 @@ def test_house_number_ranks_exact_then_prefix(client, streets):
                            "Musterstraße 4, Schmölln"]
 
 
+def test_a_number_alone_searches_the_town_only(client, streets):
+    labels = _labels(client.get(SEARCH, params={"q": "12", "municipality": SCHMOELLN}))
+    assert labels == ["Markt 12, Schmölln"]
+    assert _labels(client.get(SEARCH, params={"q": "12"})) == []
+
+
 def test_feature_shape(client, streets):
     body = client.get(SEARCH, params={"q": "Beispielgasse 2", "limit": 1}).json()
     (feature,) = body["features"]
