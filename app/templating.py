@@ -4,9 +4,13 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from app import formats
 from app.config import PROJECT_DIR
 
 templates = Jinja2Templates(directory=str(PROJECT_DIR / "app" / "templates"))
+# numbers and dates in German format: {{ area|de_number }}, {{ n|de_count("Eintrag", "Einträge") }}
+templates.env.filters.update(de_number=formats.number, de_count=formats.count, de_date=formats.date,
+                             de_datetime=formats.date_time, de_yes_no=formats.yes_no)
 
 
 def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:

@@ -27,13 +27,15 @@ STATUS_ORDER = [VacancyStatus(s) for s in (
 
 
 @router.get("/")
-def index(request: Request, session: SessionDep) -> Response:
+def index(request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
     towns = session.execute(text("""
-        SELECT m.ags, m.name, count(*) AS count FROM vacancy v
+        SELECT m.id, m.ags, m.name, count(*) AS count FROM vacancy v
         JOIN municipality m ON m.id = v.municipality_id
-        WHERE v.status = ANY(:public) GROUP BY m.ags, m.name ORDER BY m.name
+        WHERE v.status = ANY(:public) GROUP BY m.id, m.ags, m.name ORDER BY m.name
     """), {"public": [s.value for s in PUBLIC_STATUSES]}).mappings().all()
-    return render(request, "index.html", towns=towns)
+    # citizens see the towns' maps only; staff and admins also the workbench of towns they edit
+    editable = {t["ags"] for t in towns if policy.may_edit(principal, t["id"])}
+    return render(request, "index.html", towns=towns, editable=editable)
 
 
 @router.get("/ueber")

@@ -91,7 +91,7 @@ Leerstand.staffMap = function (map, config, csrf) {
     $("editor-title").focus();
   }
 
-  const where = (latlng) => "Position: " + latlng.lat.toFixed(6) + ", " + latlng.lng.toFixed(6);
+  const where = (latlng) => "Position: " + Leerstand.coordinates(latlng);
 
   async function openEditor(id) {
     try {
@@ -166,6 +166,14 @@ Leerstand.staffMap = function (map, config, csrf) {
   }
 
   // ---- core area ------------------------------------------------------------------------
+  // Geoman's German locale, with the page's formal wording for the hints of drawing an area
+  const tap = Leerstand.tapOrClick;
+  map.pm.setLang("de", {tooltips: {
+    firstVertex: tap("Tippen Sie, um die erste Ecke zu setzen", "Klicken Sie, um die erste Ecke zu setzen"),
+    continueLine: tap("Tippen Sie, um die nächste Ecke zu setzen", "Klicken Sie, um die nächste Ecke zu setzen"),
+    finishPoly: tap("Tippen Sie auf die erste Ecke, um die Fläche zu schließen",
+                    "Klicken Sie auf die erste Ecke, um die Fläche zu schließen"),
+  }, actions: {removeLastVertex: "Letzte Ecke entfernen"}}, "de");
   let core = null;          // L.GeoJSON with the (edited) core area
   let coreEditing = false;  // drawing or moving vertices
   const coreStatus = $("core-status"), coreError = $("core-error");
@@ -207,7 +215,9 @@ Leerstand.staffMap = function (map, config, csrf) {
     stopCoreEditing();
     coreEditing = true;
     coreError.textContent = "";
-    coreStatus.textContent = "Klicken Sie die Ecken in die Karte; ein Klick auf die erste Ecke schließt die Fläche.";
+    coreStatus.textContent = Leerstand.tapOrClick(
+      "Tippen Sie die Ecken in die Karte; ein Tipp auf die erste Ecke schließt die Fläche.",
+      "Klicken Sie die Ecken in die Karte; ein Klick auf die erste Ecke schließt die Fläche.");
     map.pm.enableDraw("Polygon", {snappable: false, continueDrawing: false});
   });
   map.on("pm:create", (event) => {

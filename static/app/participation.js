@@ -25,7 +25,7 @@
   }
 
   const point = (latlng) => ({type: "Point", coordinates: [latlng.lng, latlng.lat]});
-  const where = (latlng) => latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5);
+  const where = (latlng) => Leerstand.coordinates(latlng);
   const germanOf = (error, form) => Leerstand.fieldErrors(error, form).map((e) => e.message).join(" ");
 
   Leerstand.participation = function (map, config, vacancies) {
@@ -80,7 +80,7 @@
           el("ul", {}, data.duplicates.map((d) => el("li", {},
             d.kind === "report" ? "bereits gemeldet, noch nicht geprüft" :
               Leerstand.address(d) + " (" + (statusLabel[d.status] || d.status) + ")",
-            " – " + Math.round(d.distance_m) + " m entfernt"))));
+            " – " + Leerstand.number.format(Math.round(d.distance_m)) + " m entfernt"))));
         box.hidden = false;
       } catch (error) {
         box.replaceChildren(el("p", {className: "error"}, germanOf(error)));
@@ -236,7 +236,7 @@
         // the pinned shop fails the idea's own hard filters: the card says why
         p.pinned_fit && !p.pinned_fit.fits ?
           el("p", {className: "misfit"}, p.pinned_fit.reasons.map((r) => r.de).join(" ")) : null,
-        el("p", {className: "fits"}, "passt zu " + p.fits_count + (p.fits_count === 1 ? " Leerstand" : " Leerständen")),
+        el("p", {className: "fits"}, "passt zu " + Leerstand.count(p.fits_count, "Leerstand", "Leerständen")),
         supportBox(p),
         el("p", {}, el("a", {href: "/vorschlaege/" + p.id}, "Eigene Seite des Vorschlags")));
     }
@@ -263,7 +263,7 @@
         }
         list.replaceChildren(...data.proposals.map((p) => el("li", {}, proposalCard(p))));
         $("proposal-count").textContent = data.proposals.length ?
-          data.proposals.length + (data.proposals.length === 1 ? " Idee" : " Ideen") : "Noch keine Ideen veröffentlicht.";
+          Leerstand.count(data.proposals.length, "Idee", "Ideen") : "Noch keine Ideen veröffentlicht.";
       } catch (error) {
         $("proposal-count").textContent = "Die Ideen konnten nicht geladen werden.";
       }

@@ -207,7 +207,7 @@ def test_staff_form_shows_every_server_error_next_to_its_field_in_german(
         "postcode": "Das Format stimmt nicht.",
         "floor_area_m2": "Der Wert muss größer als 0 sein.",
         "shop_window_m": "Bitte eine Zahl eingeben",
-        "asking_rent_eur_m2": "Der Wert ist zu groß (höchstens 1000).",
+        "asking_rent_eur_m2": "Der Wert ist zu groß (höchstens 1.000).",
         "vacant_since": "Das Datum liegt in der Zukunft.",
     }
     for name, message in expected.items():
@@ -471,7 +471,7 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
     expect(page.locator("#proposal-form")).to_be_hidden()
     page.fill("#r-email", "ohne-einwilligung@example.org")
     page.locator("#report-form button[type=submit]").click()
-    tap = "Bitte tippen oder klicken Sie in die Karte, um die Stelle zu setzen."
+    tap = "Bitte klicken Sie in die Karte, um die Stelle zu setzen."
     for name, message in (("location", tap), ("address", "Bitte ausfüllen."),
                           ("description", "Bitte ausfüllen.")):
         expect(page.locator(f"#r-{name}-error")).to_have_text(message)
@@ -499,7 +499,7 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
     expected = {"title": "Der Text ist zu kurz.", "description": "Bitte ausfüllen.",
                 "category": "Bitte ausfüllen.",
                 "min_area_m2": "Der Wert muss größer als 0 sein.",
-                "max_rent_eur_m2": "Der Wert ist zu groß (höchstens 1000)."}
+                "max_rent_eur_m2": "Der Wert ist zu groß (höchstens 1.000)."}
     for name, message in expected.items():
         expect(page.locator(f"#p-{name}-error")).to_have_text(message)
     page.fill("#p-title", "Atelier")
@@ -519,7 +519,7 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
     _click_map_at(page, lat, lon)
     page.fill("#p-radius_m", "20000")
     page.locator("#proposal-form button[type=submit]").click()
-    expect(page.locator("#p-radius_m-error")).to_have_text("Der Wert ist zu groß (höchstens 10000).")
+    expect(page.locator("#p-radius_m-error")).to_have_text("Der Wert ist zu groß (höchstens 10.000).")
 
     queue = staff.http.get("/api/v1/review", params={"municipality": SCHMOELLN}).json()
     assert queue["reports"] == [] and queue["pending_proposals"] == []

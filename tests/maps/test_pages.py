@@ -8,6 +8,7 @@ import re
 import pytest
 
 from app.maps.offline import OfflineMap, StaffMap, build_map
+from tests.helpers.german import english_numbers
 from tests.helpers.towns import JENA, SCHMOELLN
 from tests.helpers.users import PASSWORD, bearer
 from tests.helpers.vacancies import feature
@@ -135,7 +136,26 @@ def test_overview_page_and_start_page_link_the_maps(client, users):
                 json=feature(SCHMOELLN))
     start = client.get("/").text
     assert 'href="/uebersicht"' in start
-    assert f'href="/karte/{SCHMOELLN}"' in start and f'href="/verwaltung/{SCHMOELLN}"' in start
+    assert f'href="/karte/{SCHMOELLN}"' in start
+
+
+def test_start_page_counts_in_german_without_ags_or_workbench_for_citizens(client, users):
+    token = users.token("staff", SCHMOELLN)
+    client.post("/api/v1/vacancies", headers=bearer(token), json=feature(SCHMOELLN))
+    for dlon in (0.001, 0.0015):
+        client.post("/api/v1/vacancies", headers=bearer(users.token("staff", JENA)),
+                    json=feature(JENA, lon=11.591842 + dlon, lat=50.93006))
+    start = client.get("/").text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", start))
+    assert "Schmölln : 1 Eintrag" in text and "Jena : 2 Einträge" in text
+    assert "AGS" not in text and SCHMOELLN not in text.replace(f"/karte/{SCHMOELLN}", "")
+    assert "/verwaltung/" not in start and "Verwaltung" not in text
+    assert english_numbers(text) == []
+    # the town's staff find their workbench there, and only theirs
+    users.token("staff", SCHMOELLN, email="start@example.org", password=PASSWORD)
+    login(client, "start@example.org")
+    start = client.get("/").text
+    assert f'href="/verwaltung/{SCHMOELLN}"' in start and f'href="/verwaltung/{JENA}"' not in start
 
 
 def test_public_map_has_the_participation_forms_with_a_hidden_honeypot(client):

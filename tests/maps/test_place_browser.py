@@ -16,7 +16,9 @@ from tests.helpers.towns import CENTRES, SCHMOELLN
 from tests.helpers.vacancies import feature
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-PLACE_MESSAGE = "Bitte tippen oder klicken Sie in die Karte, um die Stelle zu setzen."
+# the hint says what the device does: a tap on a touch screen, a click with a mouse
+PLACE_MESSAGE = {True: "Bitte tippen Sie in die Karte, um die Stelle zu setzen.",
+                 False: "Bitte klicken Sie in die Karte, um die Stelle zu setzen."}
 IDEA = "Wochenmarkt-Café"
 PLACING = re.compile(r"\bmap-placing\b")
 SCREENS = {
@@ -126,7 +128,7 @@ def test_a_report_is_placed_inside_an_ideas_circle_and_on_a_marker(
     assert float(circle.evaluate("n => getComputedStyle(n).opacity")) < 1
     # without a place the read-only field says what to do
     page.locator("#report-form button[type=submit]").click()
-    expect(page.locator("#r-location-error")).to_have_text(PLACE_MESSAGE)
+    expect(page.locator("#r-location-error")).to_have_text(PLACE_MESSAGE[screen.touch])
 
     # on the shop's marker: the place is set there, no popup opens
     at = _tap(page, lat, lon + 0.0008)
