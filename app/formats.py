@@ -53,9 +53,11 @@ def date(value: dt.date | dt.datetime | None) -> str:
 
 
 def date_time(value: dt.datetime | None) -> str:
-    """31.12.2026, 14:05 (in the value's own time zone)."""
-    return "" if value is None else format_datetime(value, "dd.MM.yyyy, HH:mm", tzinfo=value.tzinfo,
-                                                    locale=LOCALE)
+    """31.12.2026, 14:05 UTC (a naive value is taken as UTC, as the database stores it)."""
+    if value is None:
+        return ""
+    utc = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return format_datetime(utc, "dd.MM.yyyy, HH:mm 'UTC'", tzinfo=dt.UTC, locale=LOCALE)
 
 
 def yes_no(value: bool | None) -> str:

@@ -24,7 +24,9 @@ def test_counts_take_the_words_right_form():
 def test_dates_and_booleans():
     moment = dt.datetime(2026, 3, 7, 14, 5, tzinfo=dt.UTC)
     assert formats.date(moment) == "07.03.2026" and formats.date(dt.date(2019, 12, 31)) == "31.12.2019"
-    assert formats.date_time(moment) == "07.03.2026, 14:05"
+    assert formats.date_time(moment) == "07.03.2026, 14:05 UTC"
+    berlin = dt.timezone(dt.timedelta(hours=1))
+    assert formats.date_time(dt.datetime(2026, 3, 7, 15, 5, tzinfo=berlin)) == "07.03.2026, 14:05 UTC"
     assert [formats.yes_no(v) for v in (True, False, None)] == ["Ja", "Nein", ""]
 
 

@@ -36,12 +36,13 @@ VISIBLE_TEXT_JS = """() => {
 }"""
 
 
-def english_numbers(texts: list[str] | str) -> list[str]:
-    """The texts (each with the offending part) that show a number in English or raw format."""
+def english_numbers(texts: list[str] | str, ungrouped: bool = True) -> list[str]:
+    """The texts (each with the offending part) that show a number in English or raw format;
+    ``ungrouped=False`` where long identifiers (AGS) belong on the page, as on the GIS pages."""
     bad = []
     for text in [texts] if isinstance(texts, str) else texts:
         cleaned = _DATES_AND_VERSIONS.sub(" ", text)
-        found = _DECIMAL_POINT.findall(cleaned) + _UNGROUPED.findall(cleaned)
+        found = _DECIMAL_POINT.findall(cleaned) + (_UNGROUPED.findall(cleaned) if ungrouped else [])
         bad += [f"{part!r} in {text!r}" for part in found]
     return bad
 
