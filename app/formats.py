@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from decimal import Decimal
 from functools import cache, lru_cache
-from numbers import Real
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -26,18 +26,18 @@ def _pattern(digits: int, exact: bool) -> NumberPattern:
 # matching writes several numbers per scored pair (100,000 pairs: 40 µs each would add
 # seconds); the same areas, rents and distances recur, so a formatted value is kept
 @lru_cache(maxsize=65536)
-def _format(value: Real, digits: int, exact: bool) -> str:
+def _format(value: float | Decimal, digits: int, exact: bool) -> str:
     # halves round up, as Intl.NumberFormat does in the pages (Babel's default is half-even)
     with decimal.localcontext(rounding=decimal.ROUND_HALF_UP):
         return _pattern(digits, exact).apply(value, LOCALE)
 
 
-def number(value: Real | None, digits: int = 2) -> str:
+def number(value: float | Decimal | None, digits: int = 2) -> str:
     """At most `digits` decimals, none when the value is whole: "1.250", "12,5", "4,25"."""
     return "" if value is None else _format(value, digits, False)
 
 
-def fixed(value: Real, digits: int) -> str:
+def fixed(value: float | Decimal, digits: int) -> str:
     """Exactly `digits` decimals, e.g. coordinates: "50,89528"."""
     return _format(value, digits, True)
 

@@ -32,6 +32,7 @@ def test_dates_and_booleans():
 
 def test_the_templates_have_them_as_filters():
     template = templates.env.from_string(
-        "{{ a|de_number }} m² · {{ n|de_count('Eintrag', 'Einträge') }} · {{ d|de_date }} · {{ b|de_yes_no }}")
+        "{{ a|de_number }} m² · {{ n|de_count('Eintrag', 'Einträge') }} · {{ d|de_date }} · "
+        "{{ b|de_yes_no }}")
     assert template.render(a=30.0, n=1250, d=dt.date(2026, 1, 2), b=False) == \
         "30 m² · 1.250 Einträge · 02.01.2026 · Nein"

@@ -180,7 +180,8 @@ def _rent(need: Need, offer: Offer) -> Reason:
         return Reason("rent", 5, f"Miete {formats.number(rent)} €/m²", f"rent {rent:g} €/m²")
     share = rent / need.max_rent_eur_m2 if need.max_rent_eur_m2 else 1.0
     points = round(10 * (1 - share / 2))
-    return Reason("rent", points, f"Miete {formats.number(rent)} €/m² (höchstens {formats.number(need.max_rent_eur_m2)} €/m²)",
+    return Reason("rent", points, f"Miete {formats.number(rent)} €/m² (höchstens "
+                  f"{formats.number(need.max_rent_eur_m2)} €/m²)",
                   f"rent {rent:g} €/m² (at most {need.max_rent_eur_m2:g})")
 
 

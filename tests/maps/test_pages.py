@@ -73,7 +73,8 @@ def test_offline_map_has_no_cdn_and_no_zoom_lock():
         assert re.findall(r"https?://[^\s\"']+", text) == [TILES]
         assert "user-scalable" not in text
     # the class lists stay as defined (folium's add_js_link would mutate them for every map)
-    assert all(url.startswith("/static/vendor/") for _, url in OfflineMap.default_js)
+    assert all(url.startswith(("/static/vendor/", "/static/app/")) for _, url in OfflineMap.default_js)
+    assert len(OfflineMap.default_js) == 4  # Leaflet, its German defaults, jQuery, markercluster
 
 
 def test_public_page_does_not_inline_the_register(client, users):

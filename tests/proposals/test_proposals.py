@@ -330,7 +330,8 @@ def test_proposal_and_status_pages_write_numbers_in_german(client, users):
     vacancy_id = new_vacancy(client, staff, asking_rent_eur_m2=12.25, floor_area_m2=1250.5)
     proposal = submit(client, vacancy_id=vacancy_id, min_area_m2=30.0, max_area_m2=2500.5,
                       max_rent_eur_m2=5.5)
-    assert client.post(f"/api/v1/proposals/{proposal['id']}/publish", headers=bearer(staff)).status_code == 200
+    publish = client.post(f"/api/v1/proposals/{proposal['id']}/publish", headers=bearer(staff))
+    assert publish.status_code == 200
     page = client.get(f"/vorschlaege/{proposal['id']}").text
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
     assert "30 bis 2.500,5 m²" in text and "5,5 €/m²" in text
