@@ -14,10 +14,13 @@ templates.env.filters.update(de_number=formats.number, de_count=formats.count, d
 
 
 def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
-    from app.accounts.deps import csrf_token, page_email
+    from app.accounts import policy
+    from app.accounts.deps import csrf_token, page_principal
 
-    email = page_email(request)
-    context.setdefault("user", {"email": email} if email else None)
+    principal = page_principal(request)
+    # "Verwaltung" in the header: for those who edit a town (its staff, admins), never citizens
+    context.setdefault("user", {"email": principal.email, "edits": policy.edits_any_town(principal)}
+                       if principal.email else None)
     # the nonce of this response's Content-Security-Policy (app.middleware) for inline scripts
     context.setdefault("csp_nonce", getattr(request.state, "csp_nonce", ""))
     return templates.TemplateResponse(

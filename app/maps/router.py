@@ -77,6 +77,20 @@ def public_map(ags: str, request: Request, session: SessionDep) -> Response:
     return render(request, "map_public.html", town=town, map=parts, config=config)
 
 
+@router.get("/verwaltung")
+def workbench(session: SessionDep, principal: PrincipalDep) -> Response:
+    """The header's "Verwaltung": staff to their town's map, admins to the start page's list."""
+    if not principal.authenticated:
+        return RedirectResponse("/anmelden?next=/verwaltung", status_code=303)
+    town = policy.own_town(principal)
+    if town is not None:
+        ags = session.execute(text("SELECT ags FROM municipality WHERE id = :id"), {"id": town}).scalar_one()
+        return RedirectResponse(f"/verwaltung/{ags}", status_code=303)
+    if policy.is_admin(principal):
+        return RedirectResponse("/", status_code=303)
+    raise Forbidden("Ihr Zugang erlaubt nur das Lesen; eine Verwaltungskarte gehört zu keiner Stadt.")
+
+
 @router.get("/verwaltung/{ags}")
 def staff_map(ags: str, request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
     town = _town(session, ags)

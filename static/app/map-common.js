@@ -40,7 +40,7 @@ window.Leerstand = (function () {
   // ---- German numbers, counts, coordinates, touch or mouse ------------------------------
   /* Every number a page shows goes through these: decimal comma, dot between thousands. */
   const number = new Intl.NumberFormat("de-DE", {maximumFractionDigits: 2});
-  const degrees = new Intl.NumberFormat("de-DE", {minimumFractionDigits: 5, maximumFractionDigits: 5});
+  const degreeFormats = {};
   const dateFmt = new Intl.DateTimeFormat("de-DE", {dateStyle: "medium"});
 
   /** "1 Eintrag", "1.250 Einträge": the count in German format with the word's right form. */
@@ -48,8 +48,10 @@ window.Leerstand = (function () {
     return number.format(n) + " " + (n === 1 ? one : many);
   }
 
-  /** "50,89528° N, 12,35404° O" (about a metre). */
-  function coordinates(latlng) {
+  /** "50,89528° N, 12,35404° O": 5 decimals are about a metre, 6 about 10 cm. */
+  function coordinates(latlng, digits = 5) {
+    const degrees = degreeFormats[digits] = degreeFormats[digits] ||
+      new Intl.NumberFormat("de-DE", {minimumFractionDigits: digits, maximumFractionDigits: digits});
     const part = (value, plus, minus) => degrees.format(Math.abs(value)) + "° " + (value < 0 ? minus : plus);
     return part(latlng.lat, "N", "S") + ", " + part(latlng.lng, "O", "W");
   }

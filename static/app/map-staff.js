@@ -58,7 +58,9 @@ Leerstand.staffMap = function (map, config, csrf) {
 
   function fill(feature) {
     const p = feature ? feature.properties : {};
-    for (const name of [...TEXT, ...NUMBER]) form.elements[name].value = p[name] == null ? "" : p[name];
+    for (const name of TEXT) form.elements[name].value = p[name] == null ? "" : p[name];
+    // a decimal comma, no thousands dots: what a person types, and readProperties reads back
+    for (const name of NUMBER) form.elements[name].value = p[name] == null ? "" : String(p[name]).replace(".", ",");
     for (const name of CHOICE) form.elements[name].value = p[name] == null ? "" : p[name];
     for (const name of BOOL) form.elements[name].value = p[name] == null ? "" : String(p[name]);
     form.elements.owner_interim_willing.value = p.owner_interim_willing || "unknown";
@@ -91,7 +93,7 @@ Leerstand.staffMap = function (map, config, csrf) {
     $("editor-title").focus();
   }
 
-  const where = (latlng) => "Position: " + Leerstand.coordinates(latlng);
+  const where = (latlng) => "Position: " + Leerstand.coordinates(latlng, 6);
 
   async function openEditor(id) {
     try {

@@ -53,3 +53,15 @@ def raw_booleans(text: str) -> list[str]:
 
 def visible_english_numbers(page) -> list[str]:
     return english_numbers(page.evaluate(VISIBLE_TEXT_JS))
+
+
+_COORDINATES = re.compile(r"(\d+,\d+)° ([NS]), (\d+,\d+)° ([OW])")
+
+
+def coordinates(text: str) -> tuple[float, float]:
+    """(lat, lon) from a place as the pages show it: "50,89528° N, 12,35404° O"."""
+    found = _COORDINATES.search(text)
+    assert found, f"no German coordinates in {text!r}"
+    lat, north, lon, east = found.groups()
+    return (float(lat.replace(",", ".")) * (1 if north == "N" else -1),
+            float(lon.replace(",", ".")) * (1 if east == "O" else -1))

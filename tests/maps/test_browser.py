@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from shapely.geometry import Point, shape
 
 from tests.helpers.browser import Api, login, screenshot
+from tests.helpers.german import coordinates
 from tests.helpers.towns import CENTRES, JENA, SCHMALKALDEN, SCHMOELLN
 from tests.helpers.users import PASSWORD
 from tests.helpers.vacancies import feature
@@ -140,8 +141,8 @@ def test_staff_adds_moves_and_edits_with_version_check(live_server, users, page,
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("#editor-title")).to_have_text("Neuer Leerstand")
-    shown = re.search(r"Position: ([0-9.]+), ([0-9.]+)", page.locator("#editor-position").inner_text())
-    clicked = Point(float(shown.group(2)), float(shown.group(1)))
+    shown_lat, shown_lon = coordinates(page.locator("#editor-position").inner_text())
+    clicked = Point(shown_lon, shown_lat)
     page.fill("#f-street", "Neue Gasse")
     page.fill("#f-house_number", "7")
     page.fill("#f-floor_area_m2", "64,5")

@@ -165,6 +165,15 @@ def test_staff_map_controls_and_geoman_speak_german(live_server, users, page, gu
     expect(page.locator("#editor-position")).to_have_text(re.compile(r"° N, .*° O$"))
     _assert_german_numbers(page, "staff map with the editor")
 
+    # an existing vacancy's numbers in its form: decimal comma, and saved back unchanged
+    page.locator("#vacancy-list button", has_text="Zahlenweg").click()
+    expect(page.locator("#f-floor_area_m2")).to_have_value("12345,5")
+    page.fill("#f-former_use", "Bäckerei")
+    page.locator("#vacancy-form button[type=submit]").click()
+    expect(page.locator("#map-status")).to_contain_text("Gespeichert (Version 2)")
+    expect(page.locator("#f-floor_area_m2")).to_have_value("12345,5")
+    _assert_german_numbers(page, "staff map with a vacancy's form")
+
     page.click("#close-editor")
     page.click("#core-draw")
     box = page.locator(".folium-map").bounding_box()

@@ -159,6 +159,26 @@ def test_start_page_counts_in_german_without_ags_or_workbench_for_citizens(clien
     assert f'href="/verwaltung/{SCHMOELLN}"' in start and f'href="/verwaltung/{JENA}"' not in start
 
 
+@pytest.mark.parametrize("role,ags,lands_on", [("staff", SCHMOELLN, f"/verwaltung/{SCHMOELLN}"),
+                                               ("admin", None, "/")])
+def test_header_leads_those_who_edit_a_town_to_their_workbench(client, users, role, ags, lands_on):
+    assert 'href="/verwaltung"' not in client.get("/ueber").text
+    assert client.get("/verwaltung", follow_redirects=False).headers["location"] == \
+        "/anmelden?next=/verwaltung"
+    users.token(role, ags, email="bench@example.org", password=PASSWORD)
+    login(client, "bench@example.org")
+    assert 'href="/verwaltung"' in client.get("/ueber").text
+    assert client.get("/verwaltung", follow_redirects=False).headers["location"] == lands_on
+
+
+def test_the_working_group_has_no_workbench(client, users):
+    users.token("working_group", email="ag-bench@example.org", password=PASSWORD)
+    login(client, "ag-bench@example.org")
+    assert 'href="/verwaltung"' not in client.get("/ueber").text
+    response = client.get("/verwaltung", headers={"Accept": "text/html"})
+    assert response.status_code == 403 and "nur das Lesen" in response.text
+
+
 def test_public_map_has_the_participation_forms_with_a_hidden_honeypot(client):
     html = client.get(f"/karte/{SCHMOELLN}").text
     assert "participation.js" in html and 'id="report-form"' in html and 'id="proposal-form"' in html

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from tests.helpers.browser import Api, open_page
+from tests.helpers.german import coordinates
 from tests.helpers.towns import CENTRES, SCHMOELLN
 from tests.helpers.vacancies import feature
 
@@ -95,8 +96,8 @@ def _tap(page, lat: float, lon: float, dx: float = 0, dy: float = 0) -> tuple[fl
 
 
 def _near(value: str, lat: float, lon: float) -> bool:
-    """The form shows "lat, lon" with 5 decimals; a pixel at zoom 17 is about 1 m."""
-    shown_lat, shown_lon = (float(part) for part in value.split(","))
+    """The form shows "50,89528° N, 12,35404° O" (5 decimals); a pixel at zoom 17 is about 1 m."""
+    shown_lat, shown_lon = coordinates(value)
     return abs(shown_lat - lat) < 4e-5 and abs(shown_lon - lon) < 6e-5
 
 
