@@ -18,8 +18,8 @@ from tests.helpers.vacancies import feature
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 # the hint says what the device does: a tap on a touch screen, a click with a mouse
-PLACE_MESSAGE = {True: "Bitte tippen Sie in die Karte, um die Stelle zu setzen.",
-                 False: "Bitte klicken Sie in die Karte, um die Stelle zu setzen."}
+PLACE_MESSAGE = {touch: f"Bitte setzen Sie die Stelle: Adresse suchen, in die Karte {verb} oder Ihren "
+                        "Standort verwenden." for touch, verb in ((True, "tippen"), (False, "klicken"))}
 IDEA = "Wochenmarkt-Café"
 PLACING = re.compile(r"\bmap-placing\b")
 SCREENS = {
