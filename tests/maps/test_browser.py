@@ -502,7 +502,7 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
     expected = {"title": "Der Text ist zu kurz.", "description": "Bitte ausfüllen.",
                 "category": "Bitte ausfüllen.",
                 "location": "Bitte wählen Sie einen Laden oder setzen Sie den Ort: Adresse suchen, "
-                            "in die Karte tippen oder klicken oder Ihren Standort verwenden.",
+                            "in die Karte klicken oder Ihren Standort verwenden.",
                 "min_area_m2": "Der Wert muss größer als 0 sein.",
                 "max_rent_eur_m2": "Der Wert ist zu groß (höchstens 1.000)."}
     for name, message in expected.items():
