@@ -20,6 +20,8 @@ from app import geo
 from app.accounts import service as accounts
 from app.accounts.models import Role, User
 from app.accounts.principal import Principal
+from app.addresses import importer as addresses
+from app.addresses.normalise import house_number_key, street_key
 from app.municipalities import boundary_import
 from app.municipalities.models import Municipality
 from app.proposals import service as proposals
@@ -115,6 +117,61 @@ def _vacancy(rng: random.Random, town: Municipality, point: shapely.Point, index
     )
 
 
+# ---- fictional addresses: the demo streets laid out across each town centre ----------------
+ADDRESS_SOURCE = "demo (fiktiv)"
+HOUSE_NUMBERS = 60  # the demo vacancies' numbers are 1..60 (+ a or b)
+HOUSE_SPACING_M, STREET_SIDE_M, STREET_GAP_M = 30, 12, 70
+
+
+def _street_points(centre: shapely.Point, index: int) -> dict[str, shapely.Point]:
+    """House number → point along the index-th demo street: a straight street through the
+    centre area, a different direction and offset each, odd numbers left, even right."""
+    angle = math.pi * index / len(FICTIONAL_STREETS)
+    along, across = (math.cos(angle), math.sin(angle)), (-math.sin(angle), math.cos(angle))
+    offset = (index - (len(FICTIONAL_STREETS) - 1) / 2) * STREET_GAP_M
+    centre_utm = geo.transform(centre, geo.WGS84, geo.UTM32)
+    points = {}
+    for number in range(1, HOUSE_NUMBERS + 1):
+        s = ((number - 1) // 2 - HOUSE_NUMBERS / 4) * HOUSE_SPACING_M
+        side = STREET_SIDE_M if number % 2 else -STREET_SIDE_M
+        x = centre_utm.x + along[0] * s + across[0] * (offset + side)
+        y = centre_utm.y + along[1] * s + across[1] * (offset + side)
+        points[str(number)] = geo.transform(shapely.Point(x, y), geo.UTM32, geo.WGS84)
+    return points
+
+
+def _demo_addresses(session: Session, towns: dict[str, Municipality]) -> list[str]:
+    """Every demo street with numbers 1–60 inside the town, plus each demo vacancy's own
+    number (12a, 7b …) next to its base number, so the address search finds every demo
+    vacancy. Replaces the earlier demo addresses; deterministic (no randomness)."""
+    addresses.delete_towns(session=session, town_ids={t.id for t in towns.values()},
+                           source=ADDRESS_SOURCE)
+    lines = []
+    for town in towns.values():
+        boundary, rows = to_shape(town.boundary), {}
+        for index, street in enumerate(FICTIONAL_STREETS):
+            for number, point in _street_points(_centre(town), index).items():
+                if boundary.covers(point):
+                    rows[(street_key(street), number)] = (street, number, point)
+        demo_vacancies = session.execute(
+            select(Vacancy.street, Vacancy.house_number, func.ST_X(Vacancy.location),
+                   func.ST_Y(Vacancy.location))
+            .where(Vacancy.municipality_id == town.id, Vacancy.source == "demo")).all()
+        for street, number, lon, lat in demo_vacancies:
+            key = (street_key(street), house_number_key(number))
+            if key not in rows:
+                base = rows.get((key[0], number.rstrip("ab")))
+                point = base[2] if base else shapely.Point(lon, lat)
+                beside = shapely.Point(point.x + 0.00004, point.y)  # ~3 m east
+                rows[key] = (street, number, beside if boundary.covers(beside) else point)
+        created, _ = addresses.store(session=session, source=ADDRESS_SOURCE, rows=[
+            addresses.address_row(row=i, town=town, street=street, house_number=number,
+                                  postcode=None, lon=point.x, lat=point.y)
+            for i, (street, number, point) in enumerate(rows.values(), start=1)])
+        lines.append(f"  {town.name}: {created} fiktive Adressen für die Adresssuche")
+    return lines
+
+
 # fictional active uses per town, so the location criteria of the scoring have something to count
 DEMO_PLACES = {"retail": ("Fiktiver Laden", 24), "gastronomy": ("Fiktives Café", 10),
                "culture": ("Fiktiver Kulturort", 4)}
@@ -173,6 +230,7 @@ def load(*, session: Session, password: str) -> list[str]:
         session.add_all(vacancies)
         session.flush()
         lines.append(f"  {town.name} ({ags}): {len(vacancies)} Leerstände, Innenstadtbereich gesetzt")
+    lines += _demo_addresses(session, towns)
     lines += _context_layers(session, towns)
     lines.append("Demo-Zugänge (Passwort wie angegeben, nur für die Demo!):")
     lines += _demo_accounts(session, password, towns)

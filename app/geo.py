@@ -182,3 +182,13 @@ def parse_bbox(value: str, field: str = "bbox",
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
         raise BadRequest(f"{field} is outside lon -180..180 / lat -90..90", field=field)
     return minx, miny, maxx, maxy
+
+
+# Thuringia's extent (lon 9.88–12.65, lat 50.20–51.65), rounded outwards: a cheap check that a
+# point from a map tap or a typed coordinate is in the state the register serves
+THURINGIA_BBOX = (9.8, 50.2, 12.7, 51.7)
+
+
+def in_thuringia(lon: float, lat: float) -> bool:
+    minx, miny, maxx, maxy = THURINGIA_BBOX
+    return minx <= lon <= maxx and miny <= lat <= maxy

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Scope
 from app import migrate
 from app.accounts.deps import SESSION_ID
 from app.accounts.router import router as accounts_router
+from app.addresses.router import router as addresses_router
 from app.api_viewers import REDOC_URL, install_api_viewers
 from app.config import PROJECT_DIR, Settings, get_settings
 from app.database import cancel_running_statements, error_class, make_engine, make_probe_engine
@@ -279,7 +280,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
                    reports_router, proposals_router, matching_router, review_router,
                    proposal_pages, statistics_router, scoring_router, exports_router,
-                   import_router, ogc_router, labels_router, observability_router, expose_router):
+                   import_router, ogc_router, labels_router, observability_router, expose_router,
+                   addresses_router):
         app.include_router(router)
     # every template reads enum labels from the one table (app/labels.py)
     templates.env.globals["labels"] = LABEL_TABLES

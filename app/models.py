@@ -2,6 +2,7 @@
 
 from app.abuse.models import RateLimitWindow
 from app.accounts.models import ApiToken, User
+from app.addresses.models import Address
 from app.database import Base
 from app.matching.models import Match
 from app.municipalities.models import Municipality
@@ -11,7 +12,7 @@ from app.vacancies.models import Vacancy, VacancyHistory
 from app.vacancies.report_models import ReportContact, VacancyReport
 
 __all__ = [
-    "ApiToken", "Base", "Match", "Municipality", "Place", "Proposal", "ProposalContact",
+    "Address", "ApiToken", "Base", "Match", "Municipality", "Place", "Proposal", "ProposalContact",
     "ProposalFlag", "ProposalSupport", "RateLimitWindow", "ReportContact", "ScoringProfile", "User",
     "Vacancy", "VacancyHistory", "VacancyReport", "VacancyScore",
 ]

@@ -11,6 +11,9 @@ templates = Jinja2Templates(directory=str(PROJECT_DIR / "app" / "templates"))
 # numbers and dates in German format: {{ area|de_number }}, {{ n|de_count("Eintrag", "Einträge") }}
 templates.env.filters.update(de_number=formats.number, de_count=formats.count, de_date=formats.date,
                              de_datetime=formats.date_time, de_yes_no=formats.yes_no)
+# |tojson keeps the order of a dict: the label tables embedded for the scripts list their
+# values in the order the pages offer them (Jinja sorts the keys by default)
+templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
 
 
 def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:

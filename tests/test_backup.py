@@ -148,7 +148,7 @@ def test_restore_refuses_a_database_that_is_not_empty(plain_archive, database_ur
     before = fingerprint(database_url)
     assert leerstand(external(database_url), "restore", str(plain_archive)) == 2
     err = capsys.readouterr().err
-    assert "is not empty (alembic_version, api_token, app_user" in err
+    assert "is not empty (address, alembic_version, api_token, app_user" in err
     assert "--force" in err and "nothing was restored" in err
     assert fingerprint(database_url) == before
 
@@ -175,7 +175,7 @@ def test_restore_force_replaces_everything_in_public(seeded, archive, leerstand,
     assert fingerprint(seeded) != before
 
     assert leerstand(external(seeded), "restore", "--force", str(archive)) == 0
-    assert "replacing the 19 tables that were there" in capsys.readouterr().out
+    assert "replacing the 20 tables that were there" in capsys.readouterr().out
     after = fingerprint(seeded)
     assert not {"scratch", "scratch_id_seq", "a_lone_seq"} & set(after)
     assert after == before

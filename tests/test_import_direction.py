@@ -14,7 +14,7 @@ LAYERS: tuple[frozenset[str], ...] = (
                "migrate", "backup", "abuse", "schemas", "geofile", "replica", "observability",
                "urls", "access_log", "formats"}),
     frozenset({"municipalities", "accounts", "templating"}),
-    frozenset({"vacancies"}),
+    frozenset({"vacancies", "addresses"}),
     frozenset({"scoring", "proposals"}),
     frozenset({"matching", "exchange", "statistics", "review", "expose"}),
     frozenset({"maps", "labels", "demo", "cli", "main", "models", "api_viewers"}),

@@ -47,6 +47,7 @@ from app.database import make_engine
 from app.main import create_app
 from app.proposals.models import ProposalStatus
 from app.vacancies.lifecycle import VacancyStatus
+from tests.helpers.addresses import add_addresses
 from tests.helpers.participation import new_vacancy, point, proposal_body, report_body
 from tests.helpers.postgres import admin_conn
 from tests.helpers.server import SECRET
@@ -268,6 +269,8 @@ class Seeder:
         world.headers = {"anonymous": {}, **{role: bearer(tokens[role]) for role in ROLES[1:]}}
         for ags in TOWNS:
             self.town(ags)
+            # house coordinates next to the reports, so the address routes answer with data
+            add_addresses(session, ags, ("Musterstraße", "1"), ("Musterstraße", "2"))
         for token in [*tokens.values(), SECRET]:  # API tokens and the cookie signing key
             world.mark("secret", None, token)
         for column in ("password_hash FROM app_user WHERE password_hash IS NOT NULL",
@@ -403,6 +406,11 @@ def duplicates(world: World) -> Iterator[Case]:
         yield Case(f"/api/v1/reports/duplicates?lon={lon}&lat={lat}")
 
 
+def nearest_addresses(world: World) -> Iterator[Case]:
+    for lon, lat in world.places.values():
+        yield Case(f"/api/v1/addresses/nearest?lon={lon}&lat={lat}&max_distance_m=500")
+
+
 def both_formats(build: Build) -> Build:
     def wrapped(world: World) -> Iterator[Case]:
         for case in build(world):
@@ -471,6 +479,10 @@ ROUTES: dict[str, Build] = {
     "/verwaltung/{ags}": per_town("/verwaltung/{ags}"),
     "/uebersicht": urls("/uebersicht"),
     "/api/v1/reports/duplicates": duplicates,
+    # open data (house coordinates); the seeded towns' search must not reach private fields
+    "/api/v1/addresses": per_town("/api/v1/addresses?q=Musterstra%C3%9Fe%201&municipality={ags}",
+                                  "/api/v1/addresses?q=schmoelln&limit=50"),
+    "/api/v1/addresses/nearest": nearest_addresses,
     "/api/v1/proposals": urls("/api/v1/proposals", f"/api/v1/proposals?status={ALL_PROPOSAL_STATUSES}",
                               *(f"/api/v1/proposals?municipality={ags}&status={ALL_PROPOSAL_STATUSES}"
                                 for ags in TOWNS)),

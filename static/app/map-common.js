@@ -199,6 +199,8 @@ window.Leerstand = (function () {
     bad_request: "Die Anfrage war fehlerhaft.",
     rate_limited: "Von Ihrem Anschluss kamen in der letzten Stunde zu viele Einsendungen. " +
       "Bitte versuchen Sie es später noch einmal.",
+    connection_limit: "Von Ihrem Anschluss (etwa demselben WLAN) kamen schon sehr viele Stimmen für diese " +
+      "Idee. Mehr zählen wir von einem Anschluss nicht.",
     already_supported: "Sie unterstützen diesen Vorschlag bereits – jede Stimme zählt nur einmal.",
     duplicate_hint: "Ist es einer dieser Einträge? Dann ist der Laden schon bekannt und Sie müssen " +
       "nichts weiter tun. Wenn nicht, melden Sie ihn einfach weiter unten.",

@@ -277,9 +277,11 @@
     const supports = new Map();  // proposal id -> current count (popups are built on opening)
     const proposalLayer = L.layerGroup().addTo(map);
 
+    const supportText = (n) => Leerstand.number.format(n) + (n === 1 ? " Unterstützung" : " Unterstützungen");
+
     function supportBox(p) {
       const count = el("span", {className: "support-count", dataset: {supportFor: p.id}},
-                       String(supports.get(p.id)));
+                       supportText(supports.get(p.id)));
       const note = el("span", {className: "support-note", role: "status"});
       const button = el("button", {type: "button", className: "support-button"}, "Unterstützen");
       button.addEventListener("click", async () => {
@@ -296,10 +298,10 @@
           }
         }
         document.querySelectorAll('[data-support-for="' + p.id + '"]').forEach((n) => {
-          n.textContent = String(supports.get(p.id));
+          n.textContent = supportText(supports.get(p.id));
         });
       });
-      return el("p", {className: "support"}, button, " ", count, " Unterstützer·innen ", note);
+      return el("p", {className: "support"}, button, " ", count, " ", note);
     }
 
     // addresses of pinned shops: from the loaded markers, else fetched by id (the shop may lie
@@ -335,6 +337,7 @@
           el("p", {className: "misfit"}, p.pinned_fit.reasons.map((r) => r.de).join(" ")) : null,
         el("p", {className: "fits"}, "passt zu " + Leerstand.count(p.fits_count, "Leerstand", "Leerständen")),
         supportBox(p),
+        Leerstand.flagBox(p, csrf),
         el("p", {}, el("a", {href: "/vorschlaege/" + p.id}, "Eigene Seite des Vorschlags")));
     }
 
