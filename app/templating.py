@@ -4,19 +4,26 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from app import formats
 from app.config import PROJECT_DIR
 
 templates = Jinja2Templates(directory=str(PROJECT_DIR / "app" / "templates"))
+# numbers and dates in German format: {{ area|de_number }}, {{ n|de_count("Eintrag", "Einträge") }}
+templates.env.filters.update(de_number=formats.number, de_count=formats.count, de_date=formats.date,
+                             de_datetime=formats.date_time, de_yes_no=formats.yes_no)
 # |tojson keeps the order of a dict: the label tables embedded for the scripts list their
 # values in the order the pages offer them (Jinja sorts the keys by default)
 templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
 
 
 def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
-    from app.accounts.deps import csrf_token, page_email
+    from app.accounts import policy
+    from app.accounts.deps import csrf_token, page_principal
 
-    email = page_email(request)
-    context.setdefault("user", {"email": email} if email else None)
+    principal = page_principal(request)
+    # "Verwaltung" in the header: for those who edit a town (its staff, admins), never citizens
+    context.setdefault("user", {"email": principal.email, "edits": policy.edits_any_town(principal)}
+                       if principal.email else None)
     # the nonce of this response's Content-Security-Policy (app.middleware) for inline scripts
     context.setdefault("csp_nonce", getattr(request.state, "csp_nonce", ""))
     return templates.TemplateResponse(

@@ -475,6 +475,7 @@ ROUTES: dict[str, Build] = {
     "/ueber": urls("/ueber"),
     "/favicon.ico": urls("/favicon.ico"),
     "/karte/{ags}": per_town("/karte/{ags}"),
+    "/verwaltung": urls("/verwaltung"),
     "/verwaltung/{ags}": per_town("/verwaltung/{ags}"),
     "/uebersicht": urls("/uebersicht"),
     "/api/v1/reports/duplicates": duplicates,

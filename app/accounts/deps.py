@@ -91,9 +91,9 @@ def get_read_engine(request: Request,
     return state.replica.engine if _reads_from_replica(request) else state.engine
 
 
-def page_email(request: Request) -> str | None:
-    """The e-mail of the logged-in page user, for the header of a page; looked up in a short
-    session of its own on pages whose route does not authenticate."""
+def page_principal(request: Request) -> Principal:
+    """The logged-in page user (cookie session), for the header of a page; looked up in a short
+    session of its own on pages whose route does not authenticate. API tokens are no page user."""
     principal = getattr(request.state, "principal", None)
     if principal is None and cookie_session_id(request):
         try:
@@ -102,7 +102,7 @@ def page_email(request: Request) -> str | None:
         except SQLAlchemyError:  # an error page while the database is down: no name, no 500
             user = None
         principal = principal_for(user, via_cookie=True) if user else ANONYMOUS
-    return principal.email if principal is not None and principal.via_cookie else None
+    return principal if principal is not None and principal.via_cookie else ANONYMOUS
 
 
 def _principal(request: Request, session: Session) -> Principal:

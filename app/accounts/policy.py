@@ -107,6 +107,11 @@ def may_edit(principal: Principal, municipality_id: int) -> bool:
     return is_admin(principal) or own_town(principal) == municipality_id
 
 
+def edits_any_town(principal: Principal) -> bool:
+    """Has a workbench (/verwaltung): staff of a town and admins."""
+    return is_admin(principal) or own_town(principal) is not None
+
+
 def may_moderate(principal: Principal, municipality_id: int) -> bool:
     """Decide on citizens' reports and ideas of the town."""
     return may_edit(principal, municipality_id)

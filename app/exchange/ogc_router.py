@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from app.accounts.deps import PrincipalDep, ReadSessionDep
-from app.exchange import ogc
+from app.exchange import ogc, ogc_html
 from app.exchange.schemas import Collection, Collections, Conformance, LandingPage
 from app.responses import (
     GEOJSON_COLLECTION,
@@ -84,10 +84,21 @@ def _query(request: Request) -> dict[str, str]:
     return query
 
 
-def _document(request: Request, body: dict[str, Any], title: str) -> Response | dict[str, Any]:
-    """The HTML page, or the JSON body for the route's response model."""
+def _page(request: Request, title: str, doc: dict[str, Any], **german: Any) -> Response:
+    """ogc.html in German: the document's links and collections with German texts."""
+    links = [{"href": link["href"], "text": ogc_html.link_text(link)} for link in doc.get("links", [])]
+    collections = [{"href": c["links"][0]["href"], "title": ogc_html.COLLECTION_TEXTS[c["id"]][0],
+                    "description": ogc_html.COLLECTION_TEXTS[c["id"]][1]}
+                   for c in doc.get("collections", [])]
+    return render(request, "ogc.html", title=title, links=links, collections=collections,
+                  conforms_to=doc.get("conformsTo"), **german)
+
+
+def _document(request: Request, body: dict[str, Any], title: str,
+              description: str | None = None) -> Response | dict[str, Any]:
+    """The HTML page (German title and description), or the JSON body for the route's model."""
     if ogc.parse_format(_query(request)):
-        return render(request, "ogc.html", title=title, doc=body, features=None)
+        return _page(request, title, body, description=description)
     return body
 
 
@@ -111,7 +122,8 @@ def landing(request: Request) -> Response | dict[str, Any]:
             _link(f"{base}/conformance", "conformance", JSON, "conformance classes"),
             _link(f"{base}/collections", "data", JSON, "the collections"),
         ],
-    }, "OGC API - Features")
+    }, "Leerstandsregister – OGC API - Features",
+        "Leerstehende Ladenlokale Thüringer Städte für QGIS und andere Geoinformationssysteme.")
 
 
 @router.get("/conformance", response_model=Conformance, summary="Conformance declaration",
@@ -164,7 +176,8 @@ def collection(collection_id: CollectionId, request: Request,
                session: ReadSessionDep) -> Response | dict[str, Any]:
     _check_collection(collection_id)
     body = _collection(request, collection_id, ogc.extent(session=session))
-    return _document(request, body, body["title"])
+    title, description = ogc_html.COLLECTION_TEXTS[collection_id]
+    return _document(request, body, f"Sammlung: {title}", description)
 
 
 def _page_links(request: Request, params: ogc.ItemParams, matched: int,
@@ -188,8 +201,8 @@ def _crs_headers(epsg: int) -> dict[str, str]:
 
 
 def _html(request: Request, title: str, doc: dict[str, Any], features: list[dict[str, Any]],
-          epsg: int) -> Response:
-    response = render(request, "ogc.html", title=title, doc=doc, features=features)
+          epsg: int, **german: Any) -> Response:
+    response = _page(request, title, doc, table=ogc_html.table(features), **german)
     response.headers.update(_crs_headers(epsg))
     return response
 
@@ -214,10 +227,9 @@ def items(collection_id: CollectionId, request: Request, session: ReadSessionDep
     links = _page_links(request, params, matched, returned)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if params.html:
-        title = ogc.COLLECTIONS[collection_id][0]
-        return _html(request, title, {"title": title, "links": links, "numberMatched": matched,
-                                      "numberReturned": returned},
-                     json.loads(f"[{features}]"), params.epsg)
+        title = f"Objekte: {ogc_html.COLLECTION_TEXTS[collection_id][0]}"
+        return _html(request, title, {"links": links}, json.loads(f"[{features}]"), params.epsg,
+                     count=ogc_html.count_text(returned, matched))
     body = (f'{{"type":"FeatureCollection","numberMatched":{matched},'
             f'"numberReturned":{returned},"timeStamp":"{stamp}",'
             f'"links":{json.dumps(links)},"features":[{features}]}}')
@@ -239,6 +251,8 @@ def item(collection_id: CollectionId, fid: str, request: Request, session: ReadS
     else:
         body = ogc.simple_item(session=session, collection=collection_id, fid=fid, epsg=epsg)
     if html:
-        title = f"{ogc.COLLECTIONS[collection_id][0]} {fid}"
-        return _html(request, title, {"title": title, "links": []}, [json.loads(body)], epsg)
+        feature = json.loads(body)
+        title = f"{ogc_html.COLLECTION_TEXTS[collection_id][0]}: Objekt {fid}"
+        return _html(request, title, {"links": []}, [feature], epsg,
+                     fields=ogc_html.fields(feature))
     return Response(body, media_type=GEOJSON_MEDIA_TYPE, headers=_crs_headers(epsg))

@@ -15,6 +15,8 @@ from folium.template import Template
 VENDOR = "/static/vendor"
 LEAFLET_JS = [
     ("leaflet", f"{VENDOR}/leaflet/leaflet.js"),
+    # German zoom buttons and attribution: defaults set before folium's script creates the map
+    ("leaflet_de", "/static/app/leaflet-de.js"),
     # folium's own templates use jQuery ($(document).ready in keep_in_front, popups)
     ("jquery", f"{VENDOR}/jquery/jquery.min.js"),
     ("markercluster", f"{VENDOR}/leaflet.markercluster/leaflet.markercluster.js"),

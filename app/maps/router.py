@@ -27,13 +27,15 @@ STATUS_ORDER = [VacancyStatus(s) for s in (
 
 
 @router.get("/")
-def index(request: Request, session: SessionDep) -> Response:
+def index(request: Request, session: SessionDep, principal: PrincipalDep) -> Response:
     towns = session.execute(text("""
-        SELECT m.ags, m.name, count(*) AS count FROM vacancy v
+        SELECT m.id, m.ags, m.name, count(*) AS count FROM vacancy v
         JOIN municipality m ON m.id = v.municipality_id
-        WHERE v.status = ANY(:public) GROUP BY m.ags, m.name ORDER BY m.name
+        WHERE v.status = ANY(:public) GROUP BY m.id, m.ags, m.name ORDER BY m.name
     """), {"public": [s.value for s in PUBLIC_STATUSES]}).mappings().all()
-    return render(request, "index.html", towns=towns)
+    # citizens see the towns' maps only; staff and admins also the workbench of towns they edit
+    editable = {t["ags"] for t in towns if policy.may_edit(principal, t["id"])}
+    return render(request, "index.html", towns=towns, editable=editable)
 
 
 @router.get("/ueber")
@@ -73,6 +75,20 @@ def public_map(ags: str, request: Request, session: SessionDep) -> Response:
               # a logged-in staff member's cookie session makes the API check CSRF on public POSTs
               "csrf": csrf_token(request)}
     return render(request, "map_public.html", town=town, map=parts, config=config)
+
+
+@router.get("/verwaltung")
+def workbench(session: SessionDep, principal: PrincipalDep) -> Response:
+    """The header's "Verwaltung": staff to their town's map, admins to the start page's list."""
+    if not principal.authenticated:
+        return RedirectResponse("/anmelden?next=/verwaltung", status_code=303)
+    town = policy.own_town(principal)
+    if town is not None:
+        ags = session.execute(text("SELECT ags FROM municipality WHERE id = :id"), {"id": town}).scalar_one()
+        return RedirectResponse(f"/verwaltung/{ags}", status_code=303)
+    if policy.is_admin(principal):
+        return RedirectResponse("/", status_code=303)
+    raise Forbidden("Ihr Zugang erlaubt nur das Lesen; eine Verwaltungskarte gehört zu keiner Stadt.")
 
 
 @router.get("/verwaltung/{ags}")

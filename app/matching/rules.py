@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from app import formats
 from app.vacancies.properties import CONDITION_LABELS, FLOOR_LABELS, Condition, Floor
 
 MAX_SCORE = 100
@@ -60,13 +61,6 @@ class Scored:
     reasons: list[Reason] = field(default_factory=list)
 
 
-def number_de(value: float) -> str:
-    """A number as German text: decimal comma, dot between thousands, at most two decimals
-    ("1.250", "12,5")."""
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return text.translate(str.maketrans(",.", ".,"))
-
-
 def misfits(need: Need, offer: Offer) -> list[Reason]:
     """The hard filters the offer fails (without status and place, which only SQL knows), each
     with a sentence in German and English; empty when the offer passes. Unknown facts pass."""
@@ -75,14 +69,14 @@ def misfits(need: Need, offer: Offer) -> list[Reason]:
     if area is not None and need.min_area_m2 is not None and area < need.min_area_m2:
         out.append(Reason(
             "too_small", 0,
-            f"Dieser Laden ist mit {number_de(area)} m² kleiner als die gewünschten mindestens "
-            f"{number_de(need.min_area_m2)} m².",
+            f"Dieser Laden ist mit {formats.number(area)} m² kleiner als die gewünschten mindestens "
+            f"{formats.number(need.min_area_m2)} m².",
             f"This shop's {area:g} m² are less than the wanted minimum of {need.min_area_m2:g} m²."))
     if area is not None and need.max_area_m2 is not None and area > need.max_area_m2:
         out.append(Reason(
             "too_big", 0,
-            f"Dieser Laden ist mit {number_de(area)} m² größer als die gewünschten höchstens "
-            f"{number_de(need.max_area_m2)} m².",
+            f"Dieser Laden ist mit {formats.number(area)} m² größer als die gewünschten höchstens "
+            f"{formats.number(need.max_area_m2)} m².",
             f"This shop's {area:g} m² are more than the wanted maximum of {need.max_area_m2:g} m²."))
     if need.needs_ground_floor and offer.floor not in (None, "ground"):
         where = FLOOR_LABELS.get(offer.floor)  # type: ignore[call-overload]
@@ -107,8 +101,8 @@ def misfits(need: Need, offer: Offer) -> list[Reason]:
     if rent is not None and need.max_rent_eur_m2 is not None and rent > need.max_rent_eur_m2:
         out.append(Reason(
             "too_dear", 0,
-            f"Die Miete dieses Ladens liegt mit {number_de(rent)} €/m² über den gewünschten "
-            f"höchstens {number_de(need.max_rent_eur_m2)} €/m².",
+            f"Die Miete dieses Ladens liegt mit {formats.number(rent)} €/m² über den gewünschten "
+            f"höchstens {formats.number(need.max_rent_eur_m2)} €/m².",
             f"This shop's rent of {rent:g} €/m² is above the wanted maximum of "
             f"{need.max_rent_eur_m2:g} €/m²."))
     return out
@@ -127,7 +121,7 @@ def _area(need: Need, offer: Offer) -> Reason:
     high = need.max_area_m2 if need.max_area_m2 is not None else area
     middle, half = (low + high) / 2, max((high - low) / 2, 1.0)
     points = round(20 * max(0.0, 1 - abs(area - middle) / half / 2))
-    return Reason("area", points, f"{area:g} m² im gewünschten Bereich",
+    return Reason("area", points, f"{formats.number(area)} m² im gewünschten Bereich",
                   f"{area:g} m² within the wanted range")
 
 
@@ -150,7 +144,7 @@ def _window(need: Need, offer: Offer) -> Reason:
     if offer.shop_window_m <= 0:
         return Reason("no_shop_window", 0, "kein Schaufenster", "no shop window")
     points = 10 if need.needs_shop_window or need.category in VISIBLE_CATEGORIES else 5
-    return Reason("shop_window", points, f"{offer.shop_window_m:g} m Schaufenster",
+    return Reason("shop_window", points, f"{formats.number(offer.shop_window_m)} m Schaufenster",
                   f"{offer.shop_window_m:g} m shop window")
 
 
@@ -183,10 +177,11 @@ def _rent(need: Need, offer: Offer) -> Reason:
     if rent is None:
         return Reason("rent_unknown", 0, "Miete unbekannt", "rent unknown")
     if need.max_rent_eur_m2 is None:
-        return Reason("rent", 5, f"Miete {rent:g} €/m²", f"rent {rent:g} €/m²")
+        return Reason("rent", 5, f"Miete {formats.number(rent)} €/m²", f"rent {rent:g} €/m²")
     share = rent / need.max_rent_eur_m2 if need.max_rent_eur_m2 else 1.0
     points = round(10 * (1 - share / 2))
-    return Reason("rent", points, f"Miete {rent:g} €/m² (höchstens {need.max_rent_eur_m2:g})",
+    return Reason("rent", points, f"Miete {formats.number(rent)} €/m² (höchstens "
+                  f"{formats.number(need.max_rent_eur_m2)} €/m²)",
                   f"rent {rent:g} €/m² (at most {need.max_rent_eur_m2:g})")
 
 
@@ -205,7 +200,7 @@ def _distance(need: Need, offer: Offer) -> Reason | None:
         return None
     reach = need.radius_m or 1000.0
     points = round(5 * max(0.0, 1 - offer.distance_m / reach))
-    return Reason("distance", points, f"{offer.distance_m:.0f} m vom Wunschort",
+    return Reason("distance", points, f"{formats.number(round(offer.distance_m))} m vom Wunschort",
                   f"{offer.distance_m:.0f} m from the preferred place")
 
 

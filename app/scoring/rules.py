@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, TypedDict
 
+from app import formats
 from app.vacancies.properties import CONDITION_LABELS, FLOOR_LABELS, WILLINGNESS_LABELS, YES_NO_LABELS
 
 INTERIM, PERMANENT = "interim", "permanent"
@@ -424,8 +425,7 @@ _CHOICES: dict[str, Mapping[Any, str]] = {"floor": FLOOR_LABELS, "condition": CO
 
 
 def _number(value: float) -> str:
-    text = f"{value:,.1f}" if value % 1 else f"{value:,.0f}"
-    return text.replace(",", "\u202f").replace(".", ",")
+    return formats.number(value, 1)
 
 
 def display(c: Criterion, value: Any) -> str:

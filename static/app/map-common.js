@@ -37,8 +37,37 @@ window.Leerstand = (function () {
     const known = (labels[table] || {})[value];
     return known === undefined ? String(value) : known;
   }
+  // ---- German numbers, counts, coordinates, touch or mouse ------------------------------
+  /* Every number a page shows goes through these: decimal comma, dot between thousands. */
   const number = new Intl.NumberFormat("de-DE", {maximumFractionDigits: 2});
+  const degreeFormats = {};
   const dateFmt = new Intl.DateTimeFormat("de-DE", {dateStyle: "medium"});
+
+  /** "1 Eintrag", "1.250 Einträge": the count in German format with the word's right form. */
+  function count(n, one, many) {
+    return number.format(n) + " " + (n === 1 ? one : many);
+  }
+
+  /** "50,89528° N, 12,35404° O": 5 decimals are about a metre, 6 about 10 cm. */
+  function coordinates(latlng, digits = 5) {
+    const degrees = degreeFormats[digits] = degreeFormats[digits] ||
+      new Intl.NumberFormat("de-DE", {minimumFractionDigits: digits, maximumFractionDigits: digits});
+    const part = (value, plus, minus) => degrees.format(Math.abs(value)) + "° " + (value < 0 ? minus : plus);
+    return part(latlng.lat, "N", "S") + ", " + part(latlng.lng, "O", "W");
+  }
+
+  /* Phones and tablets are tapped, not clicked. Static texts carry their touch wording in
+     data-touch (text), data-touch-placeholder and data-touch-missing (attributes). */
+  const touch = window.matchMedia("(pointer: coarse)").matches;
+  const tapOrClick = (tapText, clickText) => touch ? tapText : clickText;
+
+  function adaptToPointer(root) {
+    if (!touch) return;
+    root.querySelectorAll("[data-touch]").forEach((n) => { n.textContent = n.dataset.touch; });
+    root.querySelectorAll("[data-touch-placeholder]").forEach((n) => { n.placeholder = n.dataset.touchPlaceholder; });
+    root.querySelectorAll("[data-touch-missing]").forEach((n) => { n.dataset.missing = n.dataset.touchMissing; });
+  }
+  adaptToPointer(document);
 
   function formatDate(value) {
     const date = value ? new Date(value) : null;
@@ -127,15 +156,21 @@ window.Leerstand = (function () {
   }
 
   // ---- German error messages ------------------------------------------------------------
+  /** A field's min/max attribute ("10000") as a German number ("10.000"); empty: the fallback. */
+  function limit(attribute, fallback = "") {
+    if (attribute === undefined || attribute === null || attribute === "") return fallback;
+    const value = Number(attribute);
+    return isNaN(value) ? String(attribute) : number.format(value);
+  }
   const MESSAGES = {
     // pydantic types
     missing: "Bitte ausfüllen.",
-    greater_than: (i) => "Der Wert muss größer als " + (i && i.min !== "" ? i.min : "0") + " sein.",
-    greater_than_equal: (i) => "Der Wert darf nicht kleiner als " + (i && i.min || "0") + " sein.",
-    less_than: (i) => "Der Wert ist zu groß" + (i && i.max ? " (höchstens " + i.max + ")" : "") + ".",
-    less_than_equal: (i) => "Der Wert ist zu groß" + (i && i.max ? " (höchstens " + i.max + ")" : "") + ".",
+    greater_than: (i) => "Der Wert muss größer als " + limit(i && i.min, "0") + " sein.",
+    greater_than_equal: (i) => "Der Wert darf nicht kleiner als " + limit(i && i.min, "0") + " sein.",
+    less_than: (i) => "Der Wert ist zu groß" + (i && i.max ? " (höchstens " + limit(i.max) + ")" : "") + ".",
+    less_than_equal: (i) => "Der Wert ist zu groß" + (i && i.max ? " (höchstens " + limit(i.max) + ")" : "") + ".",
     string_too_long: (i) => "Der Text ist zu lang" +
-      (i && i.maxLength > 0 ? " (höchstens " + i.maxLength + " Zeichen)" : "") + ".",
+      (i && i.maxLength > 0 ? " (höchstens " + number.format(i.maxLength) + " Zeichen)" : "") + ".",
     string_too_short: "Der Text ist zu kurz.",
     string_pattern_mismatch: "Das Format stimmt nicht.",
     float_parsing: "Bitte eine Zahl eingeben (z. B. 85 oder 85,5).",
@@ -319,6 +354,14 @@ window.Leerstand = (function () {
     return control;
   }
 
+  /** markercluster's own icon, with the count in German format ("1.234"). */
+  function clusterIcon(cluster) {
+    const n = cluster.getChildCount();
+    const size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+    return L_.divIcon({html: "<div><span>" + number.format(n) + "</span></div>",
+                       className: "marker-cluster marker-cluster-" + size, iconSize: L_.point(40, 40)});
+  }
+
   /**
    * Popup options that fit the map: never wider or taller than the map leaves room for, and
    * panned clear of the zoom buttons. While a popup is open the container has the class
@@ -360,7 +403,7 @@ window.Leerstand = (function () {
       this.pageSize = pageSize;
       this.markers = new Map();  // id -> marker (marker.feature holds the Feature)
       this.group = L_.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
-                                          maxClusterRadius: 50, ...cluster});
+                                          maxClusterRadius: 50, iconCreateFunction: clusterIcon, ...cluster});
       this.group.addTo(map);
       this.controller = null;
       this.firstDrawn = false;
@@ -465,8 +508,7 @@ window.Leerstand = (function () {
   function renderList(listNode, countNode, layer, {limit = 100, label, onPick}) {
     const markers = layer.inView().sort((a, b) =>
       address(a.feature.properties).localeCompare(address(b.feature.properties), "de"));
-    countNode.textContent = markers.length === 1 ? "1 Eintrag im Kartenausschnitt" :
-      markers.length + " Einträge im Kartenausschnitt";
+    countNode.textContent = count(markers.length, "Eintrag", "Einträge") + " im Kartenausschnitt";
     const items = markers.slice(0, limit).map((marker) => {
       const p = marker.feature.properties;
       const button = el("button", {type: "button", className: "list-item",
@@ -478,7 +520,7 @@ window.Leerstand = (function () {
       return el("li", {}, button);
     });
     if (markers.length > limit) {
-      items.push(el("li", {className: "muted"}, "… und " + (markers.length - limit) +
+      items.push(el("li", {className: "muted"}, "… und " + number.format(markers.length - limit) +
         " weitere. Zoomen Sie hinein, um sie aufzulisten."));
     }
     listNode.replaceChildren(...items);
@@ -501,5 +543,5 @@ window.Leerstand = (function () {
 
   return {fitInitial, refreshPopup, popupOptions, watchPopups, el, api, ApiError, address, formatDate, popupContent, popupSections, statusIcon, legend,
           VacancyLayer, renderList, townLayers, showErrors, showFieldErrors, checkFields, clearErrors, fieldErrors,
-          germanMessage, labels, label, number};
+          germanMessage, labels, label, number, count, coordinates, touch, tapOrClick, adaptToPointer};
 })();

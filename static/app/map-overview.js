@@ -3,7 +3,7 @@
 "use strict";
 
 Leerstand.overviewMap = function (map, config) {
-  const {el, api, number} = Leerstand;
+  const {el, api, number, count} = Leerstand;
   Leerstand.fitInitial(map, config.bounds);
   const statusLabels = Object.fromEntries(config.statuses.map((s) => [s.value, s.label]));
   // fixed classes, so maps of different dates compare; sequential, colour-blind safe (YlOrRd)
@@ -29,9 +29,9 @@ Leerstand.overviewMap = function (map, config) {
       el("h3", {}, p.name),
       el("dl", {className: "facts"},
         el("dt", {}, "Einwohner"), el("dd", {}, p.population != null ? number.format(p.population) : "–"),
-        el("dt", {}, "Aktive Leerstände"), el("dd", {}, String(p.active)),
+        el("dt", {}, "Aktive Leerstände"), el("dd", {}, number.format(p.active)),
         el("dt", {}, "je 10.000 Einw."), el("dd", {}, p.active_per_10000 != null ? number.format(p.active_per_10000) : "–"),
-        counts.map(([s, n]) => [el("dt", {}, statusLabels[s] || s), el("dd", {}, String(n))])),
+        counts.map(([s, n]) => [el("dt", {}, statusLabels[s] || s), el("dd", {}, number.format(n))])),
       el("p", {}, el("a", {href: "/karte/" + encodeURIComponent(p.ags)}, "Karte von " + p.name + " öffnen")));
   }
 
@@ -44,11 +44,11 @@ Leerstand.overviewMap = function (map, config) {
         const p = f.properties;
         return el("tr", {}, el("td", {}, el("a", {href: "/karte/" + encodeURIComponent(p.ags)}, p.name)),
           el("td", {}, p.active_per_10000 != null ? number.format(p.active_per_10000) : "–"),
-          el("td", {}, String(p.active)),
-          shown.map((s) => el("td", {}, String((p.counts || {})[s.value] || 0))));
+          el("td", {}, number.format(p.active)),
+          shown.map((s) => el("td", {}, number.format((p.counts || {})[s.value] || 0))));
       });
     return el("table", {className: "rate-table"}, el("caption", {className: "muted"},
-      features.length + " Städte mit Einträgen"), el("thead", {}, head), el("tbody", {}, rows));
+      count(features.length, "Stadt", "Städte") + " mit Einträgen"), el("thead", {}, head), el("tbody", {}, rows));
   }
 
   api("/api/v1/statistics/municipalities").then(({data}) => {

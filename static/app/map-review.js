@@ -5,7 +5,7 @@
 "use strict";
 
 Leerstand.reviewQueue = function (map, config, csrf, layer) {
-  const {el, api, label} = Leerstand;
+  const {el, api, label, number, count} = Leerstand;
   const $ = (id) => document.getElementById(id);
   const statusNode = $("review-status");
   const say = (text) => { statusNode.textContent = text; };
@@ -66,7 +66,7 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
       facts([["Hinweis", r.hint], ["E-Mail", r.email && r.consent ? r.email : null],
              ["Eingegangen", Leerstand.formatDate(r.created_at)],
              ["Mögliche Doppelung", r.duplicates && r.duplicates.length ?
-               r.duplicates.map((d) => Leerstand.address(d) + " (" + Math.round(d.distance_m) + " m)").join("; ") : null]]),
+               r.duplicates.map((d) => Leerstand.address(d) + " (" + number.format(Math.round(d.distance_m)) + " m)").join("; ") : null]]),
     ], [
       button("Als leer bestätigen", () => confirm(form, r, "vacant"), "confirm"),
       button("Als drohend bestätigen", () => confirm(form, r, "threatened")),
@@ -94,7 +94,8 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
       el("p", {className: "description"}, p.description),
       facts([["Art", label("category", p.category)], ["Name (öffentlich)", p.display_name],
              ["E-Mail", p.email], ["Für Laden", p.vacancy_id ? "Nr. " + p.vacancy_id : null],
-             ["Umkreis", p.radius_m ? p.radius_m + " m" : null], ["Passt zu", p.fits_count + " Leerständen"],
+             ["Umkreis", p.radius_m ? number.format(p.radius_m) + " m" : null],
+             ["Passt zu", count(p.fits_count, "Leerstand", "Leerständen")],
              ["Eingegangen", Leerstand.formatDate(p.created_at)]]),
     ];
   }
@@ -126,8 +127,9 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
     const box = el("div", {className: "matches"});
     const form = item("published", p.id, [
       el("strong", {className: "review-title"}, p.title),
-      el("p", {className: "muted"}, label("category", p.category) + " · " + p.support_count +
-        " Unterstützer·innen · passt zu " + p.fits_count + " Leerständen"), box,
+      el("p", {className: "muted"}, label("category", p.category) + " · " +
+        count(p.support_count, "Unterstützung", "Unterstützungen") + " · passt zu " +
+        count(p.fits_count, "Leerstand", "Leerständen")), box,
     ], [button("Passende Leerstände", () => showMatches(p, box, form), "show-matches")]);
     return el("li", {}, form);
   }
@@ -171,7 +173,7 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
       fill("review-pending", queue.pending_proposals.map(pendingItem), "Keine neuen Vorschläge.");
       fill("review-flagged", queue.flagged_proposals.map(flaggedItem), "Keine gemeldeten Vorschläge.");
       fill("review-published", published.proposals.map(publishedItem), "Noch keine veröffentlichten Vorschläge.");
-      $("review-count").textContent = (queue.reports.length + queue.pending_proposals.length +
+      $("review-count").textContent = number.format(queue.reports.length + queue.pending_proposals.length +
         queue.flagged_proposals.length) + " offen";
     } catch (error) {
       say("Die Prüfliste konnte nicht geladen werden: " + germanOf(error));

@@ -58,7 +58,9 @@ Leerstand.staffMap = function (map, config, csrf) {
 
   function fill(feature) {
     const p = feature ? feature.properties : {};
-    for (const name of [...TEXT, ...NUMBER]) form.elements[name].value = p[name] == null ? "" : p[name];
+    for (const name of TEXT) form.elements[name].value = p[name] == null ? "" : p[name];
+    // a decimal comma, no thousands dots: what a person types, and readProperties reads back
+    for (const name of NUMBER) form.elements[name].value = p[name] == null ? "" : String(p[name]).replace(".", ",");
     for (const name of CHOICE) form.elements[name].value = p[name] == null ? "" : p[name];
     for (const name of BOOL) form.elements[name].value = p[name] == null ? "" : String(p[name]);
     form.elements.owner_interim_willing.value = p.owner_interim_willing || "unknown";
@@ -91,7 +93,7 @@ Leerstand.staffMap = function (map, config, csrf) {
     $("editor-title").focus();
   }
 
-  const where = (latlng) => "Position: " + latlng.lat.toFixed(6) + ", " + latlng.lng.toFixed(6);
+  const where = (latlng) => "Position: " + Leerstand.coordinates(latlng, 6);
 
   async function openEditor(id) {
     try {
@@ -171,6 +173,14 @@ Leerstand.staffMap = function (map, config, csrf) {
   }
 
   // ---- core area ------------------------------------------------------------------------
+  // Geoman's German locale, with the page's formal wording for the hints of drawing an area
+  const tap = Leerstand.tapOrClick;
+  map.pm.setLang("de", {tooltips: {
+    firstVertex: tap("Tippen Sie, um die erste Ecke zu setzen", "Klicken Sie, um die erste Ecke zu setzen"),
+    continueLine: tap("Tippen Sie, um die nächste Ecke zu setzen", "Klicken Sie, um die nächste Ecke zu setzen"),
+    finishPoly: tap("Tippen Sie auf die erste Ecke, um die Fläche zu schließen",
+                    "Klicken Sie auf die erste Ecke, um die Fläche zu schließen"),
+  }, actions: {removeLastVertex: "Letzte Ecke entfernen"}}, "de");
   let core = null;          // L.GeoJSON with the (edited) core area
   let coreEditing = false;  // drawing or moving vertices
   const coreStatus = $("core-status"), coreError = $("core-error");
@@ -212,7 +222,9 @@ Leerstand.staffMap = function (map, config, csrf) {
     stopCoreEditing();
     coreEditing = true;
     coreError.textContent = "";
-    coreStatus.textContent = "Klicken Sie die Ecken in die Karte; ein Klick auf die erste Ecke schließt die Fläche.";
+    coreStatus.textContent = Leerstand.tapOrClick(
+      "Tippen Sie die Ecken in die Karte; ein Tipp auf die erste Ecke schließt die Fläche.",
+      "Klicken Sie die Ecken in die Karte; ein Klick auf die erste Ecke schließt die Fläche.");
     map.pm.enableDraw("Polygon", {snappable: false, continueDrawing: false});
   });
   map.on("pm:create", (event) => {

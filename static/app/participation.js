@@ -25,7 +25,7 @@
   }
 
   const point = (latlng) => ({type: "Point", coordinates: [latlng.lng, latlng.lat]});
-  const where = (latlng) => latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5);
+  const where = (latlng) => Leerstand.coordinates(latlng);
   const germanOf = (error, form) => Leerstand.fieldErrors(error, form).map((e) => e.message).join(" ");
   const PLACE_ZOOM = 18;
 
@@ -335,7 +335,7 @@
         // the pinned shop fails the idea's own hard filters: the card says why
         p.pinned_fit && !p.pinned_fit.fits ?
           el("p", {className: "misfit"}, p.pinned_fit.reasons.map((r) => r.de).join(" ")) : null,
-        el("p", {className: "fits"}, "passt zu " + p.fits_count + (p.fits_count === 1 ? " Leerstand" : " Leerständen")),
+        el("p", {className: "fits"}, "passt zu " + Leerstand.count(p.fits_count, "Leerstand", "Leerständen")),
         supportBox(p),
         Leerstand.flagBox(p, csrf),
         el("p", {}, el("a", {href: "/vorschlaege/" + p.id}, "Eigene Seite des Vorschlags")));
@@ -363,7 +363,7 @@
         }
         list.replaceChildren(...data.proposals.map((p) => el("li", {}, proposalCard(p))));
         $("proposal-count").textContent = data.proposals.length ?
-          data.proposals.length + (data.proposals.length === 1 ? " Idee" : " Ideen") : "Noch keine Ideen veröffentlicht.";
+          Leerstand.count(data.proposals.length, "Idee", "Ideen") : "Noch keine Ideen veröffentlicht.";
       } catch (error) {
         $("proposal-count").textContent = "Die Ideen konnten nicht geladen werden.";
       }

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from shapely.geometry import Point, shape
 
 from tests.helpers.browser import Api, login, screenshot
+from tests.helpers.german import coordinates
 from tests.helpers.towns import CENTRES, JENA, SCHMALKALDEN, SCHMOELLN
 from tests.helpers.users import PASSWORD
 from tests.helpers.vacancies import feature
@@ -140,8 +141,8 @@ def test_staff_adds_moves_and_edits_with_version_check(live_server, users, page,
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("#editor-title")).to_have_text("Neuer Leerstand")
-    shown = re.search(r"Position: ([0-9.]+), ([0-9.]+)", page.locator("#editor-position").inner_text())
-    clicked = Point(float(shown.group(2)), float(shown.group(1)))
+    shown_lat, shown_lon = coordinates(page.locator("#editor-position").inner_text())
+    clicked = Point(shown_lon, shown_lat)
     page.fill("#f-street", "Neue Gasse")
     page.fill("#f-house_number", "7")
     page.fill("#f-floor_area_m2", "64,5")
@@ -207,7 +208,7 @@ def test_staff_form_shows_every_server_error_next_to_its_field_in_german(
         "postcode": "Das Format stimmt nicht.",
         "floor_area_m2": "Der Wert muss größer als 0 sein.",
         "shop_window_m": "Bitte eine Zahl eingeben",
-        "asking_rent_eur_m2": "Der Wert ist zu groß (höchstens 1000).",
+        "asking_rent_eur_m2": "Der Wert ist zu groß (höchstens 1.000).",
         "vacant_since": "Das Datum liegt in der Zukunft.",
     }
     for name, message in expected.items():
@@ -471,8 +472,7 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
     expect(page.locator("#proposal-form")).to_be_hidden()
     page.fill("#r-email", "ohne-einwilligung@example.org")
     page.locator("#report-form button[type=submit]").click()
-    place = ("Bitte setzen Sie die Stelle: Adresse suchen, in die Karte tippen oder klicken oder "
-             "Ihren Standort verwenden.")
+    place = "Bitte setzen Sie die Stelle: Adresse suchen, in die Karte klicken oder Ihren Standort verwenden."
     # every problem at once, the cross-field one (e-mail only with consent) too
     for name, message in (("location", place), ("address", "Bitte ausfüllen."),
                           ("description", "Bitte ausfüllen."),
@@ -502,9 +502,9 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
     expected = {"title": "Der Text ist zu kurz.", "description": "Bitte ausfüllen.",
                 "category": "Bitte ausfüllen.",
                 "location": "Bitte wählen Sie einen Laden oder setzen Sie den Ort: Adresse suchen, "
-                            "in die Karte tippen oder klicken oder Ihren Standort verwenden.",
+                            "in die Karte klicken oder Ihren Standort verwenden.",
                 "min_area_m2": "Der Wert muss größer als 0 sein.",
-                "max_rent_eur_m2": "Der Wert ist zu groß (höchstens 1000)."}
+                "max_rent_eur_m2": "Der Wert ist zu groß (höchstens 1.000)."}
     for name, message in expected.items():
         expect(page.locator(f"#p-{name}-error")).to_have_text(message)
     page.fill("#p-title", "Atelier")
@@ -524,7 +524,7 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
     _click_map_at(page, lat, lon)
     page.fill("#p-radius_m", "20000")
     page.locator("#proposal-form button[type=submit]").click()
-    expect(page.locator("#p-radius_m-error")).to_have_text("Der Wert ist zu groß (höchstens 10000).")
+    expect(page.locator("#p-radius_m-error")).to_have_text("Der Wert ist zu groß (höchstens 10.000).")
 
     queue = staff.http.get("/api/v1/review", params={"municipality": SCHMOELLN}).json()
     assert queue["reports"] == [] and queue["pending_proposals"] == []

@@ -50,7 +50,7 @@ def test_every_page_type_runs_under_the_policy_without_a_violation(live_server, 
     _goto(page, f"{items}?f=html")
     expect(page.locator("table.ogc-items")).to_contain_text("Markt")
     _goto(page, f"{items}/{ids['vacancy']}?f=html")
-    expect(page.locator("table.ogc-items")).to_contain_text("Markt")
+    expect(page.locator("dl.ogc-item")).to_contain_text("Markt")
 
     _goto(page, f"{base}/uebersicht")
     expect(page.locator("#towns-table table")).to_contain_text("Schmölln")

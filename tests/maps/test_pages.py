@@ -8,6 +8,7 @@ import re
 import pytest
 
 from app.maps.offline import OfflineMap, StaffMap, build_map
+from tests.helpers.german import english_numbers
 from tests.helpers.towns import JENA, SCHMOELLN
 from tests.helpers.users import PASSWORD, bearer
 from tests.helpers.vacancies import feature
@@ -72,7 +73,8 @@ def test_offline_map_has_no_cdn_and_no_zoom_lock():
         assert re.findall(r"https?://[^\s\"']+", text) == [TILES]
         assert "user-scalable" not in text
     # the class lists stay as defined (folium's add_js_link would mutate them for every map)
-    assert all(url.startswith("/static/vendor/") for _, url in OfflineMap.default_js)
+    assert all(url.startswith(("/static/vendor/", "/static/app/")) for _, url in OfflineMap.default_js)
+    assert len(OfflineMap.default_js) == 4  # Leaflet, its German defaults, jQuery, markercluster
 
 
 def test_public_page_does_not_inline_the_register(client, users):
@@ -135,7 +137,46 @@ def test_overview_page_and_start_page_link_the_maps(client, users):
                 json=feature(SCHMOELLN))
     start = client.get("/").text
     assert 'href="/uebersicht"' in start
-    assert f'href="/karte/{SCHMOELLN}"' in start and f'href="/verwaltung/{SCHMOELLN}"' in start
+    assert f'href="/karte/{SCHMOELLN}"' in start
+
+
+def test_start_page_counts_in_german_without_ags_or_workbench_for_citizens(client, users):
+    token = users.token("staff", SCHMOELLN)
+    client.post("/api/v1/vacancies", headers=bearer(token), json=feature(SCHMOELLN))
+    for dlon in (0.001, 0.0015):
+        client.post("/api/v1/vacancies", headers=bearer(users.token("staff", JENA)),
+                    json=feature(JENA, lon=11.591842 + dlon, lat=50.93006))
+    start = client.get("/").text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", start))
+    assert "Schmölln : 1 Eintrag" in text and "Jena : 2 Einträge" in text
+    assert "AGS" not in text and SCHMOELLN not in text.replace(f"/karte/{SCHMOELLN}", "")
+    assert "/verwaltung/" not in start and "Verwaltung" not in text
+    assert english_numbers(text) == []
+    # the town's staff find their workbench there, and only theirs
+    users.token("staff", SCHMOELLN, email="start@example.org", password=PASSWORD)
+    login(client, "start@example.org")
+    start = client.get("/").text
+    assert f'href="/verwaltung/{SCHMOELLN}"' in start and f'href="/verwaltung/{JENA}"' not in start
+
+
+@pytest.mark.parametrize("role,ags,lands_on", [("staff", SCHMOELLN, f"/verwaltung/{SCHMOELLN}"),
+                                               ("admin", None, "/")])
+def test_header_leads_those_who_edit_a_town_to_their_workbench(client, users, role, ags, lands_on):
+    assert 'href="/verwaltung"' not in client.get("/ueber").text
+    assert client.get("/verwaltung", follow_redirects=False).headers["location"] == \
+        "/anmelden?next=/verwaltung"
+    users.token(role, ags, email="bench@example.org", password=PASSWORD)
+    login(client, "bench@example.org")
+    assert 'href="/verwaltung"' in client.get("/ueber").text
+    assert client.get("/verwaltung", follow_redirects=False).headers["location"] == lands_on
+
+
+def test_the_working_group_has_no_workbench(client, users):
+    users.token("working_group", email="ag-bench@example.org", password=PASSWORD)
+    login(client, "ag-bench@example.org")
+    assert 'href="/verwaltung"' not in client.get("/ueber").text
+    response = client.get("/verwaltung", headers={"Accept": "text/html"})
+    assert response.status_code == 403 and "nur das Lesen" in response.text
 
 
 def test_public_map_has_the_participation_forms_with_a_hidden_honeypot(client):

@@ -12,12 +12,14 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from tests.helpers.browser import Api, open_page
+from tests.helpers.german import coordinates
 from tests.helpers.towns import CENTRES, SCHMOELLN
 from tests.helpers.vacancies import feature
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-PLACE_MESSAGE = ("Bitte setzen Sie die Stelle: Adresse suchen, in die Karte tippen oder klicken oder "
-                 "Ihren Standort verwenden.")
+# the hint says what the device does: a tap on a touch screen, a click with a mouse
+PLACE_MESSAGE = {touch: f"Bitte setzen Sie die Stelle: Adresse suchen, in die Karte {verb} oder Ihren "
+                        "Standort verwenden." for touch, verb in ((True, "tippen"), (False, "klicken"))}
 IDEA = "Wochenmarkt-Café"
 PLACING = re.compile(r"\bmap-placing\b")
 SCREENS = {
@@ -94,8 +96,8 @@ def _tap(page, lat: float, lon: float, dx: float = 0, dy: float = 0) -> tuple[fl
 
 
 def _near(value: str, lat: float, lon: float) -> bool:
-    """The form shows "lat, lon" with 5 decimals; a pixel at zoom 17 is about 1 m."""
-    shown_lat, shown_lon = (float(part) for part in value.split(","))
+    """The form shows "50,89528° N, 12,35404° O" (5 decimals); a pixel at zoom 17 is about 1 m."""
+    shown_lat, shown_lon = coordinates(value)
     return abs(shown_lat - lat) < 4e-5 and abs(shown_lon - lon) < 6e-5
 
 
@@ -127,7 +129,7 @@ def test_a_report_is_placed_inside_an_ideas_circle_and_on_a_marker(
     assert float(circle.evaluate("n => getComputedStyle(n).opacity")) < 1
     # without a place the read-only field says what to do
     page.locator("#report-form button[type=submit]").click()
-    expect(page.locator("#r-location-error")).to_have_text(PLACE_MESSAGE)
+    expect(page.locator("#r-location-error")).to_have_text(PLACE_MESSAGE[screen.touch])
 
     # on the shop's marker: the place is set there, no popup opens
     at = _tap(page, lat, lon + 0.0008)

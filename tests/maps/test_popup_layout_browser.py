@@ -151,7 +151,8 @@ def test_my_position_sets_the_place_of_a_report(live_server, browser, guard):
         numbers = [float(n.replace(",", ".")) for n in re.findall(r"\d+[.,]\d+", shown)]
         assert abs(numbers[0] - (lat + 0.0004)) < 1e-5 and abs(numbers[1] - (lon - 0.0003)) < 1e-5, shown
         # the map shows the place
-        centre = page.evaluate("(() => { const c = window.leerstandLayer.map.getCenter(); return [c.lat, c.lng]; })()")
+        centre = page.evaluate(
+            "(() => { const c = window.leerstandLayer.map.getCenter(); return [c.lat, c.lng]; })()")
         assert abs(centre[0] - (lat + 0.0004)) < 1e-4 and abs(centre[1] - (lon - 0.0003)) < 1e-4
         guard.assert_clean()
     finally:

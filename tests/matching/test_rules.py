@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.matching.rules import MAX_SCORE, Need, Offer, misfits, number_de, passes, rank, score
+from app.matching.rules import MAX_SCORE, Need, Offer, misfits, passes, rank, score
 
 NEED = Need(category="culture", duration="interim", min_area_m2=50, max_area_m2=150,
             needs_ground_floor=True, needs_shop_window=True, needs_step_free=True,
@@ -63,9 +63,16 @@ def test_misfit_sentences_in_german_with_decimal_comma():
         "Die Miete dieses Ladens liegt mit 12,5 €/m² über den gewünschten höchstens 7,5 €/m²."]
 
 
-def test_number_de():
-    assert [number_de(v) for v in (250, 250.0, 12.5, 8.25, 1250, 1234567.891)] == [
-        "250", "250", "12,5", "8,25", "1.250", "1.234.567,89"]
+def test_soft_reasons_write_numbers_in_german():
+    need = Need(category="creative", duration="interim", min_area_m2=30, max_area_m2=2000,
+                max_rent_eur_m2=5.5)
+    offer = Offer(vacancy_id=1, floor_area_m2=1250.5, shop_window_m=3.5, asking_rent_eur_m2=4.2,
+                  distance_m=1234.4)
+    reasons = {r.code: r.de for r in score(need, offer).reasons}
+    assert reasons["area"] == "1.250,5 m² im gewünschten Bereich"
+    assert reasons["shop_window"] == "3,5 m Schaufenster"
+    assert reasons["rent"] == "Miete 4,2 €/m² (höchstens 5,5 €/m²)"
+    assert reasons["distance"] == "1.234 m vom Wunschort"
 
 
 def test_permanent_or_either_ignores_interim_refusal():

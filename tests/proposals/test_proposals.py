@@ -1,10 +1,12 @@
 """Proposals: submit, moderate, status link, supports, flags, pages."""
 
 import logging
+import re
 
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from tests.helpers.german import english_numbers
 from tests.helpers.participation import SECRET_EMAIL, new_vacancy, point, proposal_body, published, submit
 from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
 from tests.helpers.users import bearer
@@ -321,3 +323,22 @@ def test_purge_command_enforces_retention(client, users, database_url, session, 
     assert session.execute(text("SELECT count(client_hash) FROM proposal_flag")).scalar_one() == 0
     assert session.execute(text("SELECT count(*) FROM rate_limit_window")).scalar_one() == 0
     assert client.get(f"/api/v1/proposals/{proposal['id']}").json()["support_count"] == 1
+
+
+def test_proposal_and_status_pages_write_numbers_in_german(client, users):
+    staff = users.token("staff", SCHMOELLN)
+    vacancy_id = new_vacancy(client, staff, asking_rent_eur_m2=12.25, floor_area_m2=1250.5)
+    proposal = submit(client, vacancy_id=vacancy_id, min_area_m2=30.0, max_area_m2=2500.5,
+                      max_rent_eur_m2=5.5)
+    publish = client.post(f"/api/v1/proposals/{proposal['id']}/publish", headers=bearer(staff))
+    assert publish.status_code == 200
+    page = client.get(f"/vorschlaege/{proposal['id']}").text
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "30 bis 2.500,5 m²" in text and "5,5 €/m²" in text
+    assert "1 leeren Ladenfläche" in text or "0 leeren Ladenflächen" in text
+    # the shop's rent is above the idea's limit: the reason on the page, in German numbers
+    assert "12,25 €/m²" in text
+    assert english_numbers(text) == []
+    status = " ".join(re.sub(r"<[^>]+>", " ", client.get(proposal["status_page"]).text).split())
+    assert re.search(r"eingereicht am \d{2}\.\d{2}\.\d{4}", status) and "0 Unterstützungen" in status
+    assert english_numbers(status) == []

@@ -203,7 +203,7 @@ def test_zero_weight_switches_a_criterion_off_without_lowering_confidence():
 def test_display_texts_are_german_with_units():
     result = rules.score({**GOOD_UNIT, "floor_area_m2": 1234.5}, Profile())
     shown = {line.criterion: line.display for line in result.lines}
-    assert shown["floor_area"] == "1\u202f234,5 m²"
+    assert shown["floor_area"] == "1.234,5 m²"
     assert shown["floor"] == "Erdgeschoss" and shown["has_wc"] == "ja"
     assert shown["days_vacant"] == "200 Tage"
     assert shown["active_uses"] == "12"
