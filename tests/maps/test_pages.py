@@ -58,7 +58,7 @@ def test_vendored_libraries_have_pinned_versions_and_licences():
     from app.config import PROJECT_DIR
 
     vendor = PROJECT_DIR / "static" / "vendor"
-    expected = {"leaflet": "leaflet@1.9.3", "jquery": "jquery@3.7.1",
+    expected = {"leaflet": "leaflet@1.9.3",
                 "leaflet.markercluster": "leaflet.markercluster@1.5.3",
                 "leaflet-geoman": "@geoman-io/leaflet-geoman-free@2.20.2"}
     for folder, version in expected.items():
