@@ -1,15 +1,17 @@
-"""Benchmark: the public map of a town with 10,000 vacancies in headless Chromium.
+"""Benchmark: the public map of a town with 10,000 vacancies in headless Chromium, on a desktop
+and on a phone (390×844, touch, CPU 4× slower through the DevTools protocol).
 
-Measures, over several cold page loads (fresh browser context each):
+Measures, over several cold page loads (fresh browser context each) and a repeat visit:
   * time from navigation start to the first markers handed to the map
     (performance mark ``leerstand:first-markers`` set by static/app/map-common.js) and to the
     first marker/cluster element in the DOM (wall clock, Playwright);
-  * time until all 10,000 vacancies are in the layer;
-  * page weight before data: the HTML, JS and CSS the browser fetched (API and tiles excluded).
-Reference in the same run: the naive folium page with the 10,000 vacancies inlined as a GeoJson
-layer (``folium.GeoJson``, one marker each) - what "inlining the register" would cost.
+  * when the first data request starts, and when all 10,000 vacancies are in the layer;
+  * page weight before data: the HTML, JS and CSS transferred (gzipped, with headers) and
+    decoded (API and tiles excluded); on the repeat visit, what still had to be transferred.
+References in the same run: the same app without compression (phone), and the naive folium page
+with the 10,000 vacancies inlined as a GeoJson layer (``folium.GeoJson``, one marker each).
 
-    PYTHONPATH=$PWD .venv/bin/python bench/maps/run.py [--runs 5] [--out bench/maps/results.md]
+    PYTHONPATH=$PWD .venv/bin/python bench/maps/run.py [--runs 3] [--out bench/maps/results.md]
 """
 
 from __future__ import annotations
