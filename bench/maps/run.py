@@ -239,7 +239,8 @@ def report(out: Path, runs: int, med: dict[str, dict], raw: dict[str, list], bef
         f"- machine: {platform.machine()}, {os.cpu_count()} cores (nproc), {platform.platform()}",
         f"- load average (1/5/15 min) before: {before[0]:.2f} {before[1]:.2f} {before[2]:.2f}, "
         f"after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (machine shared with other jobs)",
-        "- browser: Debian Chromium, headless, cold context per run; tiles aborted. Desktop "
+        "- browser: Debian Chromium, headless, cold context per run, then a repeat visit in it; "
+        "tiles from a closed local port fail at once. Desktop "
         "1280×900; phone 390×844, isMobile, touch, CPU 4× slower "
         "(DevTools `Emulation.setCPUThrottlingRate`), loopback network (no throttling)",
         f"- command: `PYTHONPATH=$PWD .venv/bin/python bench/maps/run.py --runs {runs}`",
