@@ -4,9 +4,11 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /srv/leerstand
 
-# pg_dump, pg_restore and psql for `leerstand backup` / `restore` (bookworm: 15, as the db service)
+# pg_dump, pg_restore and psql for `leerstand backup` / `restore` (bookworm: 15, as the db service);
+# pango and a font for the exposé PDFs (WeasyPrint)
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-client \
+    && apt-get install -y --no-install-recommends postgresql-client libpango-1.0-0 \
+       libpangoft2-1.0-0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md alembic.ini ./

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     public_votes_per_hour: int = Field(
         default=120, ge=1, description="Supports and flags per client and hour (then 429)."
     )
+    supports_per_ip: int = Field(
+        default=20, ge=1, le=100_000,
+        description="Supports, and flags, of one proposal from one client address (a household, "
+        "an office or a library shares one) while their hashes are kept (then 429).",
+    )
     client_hash_retention_days: int = Field(
         default=30, ge=1, le=365,
         description="Days the keyed hashes that de-duplicate supports and flags are kept.",

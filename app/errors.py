@@ -90,6 +90,13 @@ class RateLimited(DomainError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+class ConnectionLimit(RateLimited):
+    """One client address already gave as many supports (or flags) to one proposal as
+    LEERSTAND_SUPPORTS_PER_IP allows; ``retry_after``: until the oldest of them is forgotten."""
+
+    code = "connection_limit"
+
+
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     BadRequest: 400,
     Unauthenticated: 401,

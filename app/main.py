@@ -34,6 +34,7 @@ from app.errors import DomainError, status_for
 from app.exchange.ogc_router import router as ogc_router
 from app.exchange.router import MAX_UPLOAD_BYTES, UPLOAD_PREFIX, import_router
 from app.exchange.router import router as exports_router
+from app.expose.router import router as expose_router
 from app.labels import TABLES as LABEL_TABLES
 from app.labels import router as labels_router
 from app.maps.router import router as pages_router
@@ -291,7 +292,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
                    reports_router, proposals_router, matching_router, review_router,
                    proposal_pages, statistics_router, scoring_router, exports_router,
-                   import_router, ogc_router, labels_router, observability_router):
+                   import_router, ogc_router, labels_router, observability_router, expose_router):
         app.include_router(router)
     # every template reads enum labels from the one table (app/labels.py)
     templates.env.globals["labels"] = LABEL_TABLES

@@ -7,6 +7,9 @@ from starlette.responses import HTMLResponse
 from app.config import PROJECT_DIR
 
 templates = Jinja2Templates(directory=str(PROJECT_DIR / "app" / "templates"))
+# |tojson keeps the order of a dict: the label tables embedded for the scripts list their
+# values in the order the pages offer them (Jinja sorts the keys by default)
+templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}
 
 
 def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:

@@ -16,7 +16,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"municipalities", "accounts", "templating"}),
     frozenset({"vacancies"}),
     frozenset({"scoring", "proposals"}),
-    frozenset({"matching", "exchange", "statistics", "review"}),
+    frozenset({"matching", "exchange", "statistics", "review", "expose"}),
     frozenset({"maps", "labels", "demo", "cli", "main", "models", "api_viewers"}),
 )
 LAYER = {name: level for level, names in enumerate(LAYERS) for name in names}

@@ -79,3 +79,37 @@ def test_0004_moves_creation_entries_into_the_vacancy_row_and_back(empty_databas
         created = conn.execute("SELECT version, new_value FROM vacancy_history "
                                "WHERE field = 'created'").fetchall()
     assert created == [(1, {"status": "vacant", "source": "import"})]
+
+
+def test_0008_keeps_old_supports_counting_against_the_address_ceiling_and_goes_back(
+        empty_database_url):
+    """0008: the old per-address client_hash becomes ip_hash; its downgrade keeps one support
+    row (and one flag key) per address, as the old de-duplication expects."""
+    migrate.upgrade(empty_database_url, "0007")
+    dsn = empty_database_url.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(dsn) as conn:
+        conn.execute("INSERT INTO municipality (id, ags, name, boundary) VALUES (1, '16077043', "
+                     "'Schmölln', ST_Multi(ST_MakeEnvelope(12.3, 50.8, 12.4, 50.9, 4326)))")
+        conn.execute("INSERT INTO proposal (id, municipality_id, title, description, category, "
+                     "duration, status, status_token_hash, support_count) VALUES (5, 1, 'Idee', "
+                     "'x', 'social', 'either', 'published', 'h', 1)")
+        conn.execute("INSERT INTO proposal_support (proposal_id, client_hash) VALUES (5, 'ip-a')")
+        conn.execute("INSERT INTO proposal_flag (proposal_id, reason, client_hash) "
+                     "VALUES (5, 'spam', 'ip-a')")
+    migrate.upgrade(empty_database_url)
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT client_hash, ip_hash FROM proposal_support").fetchall() == [
+            ("ip-a", "ip-a")]
+        assert conn.execute("SELECT ip_hash FROM proposal_flag").fetchall() == [("ip-a",)]
+        # two more browsers behind address a, one behind b
+        conn.execute("INSERT INTO proposal_support (proposal_id, client_hash, ip_hash) VALUES "
+                     "(5, 'browser-2', 'ip-a'), (5, 'browser-3', 'ip-b')")
+        conn.execute("INSERT INTO proposal_flag (proposal_id, reason, client_hash, ip_hash) "
+                     "VALUES (5, 'offensive', 'browser-2', 'ip-a')")
+    migrate.downgrade(empty_database_url, "0007")
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT client_hash FROM proposal_support ORDER BY id").fetchall() == [
+            ("ip-a",), ("ip-b",)]
+        assert conn.execute("SELECT reason, client_hash FROM proposal_flag ORDER BY id"
+                            ).fetchall() == [("spam", "ip-a"), ("offensive", None)]
+    migrate.upgrade(empty_database_url)

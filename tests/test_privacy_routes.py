@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -331,10 +332,18 @@ def gpkg_text(content: bytes) -> str:
     return "\n".join(parts)
 
 
+def pdf_text(content: bytes) -> str:
+    """The text of a PDF as poppler reads it (its streams are compressed)."""
+    done = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True)
+    return done.stdout.decode("utf-8")
+
+
 def searchable(response) -> str:
     headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
     if response.headers.get("content-type", "").startswith("application/geopackage"):
         body = gpkg_text(response.content)
+    elif response.headers.get("content-type", "").startswith("application/pdf"):
+        body = pdf_text(response.content)
     else:
         body = response.content.decode("utf-8", errors="replace")
     return (headers + "\n" + body).lower()
@@ -366,6 +375,13 @@ def per_vacancy(template: str) -> Build:
         for vid in world.vacancy_ids:
             yield Case(template.format(id=vid))
     return build
+
+
+def exposes(world: World) -> Iterator[Case]:
+    """Both versions of the exposé of one town's vacancies (rendering a PDF takes a while)."""
+    for vid in (vid for vid, ags in world.vacancy_ids.items() if ags == SCHMOELLN):
+        yield Case(f"/api/v1/vacancies/{vid}/expose.pdf")
+        yield Case(f"/api/v1/vacancies/{vid}/expose.pdf?internal=true")
 
 
 def per_proposal(template: str) -> Build:
@@ -439,6 +455,7 @@ ROUTES: dict[str, Build] = {
     "/api/v1/vacancies/{vacancy_id}/history": per_vacancy("/api/v1/vacancies/{id}/history"),
     "/api/v1/vacancies/{vacancy_id}/matches": per_vacancy("/api/v1/vacancies/{id}/matches"),
     "/api/v1/vacancies/{vacancy_id}/score": per_vacancy("/api/v1/vacancies/{id}/score"),
+    "/api/v1/vacancies/{vacancy_id}/expose.pdf": exposes,
     "/api/v1/municipalities": urls("/api/v1/municipalities", "/api/v1/municipalities?q=Schm"),
     "/api/v1/municipalities/{ags}": per_town("/api/v1/municipalities/{ags}"),
     "/api/v1/municipalities/{ags}/scoring-profile": per_town("/api/v1/municipalities/{ags}/scoring-profile"),

@@ -10,16 +10,10 @@ from app.abuse.forwarded import resolve_client
 def client_address(request: Request) -> str:
     """The client's address: the TCP peer, or behind a proxy listed in LEERSTAND_TRUSTED_PROXIES
     the right-most X-Forwarded-For hop that is not such a proxy (the only resolver; rate limits
-    and the support/flag hashes all read it)."""
+    and the support/flag address hashes all read it)."""
     peer = request.client.host if request.client else "unknown"
     return resolve_client(peer=peer, forwarded_for=request.headers.getlist("x-forwarded-for"),
                           trusted=request.app.state.settings.trusted_proxies)
-
-
-def client_key(request: Request, purpose: str) -> str:
-    """A keyed hash of the client for one purpose (never the address itself)."""
-    return service.client_hash(secret=request.app.state.settings.secret_key, purpose=purpose,
-                               client=client_address(request))
 
 
 def rate_limit(request: Request, session: Session, action: str, limit_setting: str,

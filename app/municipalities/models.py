@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import CheckConstraint, DateTime, Integer, String, func
+from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import Base
@@ -21,6 +21,8 @@ class Municipality(Base):
     centre: Mapped[WKBElement | None] = mapped_column(Geometry("POINT", srid=4326), nullable=True)
     population: Mapped[int | None] = mapped_column(Integer)
     stale_after_days: Mapped[int] = mapped_column(Integer, default=180, server_default="180")
+    # the town's contact for interested parties (printed on exposés), never the owner's
+    public_contact: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

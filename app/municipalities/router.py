@@ -8,7 +8,12 @@ from app import geo
 from app.accounts.deps import UserDep
 from app.deps import SessionDep
 from app.municipalities import service
-from app.municipalities.schemas import CoreAreaIn, MunicipalityCollection, MunicipalityFeature
+from app.municipalities.schemas import (
+    CoreAreaIn,
+    MunicipalityCollection,
+    MunicipalityFeature,
+    MunicipalitySettings,
+)
 from app.responses import GeoJSONResponse, errors
 from app.schemas import AGS_PATTERN
 from app.scoring import flows as scoring_flows
@@ -55,4 +60,16 @@ def put_core_area(
         geo.parse_crs(crs) if crs else geo.WGS84)
     scoring_flows.set_core_area(session=session, ags=ags, geometry=geometry, epsg=epsg, actor=principal)
     session.flush()
+    return MunicipalityFeature.model_validate(service.feature(session=session, ags=ags))
+
+
+@router.patch("/{ags}", response_class=GeoJSONResponse, response_model=MunicipalityFeature,
+              summary="Change the town's settings", responses=errors(401, 403, 404, 422))
+def patch_settings(ags: AgsPath, body: MunicipalitySettings, session: SessionDep,
+                   principal: UserDep) -> MunicipalityFeature:
+    """Staff of the town: ``public_contact`` (exposés), ``stale_after_days``."""
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("stale_after_days", 0) is None:
+        changes.pop("stale_after_days")  # a required setting is not cleared
+    service.update_settings(session=session, ags=ags, changes=changes, actor=principal)
     return MunicipalityFeature.model_validate(service.feature(session=session, ags=ags))

@@ -32,6 +32,18 @@ class MunicipalityProperties(Out):
     population: int | None
     has_core_area: bool
     stale_after_days: int = Field(description="a vacancy not verified for this many days is stale")
+    public_contact: str | None = Field(
+        description="the town's contact for interested parties (printed on exposés)")
+
+
+class MunicipalitySettings(Strict):
+    """The town's own settings; keys left out stay as they are."""
+
+    public_contact: str | None = Field(
+        None, max_length=1000,
+        description="contact for interested parties, e.g. the Wirtschaftsförderung's name, "
+                    "phone and e-mail; printed on exposés; public")
+    stale_after_days: int | None = Field(None, ge=7, le=3650)
 
 
 class MunicipalityDetail(MunicipalityProperties):

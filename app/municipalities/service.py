@@ -51,7 +51,8 @@ def outside_message(*, lon: float, lat: float, town: Municipality, containing: s
 
 _PROPERTIES = """
     'ags', m.ags, 'name', m.name, 'population', m.population,
-    'has_core_area', m.core_area IS NOT NULL, 'stale_after_days', m.stale_after_days
+    'has_core_area', m.core_area IS NOT NULL, 'stale_after_days', m.stale_after_days,
+    'public_contact', m.public_contact
 """
 
 
@@ -122,3 +123,13 @@ def set_core_area(
         )
     municipality.core_area = from_shape(geom, srid=geo.WGS84, extended=True)
     return municipality
+
+
+def update_settings(*, session: Session, ags: str, changes: dict[str, Any], actor: Principal) -> None:
+    """Staff of the town (or admins) set the town's own settings; only the keys given change."""
+    municipality = get_by_ags(session=session, ags=ags)
+    if not policy.may_edit(actor, municipality.id):
+        raise Forbidden(f"only staff of {municipality.name} change its settings", field="ags")
+    for key, value in changes.items():
+        setattr(municipality, key, value)
+    session.flush()

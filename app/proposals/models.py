@@ -144,29 +144,37 @@ class ProposalContact(Base):
 
 
 class ProposalSupport(Base):
-    """One support; ``client_hash`` de-duplicates and is deleted after the retention period
-    (the count on the proposal stays)."""
+    """One support. ``client_hash`` (keyed hash of the browser id, app.abuse.supporter)
+    de-duplicates, ``ip_hash`` (keyed hash of the client address) caps the supports from one
+    address; the row is deleted after the retention period (the count on the proposal stays)."""
 
     __tablename__ = "proposal_support"
-    __table_args__ = (UniqueConstraint("proposal_id", "client_hash", name="uq_proposal_support_client"),)
+    __table_args__ = (UniqueConstraint("proposal_id", "client_hash", name="uq_proposal_support_client"),
+                      Index("ix_proposal_support_ip", "proposal_id", "ip_hash"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
     client_hash: Mapped[str] = mapped_column(String(64))
+    ip_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), index=True
     )
 
 
 class ProposalFlag(Base):
+    """A citizen's flag; the hashes work as on a support and are nulled after the retention
+    period (the flag and its reason stay for staff)."""
+
     __tablename__ = "proposal_flag"
-    __table_args__ = (UniqueConstraint("proposal_id", "client_hash", name="uq_proposal_flag_client"),)
+    __table_args__ = (UniqueConstraint("proposal_id", "client_hash", name="uq_proposal_flag_client"),
+                      Index("ix_proposal_flag_ip", "proposal_id", "ip_hash"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
     reason: Mapped[FlagReason] = mapped_column(str_enum(FlagReason, "flag_reason"))
     comment: Mapped[str | None] = mapped_column(Text)
     client_hash: Mapped[str | None] = mapped_column(String(64))  # cleared after retention
+    ip_hash: Mapped[str | None] = mapped_column(String(64))  # cleared after retention
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), index=True
     )

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from app.abuse.http import client_key, rate_limit
+from app.abuse.http import rate_limit
+from app.abuse.supporter import Supporter, SupporterDep
 from app.accounts.deps import PrincipalDep, UserDep
 from app.accounts.principal import Principal
 from app.deps import SessionDep
@@ -146,21 +147,28 @@ def realise(proposal_id: ProposalId, session: SessionDep, principal: UserDep) ->
     return _decision(session, principal, proposal_id, ProposalStatus.realised)
 
 
+def _voter(request: Request, supporter: Supporter, purpose: str) -> service.Voter:
+    settings = request.app.state.settings
+    return service.Voter(browser_hash=supporter.browser_hash(purpose),
+                         address_hash=supporter.address_hash(purpose),
+                         per_address=settings.supports_per_ip,
+                         retention_days=settings.client_hash_retention_days)
+
+
 @router.post("/{proposal_id}/supports", status_code=201, response_model=SupportResult,
-             summary="Support a published proposal (once per client)",
+             summary="Support a published proposal (once per browser)",
              responses={202: {"model": SupportReceived, "description": "Received"},
                         **errors(404, 409, 429)})
 def support(proposal_id: ProposalId, request: Request, session: SessionDep,
-            body: SupportCreate | None = None) -> Any:
+            supporter: SupporterDep, body: SupportCreate | None = None) -> Any:
+    """Public. Sets the `leerstand_supporter` cookie when the browser has none (or a forged
+    one); 429 `connection_limit` when LEERSTAND_SUPPORTS_PER_IP browsers behind the client's
+    address already support the proposal."""
     rate_limit(request, session, "support", "public_votes_per_hour")
     if body is not None and body.is_bot:
         return JSONResponse({"proposal_id": proposal_id, "support_count": None}, status_code=202)
-    settings = request.app.state.settings
-    count = service.support_proposal(
-        session=session, proposal_id=proposal_id,
-        client_hash=client_key(request, f"support:{proposal_id}"),
-        retention_days=settings.client_hash_retention_days,
-    )
+    count = service.support_proposal(session=session, proposal_id=proposal_id,
+                                     voter=_voter(request, supporter, f"support:{proposal_id}"))
     return SupportResult(proposal_id=proposal_id, support_count=count)
 
 
@@ -168,15 +176,16 @@ def support(proposal_id: ProposalId, request: Request, session: SessionDep,
              summary="Flag a published proposal (spam, offensive, personal data)",
              responses={202: {"model": FlagResult, "description": "Received"},
                         **errors(404, 409, 429)})
-def flag(proposal_id: ProposalId, body: FlagCreate, request: Request, session: SessionDep) -> Any:
+def flag(proposal_id: ProposalId, body: FlagCreate, request: Request, session: SessionDep,
+         supporter: SupporterDep) -> Any:
+    """Public, once per browser, with the same cookie and address ceiling as a support."""
     rate_limit(request, session, "flag", "public_votes_per_hour")
     if body.is_bot:
         return JSONResponse({"proposal_id": proposal_id, "received": True}, status_code=202)
-    settings = request.app.state.settings
     service.flag_proposal(
         session=session, proposal_id=proposal_id, reason=body.reason, comment=body.comment,
-        client_hash=client_key(request, f"flag:{proposal_id}"),
-        threshold=settings.flag_threshold, retention_days=settings.client_hash_retention_days,
+        voter=_voter(request, supporter, f"flag:{proposal_id}"),
+        threshold=request.app.state.settings.flag_threshold,
     )
     return FlagResult(proposal_id=proposal_id)
 

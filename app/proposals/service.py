@@ -8,8 +8,10 @@ token (only its hash is stored).
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select, text
@@ -19,7 +21,7 @@ from app import geo
 from app.accounts import policy
 from app.accounts.principal import ANONYMOUS, Principal
 from app.database import rowcount
-from app.errors import Conflict, Forbidden, ForbiddenTransition, InvalidInput, NotFound
+from app.errors import Conflict, ConnectionLimit, Forbidden, ForbiddenTransition, InvalidInput, NotFound
 from app.municipalities import service as municipality_service
 from app.municipalities.models import Municipality
 from app.proposals.models import (
@@ -246,47 +248,95 @@ def _public_proposal(*, session: Session, proposal_id: int) -> Proposal:
 
 
 def purge_client_hashes(*, session: Session, retention_days: int) -> int:
-    """Keyed client hashes only live as long as de-duplication needs them; returns how many
-    were removed. Runs on every support and flag, and from `leerstand purge-client-hashes`."""
+    """Keyed browser and address hashes only live as long as de-duplication needs them; returns
+    how many rows lost theirs. Runs on every support and flag, and from
+    `leerstand purge-client-hashes`."""
     params = {"days": retention_days}
     supports = rowcount(session, text("DELETE FROM proposal_support "
                                       "WHERE created_at < now() - make_interval(days => :days)"), params)
-    flags = rowcount(session, text("UPDATE proposal_flag SET client_hash = NULL "
-                                   "WHERE client_hash IS NOT NULL "
+    flags = rowcount(session, text("UPDATE proposal_flag SET client_hash = NULL, ip_hash = NULL "
+                                   "WHERE (client_hash IS NOT NULL OR ip_hash IS NOT NULL) "
                                    "AND created_at < now() - make_interval(days => :days)"), params)
     return supports + flags
 
 
-def support_proposal(*, session: Session, proposal_id: int, client_hash: str,
-                     retention_days: int) -> int:
-    """+1 from one client (once per proposal); returns the public count."""
+@dataclass(frozen=True)
+class Voter:
+    """Who supports or flags: keyed hashes of the browser (de-duplicates) and of the client
+    address (counted against ``per_address`` for one proposal), never the values themselves."""
+
+    browser_hash: str
+    address_hash: str
+    per_address: int
+    retention_days: int
+
+
+# the two tables of citizens' votes on a proposal; both keep the hashes of a Voter
+VoteTable = Literal["proposal_support", "proposal_flag"]
+
+
+def _admit_vote(session: Session, table: VoteTable, proposal_id: int, voter: Voter,
+                already: Conflict) -> None:
+    """Raises ``already`` when this browser voted so before, ConnectionLimit when the voter's
+    address already gave ``per_address`` such votes to the proposal (only rows still holding
+    their hashes count: they are forgotten after retention). The caller holds the proposal's
+    row lock (FOR UPDATE), so the votes of one proposal are admitted one at a time."""
+    count, mine, remaining = session.execute(text(f"""
+        SELECT count(*) FILTER (WHERE ip_hash = :ip), count(*) FILTER (WHERE client_hash = :hash),
+               extract(epoch FROM min(created_at) FILTER (WHERE ip_hash = :ip)
+                                  + make_interval(days => :days) - now())
+        FROM {table} WHERE proposal_id = :id AND (ip_hash = :ip OR client_hash = :hash)
+    """), {"id": proposal_id, "ip": voter.address_hash, "hash": voter.browser_hash,
+           "days": voter.retention_days}).one()
+    if mine:
+        raise already
+    if count < voter.per_address:
+        return
+    retry_after = max(1, math.ceil(float(remaining)))
+    raise ConnectionLimit(
+        f"{count} browsers behind your connection already did this for proposal {proposal_id}, "
+        f"the most one connection counts for; try again in {retry_after} s",
+        retry_after=retry_after)
+
+
+def support_proposal(*, session: Session, proposal_id: int, voter: Voter) -> int:
+    """+1 from one browser (once per proposal, and at most ``voter.per_address`` browsers from
+    one address); returns the public count."""
     proposal = _public_proposal(session=session, proposal_id=proposal_id)
-    purge_client_hashes(session=session, retention_days=retention_days)
-    inserted = session.execute(text("""
-        INSERT INTO proposal_support (proposal_id, client_hash) VALUES (:id, :hash)
-        ON CONFLICT ON CONSTRAINT uq_proposal_support_client DO NOTHING RETURNING id
-    """), {"id": proposal_id, "hash": client_hash}).first()
-    if inserted is None:
-        raise Conflict("you already support this proposal", support_count=proposal.support_count)
+    purge_client_hashes(session=session, retention_days=voter.retention_days)
+    _admit_vote(session, "proposal_support", proposal_id, voter, Conflict(
+        "you already support this proposal", support_count=proposal.support_count))
+    session.execute(text("""
+        INSERT INTO proposal_support (proposal_id, client_hash, ip_hash) VALUES (:id, :hash, :ip)
+    """), {"id": proposal_id, "hash": voter.browser_hash, "ip": voter.address_hash})
     proposal.support_count += 1
     session.flush()
     return proposal.support_count
 
 
+def _open_flag_addresses(session: Session, proposal_id: int) -> int:
+    """Open flags counted per address, so one connection cannot hide an idea on its own by
+    clearing its cookies; a flag whose hash has been forgotten counts on its own."""
+    return session.scalar(text("SELECT count(DISTINCT coalesce(ip_hash, 'flag:' || id)) "
+                               "FROM proposal_flag WHERE proposal_id = :id AND resolved_at IS NULL"),
+                          {"id": proposal_id})
+
+
 def flag_proposal(*, session: Session, proposal_id: int, reason: FlagReason, comment: str | None,
-                  client_hash: str, threshold: int, retention_days: int) -> None:
-    """Record a flag (once per client); from ``threshold`` open flags on, the proposal is hidden
-    until staff decide."""
+                  voter: Voter, threshold: int) -> None:
+    """Record a flag (once per browser, at most ``voter.per_address`` from one address); from
+    ``threshold`` open flags from different addresses on, the proposal is hidden until staff
+    decide."""
     proposal = _public_proposal(session=session, proposal_id=proposal_id)
-    purge_client_hashes(session=session, retention_days=retention_days)
-    inserted = session.execute(text("""
-        INSERT INTO proposal_flag (proposal_id, reason, comment, client_hash)
-        VALUES (:id, :reason, :comment, :hash)
-        ON CONFLICT ON CONSTRAINT uq_proposal_flag_client DO NOTHING RETURNING id
-    """), {"id": proposal_id, "reason": reason.value, "comment": comment, "hash": client_hash}).first()
-    if inserted is None:
-        raise Conflict("you already flagged this proposal")
-    if _open_flags(session, proposal_id) >= threshold:
+    purge_client_hashes(session=session, retention_days=voter.retention_days)
+    _admit_vote(session, "proposal_flag", proposal_id, voter,
+                Conflict("you already flagged this proposal"))
+    session.execute(text("""
+        INSERT INTO proposal_flag (proposal_id, reason, comment, client_hash, ip_hash)
+        VALUES (:id, :reason, :comment, :hash, :ip)
+    """), {"id": proposal_id, "reason": reason.value, "comment": comment,
+           "hash": voter.browser_hash, "ip": voter.address_hash})
+    if _open_flag_addresses(session, proposal_id) >= threshold:
         proposal.hidden_at = func.now()
     session.flush()
 

@@ -164,6 +164,8 @@ window.Leerstand = (function () {
     bad_request: "Die Anfrage war fehlerhaft.",
     rate_limited: "Von Ihrem Anschluss kamen in der letzten Stunde zu viele Einsendungen. " +
       "Bitte versuchen Sie es später noch einmal.",
+    connection_limit: "Von Ihrem Anschluss (etwa demselben WLAN) kamen schon sehr viele Stimmen für diese " +
+      "Idee. Mehr zählen wir von einem Anschluss nicht.",
     already_supported: "Sie unterstützen diesen Vorschlag bereits – jede Stimme zählt nur einmal.",
     duplicate_hint: "Ist es einer dieser Einträge? Dann ist der Laden schon bekannt und Sie müssen " +
       "nichts weiter tun. Wenn nicht, melden Sie ihn einfach weiter unten.",
@@ -223,10 +225,16 @@ window.Leerstand = (function () {
 
   /** Show API errors next to their fields (aria-describedby), the rest in the form's alert. */
   function showErrors(form, error) {
+    showFieldErrors(form, fieldErrors(error, form));
+  }
+
+  /** Show [{field, message}] all at once: each next to its field, the rest in the form's alert;
+   *  focus goes to the first field in error. */
+  function showFieldErrors(form, errors) {
     clearErrors(form);
     const general = form.querySelector(".form-alert");
     const unplaced = [];
-    for (const {field, message} of fieldErrors(error, form)) {
+    for (const {field, message} of errors) {
       const input = field ? form.elements.namedItem(field) : null;
       if (input && input.id) {
         const note = el("span", {className: "field-error", id: input.id + "-error"}, message);
@@ -245,6 +253,39 @@ window.Leerstand = (function () {
     if (first) first.focus();
   }
 
+  /**
+   * What the page can check itself before sending, from the fields' own attributes: required
+   * names, minlength, min/max (data-exclusive-min: the value must be greater than min) of number
+   * fields (inputmode decimal/numeric). Returns [{field, message}] in form order, so every
+   * problem is named at once; the server checks everything again.
+   */
+  function checkFields(form, required) {
+    const problems = [];
+    const add = (input, code) => problems.push({field: input.name,
+                                                message: germanMessage(code, null, input)});
+    for (const input of form.elements) {
+      if (!input.name || input.type === "hidden" || input.type === "checkbox") continue;
+      const value = (input.value || "").trim();
+      if (value === "") {
+        if (required.includes(input.name)) add(input, "missing");
+        continue;
+      }
+      if (input.minLength > 0 && value.length < input.minLength) add(input, "string_too_short");
+      if (input.inputMode !== "decimal" && input.inputMode !== "numeric") continue;
+      const n = Number(value.replace(",", "."));
+      if (!Number.isFinite(n) || (input.inputMode === "numeric" && !Number.isInteger(n))) {
+        add(input, input.inputMode === "numeric" ? "int_parsing" : "float_parsing");
+      } else if (input.min !== "" && "exclusiveMin" in input.dataset && n <= Number(input.min)) {
+        add(input, "greater_than");
+      } else if (input.min !== "" && n < Number(input.min)) {
+        add(input, "greater_than_equal");
+      } else if (input.max !== "" && n > Number(input.max)) {
+        add(input, "less_than_equal");
+      }
+    }
+    return problems;
+  }
+
   function clearErrors(form) {
     form.querySelectorAll(".field-error").forEach((n) => n.remove());
     form.querySelectorAll("[aria-invalid]").forEach((n) => {
@@ -260,10 +301,14 @@ window.Leerstand = (function () {
     return L_.divIcon({className: "vac-marker vac-" + status, iconSize: [18, 18], html: ""});
   }
 
+  const SMALL_SCREEN = window.matchMedia("(max-width: 48rem)");
+
+  /** The map's legend, folded on small screens (a <details>: it opens with a tap or Enter). */
   function legend(statuses, title) {
     const control = L_.control({position: "bottomleft"});
     control.onAdd = () => {
-      const box = el("div", {className: "map-legend"}, el("strong", {}, title || "Status"),
+      const box = el("details", {className: "map-legend", open: !SMALL_SCREEN.matches},
+        el("summary", {}, "Legende: " + (title || "Status")),
         el("ul", {}, statuses.map((s) =>
           el("li", {}, el("span", {className: "swatch vac-" + s.value, "aria-hidden": "true"}), s.label)),
           el("li", {}, el("span", {className: "line-swatch boundary", "aria-hidden": "true"}), "Gemeindegrenze"),
@@ -272,6 +317,26 @@ window.Leerstand = (function () {
       return box;
     };
     return control;
+  }
+
+  /**
+   * Popup options that fit the map: never wider or taller than the map leaves room for, and
+   * panned clear of the zoom buttons. While a popup is open the container has the class
+   * map-popup-open (maps.css: the legend, and on small screens the zoom buttons, step aside).
+   */
+  function popupOptions(map, {maxWidth = 380, maxHeight = 440} = {}) {
+    const size = map.getSize();
+    // 20 px left and 24 px right padding of the popup's content, and a margin to the map's edge
+    return {maxWidth: Math.max(200, Math.min(maxWidth, size.x - 64)),
+            maxHeight: Math.max(180, Math.min(maxHeight, size.y - 80)),
+            autoPanPaddingTopLeft: L_.point(SMALL_SCREEN.matches ? 8 : 52, 12),
+            autoPanPaddingBottomRight: L_.point(8, 24)};
+  }
+
+  function watchPopups(map) {
+    const container = map.getContainer();
+    map.on("popupopen", () => container.classList.add("map-popup-open"));
+    map.on("popupclose", () => container.classList.remove("map-popup-open"));
   }
 
   function bboxParam(bounds) {
@@ -444,7 +509,7 @@ window.Leerstand = (function () {
     if (bounds) map.fitBounds(bounds, {animate: false});
   }
 
-  return {fitInitial, refreshPopup, el, api, ApiError, address, formatDate, popupContent, popupSections, statusIcon, legend,
-          VacancyLayer, renderList, townLayers, showErrors, clearErrors, fieldErrors,
+  return {fitInitial, refreshPopup, popupOptions, watchPopups, el, api, ApiError, address, formatDate, popupContent, popupSections, statusIcon, legend,
+          VacancyLayer, renderList, townLayers, showErrors, showFieldErrors, checkFields, clearErrors, fieldErrors,
           germanMessage, labels, label, number};
 })();

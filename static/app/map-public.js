@@ -4,6 +4,7 @@
 Leerstand.publicMap = function (map, config) {
   const {el} = Leerstand;
   Leerstand.fitInitial(map, config.bounds);
+  Leerstand.watchPopups(map);
   const statusLabels = Object.fromEntries(config.statuses.map((s) => [s.value, s.label]));
   const context = {statusLabels, staff: false, config};
   const list = document.getElementById("vacancy-list");
@@ -26,7 +27,7 @@ Leerstand.publicMap = function (map, config) {
         icon: Leerstand.statusIcon(markerClass(p)), title: Leerstand.address(p),
         alt: Leerstand.address(p) + ", " + (statusLabels[p.status] || p.status), keyboard: true,
       });
-      marker.bindPopup(() => Leerstand.popupContent(feature, context), {maxWidth: 380, maxHeight: 440});
+      marker.bindPopup(() => Leerstand.popupContent(feature, context), Leerstand.popupOptions(map));
       return marker;
     },
     onChange(what, error) {
@@ -52,6 +53,10 @@ Leerstand.publicMap = function (map, config) {
   // list follows the map also when the data did not change (pan within loaded area)
   map.on("moveend", () => Leerstand.renderList(list, count, layer, {
     label: (p) => statusLabels[p.status] || p.status, onPick: (m) => layer.reveal(m)}));
+  // every shop of the public map can be printed for interested parties (opens the PDF)
+  Leerstand.popupSections.push((feature) => el("p", {className: "expose-link"},
+    el("a", {href: "/api/v1/vacancies/" + encodeURIComponent(feature.id) + "/expose.pdf",
+             target: "_blank", rel: "noopener"}, "Exposé (PDF) für Interessierte")));
   layer.load();
   window.leerstandLayer = layer;  // for the browser tests and the benchmark
   return layer;

@@ -102,6 +102,10 @@ Leerstand.staffMap = function (map, config, csrf) {
       const [lon, lat] = data.geometry.coordinates;
       showEditor("Leerstand bearbeiten: " + Leerstand.address(data.properties) +
                  " (Version " + data.properties.version + ")", where(L.latLng(lat, lon)));
+      const expose = "/api/v1/vacancies/" + encodeURIComponent(id) + "/expose.pdf";
+      $("expose-public").href = expose;
+      $("expose-internal").href = expose + "?internal=true";
+      $("editor-expose").hidden = false;
     } catch (error) {
       say(germanOf(error));
     }
@@ -111,6 +115,7 @@ Leerstand.staffMap = function (map, config, csrf) {
     editing = {id: null, latlng};
     setStatusOptions(config.initialStatuses, "vacant");
     fill(null);
+    $("editor-expose").hidden = true;  // a vacancy not yet saved has no exposé
     showEditor("Neuer Leerstand", where(latlng));
   }
 

@@ -27,6 +27,16 @@
   const point = (latlng) => ({type: "Point", coordinates: [latlng.lng, latlng.lat]});
   const where = (latlng) => latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5);
   const germanOf = (error, form) => Leerstand.fieldErrors(error, form).map((e) => e.message).join(" ");
+  const PLACE_ZOOM = 18;
+
+  /** Why the browser gave no position, in German (GeolocationPositionError codes). */
+  const LOCATE_ERRORS = {
+    1: "Sie haben den Zugriff auf Ihren Standort nicht erlaubt. Sie können die Stelle in der Karte " +
+       "setzen oder die Adresse suchen.",
+    2: "Ihr Standort konnte nicht ermittelt werden. Bitte setzen Sie die Stelle in der Karte oder " +
+       "suchen Sie die Adresse.",
+    3: "Die Standortbestimmung hat zu lange gedauert. Bitte versuchen Sie es noch einmal.",
+  };
 
   Leerstand.participation = function (map, config, vacancies) {
     const $ = (id) => document.getElementById(id);
@@ -38,6 +48,7 @@
     let pick = null;          // the marker/circle of the chosen place
     let reportAt = null;      // L.LatLng of the report
     let target = null;        // proposal: {vacancy: {id, label}} or {latlng}
+    let filledAddress = null; // the address the reverse lookup put into the report form
 
     function clearPick() { if (pick) { map.removeLayer(pick); pick = null; } }
 
@@ -54,6 +65,7 @@
       statusNode.textContent = "";
       const form = which === "report" ? reportForm : proposalForm;
       Leerstand.clearErrors(form);
+      form.querySelectorAll(".locate-status").forEach((n) => { n.textContent = ""; });
       form.querySelector("h3").focus();
     }
 
@@ -64,42 +76,115 @@
       clearPick();
     }
 
+    /** A place chosen by address or position: show it on the map (the tap itself needs no move). */
+    function bringIntoView(latlng) {
+      map.setView(latlng, Math.max(map.getZoom(), PLACE_ZOOM));
+    }
+
+    /** A place for the open form, from a tap, an address or the device's position. */
+    function setPlace(latlng, how) {
+      if (mode === "report") setReportPlace(latlng, how);
+      else if (mode === "proposal") { target = {latlng}; showTarget(); }
+    }
+
+    // ---- my position (Geolocation API: asked only when the person presses the button) -----
+    function locate(form) {
+      const note = form.querySelector(".locate-status");
+      if (!("geolocation" in navigator)) {
+        note.textContent = "Ihr Gerät oder Browser kann den Standort nicht ermitteln.";
+        return;
+      }
+      note.textContent = "Ihr Standort wird ermittelt …";
+      navigator.geolocation.getCurrentPosition((position) => {
+        const latlng = L.latLng(position.coords.latitude, position.coords.longitude);
+        if (config.bounds && !L.latLngBounds(config.bounds).contains(latlng)) {
+          note.textContent = "Ihr Standort liegt außerhalb von " + config.name + ". Bitte setzen Sie " +
+            "die Stelle in der Karte oder suchen Sie die Adresse.";
+          return;
+        }
+        note.textContent = "Ihr Standort ist gesetzt (auf etwa " +
+          Leerstand.number.format(Math.round(position.coords.accuracy)) + " m genau). Bitte prüfen Sie " +
+          "die Stelle in der Karte.";
+        bringIntoView(latlng);
+        setPlace(latlng, "position");
+      }, (error) => {
+        note.textContent = LOCATE_ERRORS[error.code] || LOCATE_ERRORS[2];
+      }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
+    }
+    document.querySelectorAll(".locate-me").forEach((button) =>
+      button.addEventListener("click", () => locate(button.closest("form"))));
+
     // ---- report ---------------------------------------------------------------------------
-    async function setReportPlace(latlng) {
+    async function setReportPlace(latlng, how) {
       reportAt = latlng;
       clearPick();
       pick = L.circleMarker(latlng, {radius: 9, color: "#cc79a7", weight: 3, interactive: false}).addTo(map);
       reportForm.elements.location.value = where(latlng);
       const box = $("report-duplicates");
       box.hidden = true;
-      try {
-        const {data} = await api("/api/v1/reports/duplicates?lon=" + latlng.lng.toFixed(6) +
-                                 "&lat=" + latlng.lat.toFixed(6));
-        if (!data.duplicates.length) return;
-        box.replaceChildren(el("p", {className: "duplicate-hint"}, Leerstand.germanMessage("duplicate_hint")),
-          el("ul", {}, data.duplicates.map((d) => el("li", {},
-            d.kind === "report" ? "bereits gemeldet, noch nicht geprüft" :
-              Leerstand.address(d) + " (" + (statusLabel[d.status] || d.status) + ")",
-            " – " + Math.round(d.distance_m) + " m entfernt"))));
+      const [duplicates, found] = await Promise.all([
+        api("/api/v1/reports/duplicates?lon=" + latlng.lng.toFixed(6) + "&lat=" + latlng.lat.toFixed(6))
+          .then(({data}) => data.duplicates, (error) => error),
+        how === "address" ? null : Leerstand.addressSearch.nearest(latlng, config.ags)]);
+      if (reportAt !== latlng) return;  // a newer place was set meanwhile
+      // the address of a tapped place, unless the person typed one of their own
+      const field = reportForm.elements.address;
+      if (found && (field.value.trim() === "" || field.value === filledAddress)) {
+        field.value = filledAddress = Leerstand.addressSearch.streetLine(found.properties);
+      }
+      showDuplicates(box, duplicates);
+    }
+
+    /** Known shops or open reports near the place: in the form, and beside the place in the map. */
+    function showDuplicates(box, duplicates) {
+      if (duplicates instanceof Error) {
+        box.replaceChildren(el("p", {className: "error"}, germanOf(duplicates)));
         box.hidden = false;
-      } catch (error) {
-        box.replaceChildren(el("p", {className: "error"}, germanOf(error)));
-        box.hidden = false;
+        return;
+      }
+      if (!duplicates.length) return;
+      const line = (d) => (d.kind === "report" ? "bereits gemeldet, noch nicht geprüft" :
+        Leerstand.address(d) + " (" + (statusLabel[d.status] || d.status) + ")") +
+        " – " + Leerstand.number.format(Math.round(d.distance_m)) + " m entfernt";
+      box.replaceChildren(el("p", {className: "duplicate-hint"}, Leerstand.germanMessage("duplicate_hint")),
+        el("ul", {}, duplicates.map((d) => el("li", {}, line(d)))));
+      box.hidden = false;
+      // next to the place: the first known entry as a label on the map (the form may be below
+      // the fold on a phone)
+      if (pick) {
+        pick.bindTooltip(el("span", {}, "Schon bekannt? " + line(duplicates[0]) +
+          (duplicates.length > 1 ? " (und " + Leerstand.number.format(duplicates.length - 1) + " weitere)" : "")),
+        {permanent: true, direction: "top", offset: [0, -10], className: "duplicate-tooltip"}).openTooltip();
       }
     }
 
+    Leerstand.addressSearch.attach(reportForm.elements.address, {ags: config.ags, onPick(feature) {
+      const [lon, lat] = feature.geometry.coordinates;
+      const latlng = L.latLng(lat, lon);
+      filledAddress = null;  // chosen by the person
+      bringIntoView(latlng);
+      setReportPlace(latlng, "address");
+    }});
+
+    const blank = (input) => input.value.trim() === "";
     reportForm.addEventListener("submit", async (event) => {
       event.preventDefault();
+      const problems = Leerstand.checkFields(reportForm, ["location", "address", "description"]);
+      if (!blank(reportForm.elements.email) && !reportForm.elements.consent.checked) {
+        problems.push({field: "consent", message: Leerstand.germanMessage("value_error",
+          "only stored with consent")});
+      }
+      if (problems.length) { Leerstand.showFieldErrors(reportForm, problems); return; }
       const body = values(reportForm, {text: ["address", "description", "hint", "email"],
                                        checks: ["consent"]});
       body.website = reportForm.elements.website.value;
-      if (reportAt) body.location = point(reportAt);
+      body.location = point(reportAt);
       body.municipality = config.ags;
       try {
         const {data} = await api("/api/v1/reports", {method: "POST", body, csrf});
         reportForm.reset();
         $("report-duplicates").hidden = true;
-        reportAt = null;
+        reportAt = filledAddress = null;
         close();
         statusNode.textContent = data && data.id !== null ?
           "Danke! Ihre Meldung ist eingegangen. Die Stadtverwaltung prüft sie, bevor sie auf der Karte erscheint." :
@@ -130,9 +215,24 @@
       showTarget();
     }
     proposalForm.elements.radius_m.addEventListener("input", showTarget);
+    Leerstand.addressSearch.attach($("p-place-search"), {ags: config.ags, fill: "label", onPick(feature) {
+      const [lon, lat] = feature.geometry.coordinates;
+      const latlng = L.latLng(lat, lon);
+      bringIntoView(latlng);
+      target = {latlng};
+      showTarget();
+    }});
 
     proposalForm.addEventListener("submit", async (event) => {
       event.preventDefault();
+      const f = proposalForm.elements;
+      const problems = Leerstand.checkFields(proposalForm, ["title", "description", "category"]
+        .concat(target && target.vacancy ? [] : ["location"]));
+      const [least, most] = [f.min_area_m2, f.max_area_m2].map((n) => Number(n.value.trim().replace(",", ".")));
+      if (!blank(f.min_area_m2) && !blank(f.max_area_m2) && least > most) {
+        problems.push({field: "max_area_m2", message: Leerstand.germanMessage("value_error", "area range is inverted")});
+      }
+      if (problems.length) { Leerstand.showFieldErrors(proposalForm, problems); return; }
       const body = values(proposalForm, {
         text: ["title", "description", "category", "duration", "display_name", "email"],
         numbers: ["min_area_m2", "max_area_m2", "max_rent_eur_m2"],
@@ -162,10 +262,7 @@
     });
 
     // ---- map clicks, buttons, popup hook ----------------------------------------------------
-    map.on("click", (event) => {
-      if (mode === "report") setReportPlace(event.latlng);
-      else if (mode === "proposal") { target = {latlng: event.latlng}; showTarget(); }
-    });
+    map.on("click", (event) => setPlace(event.latlng, "tap"));
     $("report-start").addEventListener("click", () => { open("report"); });
     $("proposal-start").addEventListener("click", () => { target = null; open("proposal"); showTarget(); });
     document.querySelectorAll(".form-cancel").forEach((b) => b.addEventListener("click", close));
@@ -180,9 +277,11 @@
     const supports = new Map();  // proposal id -> current count (popups are built on opening)
     const proposalLayer = L.layerGroup().addTo(map);
 
+    const supportText = (n) => Leerstand.number.format(n) + (n === 1 ? " Unterstützung" : " Unterstützungen");
+
     function supportBox(p) {
       const count = el("span", {className: "support-count", dataset: {supportFor: p.id}},
-                       String(supports.get(p.id)));
+                       supportText(supports.get(p.id)));
       const note = el("span", {className: "support-note", role: "status"});
       const button = el("button", {type: "button", className: "support-button"}, "Unterstützen");
       button.addEventListener("click", async () => {
@@ -199,10 +298,10 @@
           }
         }
         document.querySelectorAll('[data-support-for="' + p.id + '"]').forEach((n) => {
-          n.textContent = String(supports.get(p.id));
+          n.textContent = supportText(supports.get(p.id));
         });
       });
-      return el("p", {className: "support"}, button, " ", count, " Unterstützer·innen ", note);
+      return el("p", {className: "support"}, button, " ", count, " ", note);
     }
 
     // addresses of pinned shops: from the loaded markers, else fetched by id (the shop may lie
@@ -238,6 +337,7 @@
           el("p", {className: "misfit"}, p.pinned_fit.reasons.map((r) => r.de).join(" ")) : null,
         el("p", {className: "fits"}, "passt zu " + p.fits_count + (p.fits_count === 1 ? " Leerstand" : " Leerständen")),
         supportBox(p),
+        Leerstand.flagBox(p, csrf),
         el("p", {}, el("a", {href: "/vorschlaege/" + p.id}, "Eigene Seite des Vorschlags")));
     }
 
@@ -257,7 +357,7 @@
             shape = L.circle([lat, lon], {radius: p.radius_m, ...PROPOSAL_STYLE});
           }
           if (shape) {
-            shape.bindPopup(() => proposalCard(p), {maxWidth: 320});
+            shape.bindPopup(() => proposalCard(p), Leerstand.popupOptions(map, {maxWidth: 320}));
             proposalLayer.addLayer(shape);
           }
         }

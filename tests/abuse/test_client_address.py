@@ -91,16 +91,20 @@ def behind_proxy(settings) -> Iterator[TestClient]:
         yield test_client
 
 
-def test_support_hashes_follow_the_resolved_client(behind_proxy, users):
+def test_support_address_ceiling_follows_the_resolved_client(behind_proxy, users, settings):
     proposal = published(behind_proxy, users.token("staff", SCHMOELLN), location=point(),
                          radius_m=500)
     url = f"/api/v1/proposals/{proposal['id']}/supports"
+    one_per_address = type(settings).model_validate({
+        **settings.model_dump(), "trusted_proxies": (PROXY,), "supports_per_ip": 1})
 
-    def support(forwarded: str) -> int:
-        return behind_proxy.post(url, headers={"X-Forwarded-For": forwarded}).status_code
+    with TestClient(create_app(one_per_address), client=(PROXY, 1)) as proxied:
+        def support(forwarded: str) -> int:
+            proxied.cookies.clear()  # a new browser every time: only the address can tell
+            return proxied.post(url, headers={"X-Forwarded-For": forwarded}).status_code
 
-    assert [support("203.0.113.1, 198.51.100.7"), support("203.0.113.2, 198.51.100.7"),
-            support("198.51.100.8")] == [201, 409, 201]
+        assert [support("203.0.113.1, 198.51.100.7"), support("203.0.113.2, 198.51.100.7"),
+                support("198.51.100.8")] == [201, 429, 201]
     assert behind_proxy.get(f"/api/v1/proposals/{proposal['id']}").json()["support_count"] == 2
 
 

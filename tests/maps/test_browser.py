@@ -444,15 +444,15 @@ def test_proposal_from_the_public_form_is_published_matched_and_supported(
     expect(card).to_contain_text("passt zu 1 Leerstand")
     expect(card).to_contain_text("Nachbarschaftsverein")
     expect(card).to_contain_text("Für den Laden Ideengasse 5")
-    expect(card.locator(".support-count")).to_have_text("0")
+    expect(card.locator(".support-count")).to_have_text("0 Unterstützungen")
     assert "verein@example.org" not in public.content()
     card.get_by_role("button", name="Unterstützen").click()
-    expect(card.locator(".support-count")).to_have_text("1")
+    expect(card.locator(".support-count")).to_have_text("1 Unterstützung")
     expect(card).to_contain_text("Danke für Ihre Unterstützung!")
     screenshot(public, "public-proposals")
     card.get_by_role("button", name="Unterstützen").click()
     expect(card).to_contain_text("Sie unterstützen diesen Vorschlag bereits")
-    expect(card.locator(".support-count")).to_have_text("1")
+    expect(card.locator(".support-count")).to_have_text("1 Unterstützung")
     assert staff.http.get(f"/api/v1/proposals/{pending['id']}").json()["support_count"] == 1
     public.goto(live_server.url + status_page)
     expect(public.locator("body")).to_contain_text("Repair-Café")
@@ -471,12 +471,14 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
     expect(page.locator("#proposal-form")).to_be_hidden()
     page.fill("#r-email", "ohne-einwilligung@example.org")
     page.locator("#report-form button[type=submit]").click()
-    tap = "Bitte tippen oder klicken Sie in die Karte, um die Stelle zu setzen."
-    for name, message in (("location", tap), ("address", "Bitte ausfüllen."),
-                          ("description", "Bitte ausfüllen.")):
+    place = ("Bitte setzen Sie die Stelle: Adresse suchen, in die Karte tippen oder klicken oder "
+             "Ihren Standort verwenden.")
+    # every problem at once, the cross-field one (e-mail only with consent) too
+    for name, message in (("location", place), ("address", "Bitte ausfüllen."),
+                          ("description", "Bitte ausfüllen."),
+                          ("consent", "Die E-Mail-Adresse speichern wir nur mit Ihrer Einwilligung.")):
         expect(page.locator(f"#r-{name}-error")).to_have_text(message)
         expect(page.locator(f"#r-{name}")).to_have_attribute("aria-invalid", "true")
-    # the cross-field check (e-mail only with consent) names its field
     _set_view(page, lat, lon, 16)
     _click_map_at(page, lat, lon, dx=40)
     page.fill("#r-address", "Markt 9")
@@ -484,6 +486,7 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
     page.locator("#report-form button[type=submit]").click()
     expect(page.locator("#r-consent-error")).to_have_text(
         "Die E-Mail-Adresse speichern wir nur mit Ihrer Einwilligung.")
+    expect(page.locator("#r-description-error")).to_have_count(0)
     # out of the town
     _set_view(page, 50.98, 11.03, 14)  # Erfurt
     _click_map_at(page, 50.98, 11.03)
@@ -498,6 +501,8 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
     page.locator("#proposal-form button[type=submit]").click()
     expected = {"title": "Der Text ist zu kurz.", "description": "Bitte ausfüllen.",
                 "category": "Bitte ausfüllen.",
+                "location": "Bitte wählen Sie einen Laden oder setzen Sie den Ort: Adresse suchen, "
+                            "in die Karte tippen oder klicken oder Ihren Standort verwenden.",
                 "min_area_m2": "Der Wert muss größer als 0 sein.",
                 "max_rent_eur_m2": "Der Wert ist zu groß (höchstens 1000)."}
     for name, message in expected.items():
@@ -513,8 +518,8 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
         "Die größte Fläche darf nicht kleiner als die kleinste sein.")
     page.fill("#p-max_area_m2", "")
     page.locator("#proposal-form button[type=submit]").click()
-    expect(page.locator("#proposal-form .form-alert")).to_have_text(
-        "Bitte einen Laden oder einen Ort mit Umkreis wählen.")
+    expect(page.locator("#p-max_area_m2-error")).to_have_count(0)
+    expect(page.locator("#p-location-error")).to_have_text(expected["location"])
     _set_view(page, lat, lon, 16)
     _click_map_at(page, lat, lon)
     page.fill("#p-radius_m", "20000")

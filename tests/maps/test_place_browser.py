@@ -16,7 +16,8 @@ from tests.helpers.towns import CENTRES, SCHMOELLN
 from tests.helpers.vacancies import feature
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-PLACE_MESSAGE = "Bitte tippen oder klicken Sie in die Karte, um die Stelle zu setzen."
+PLACE_MESSAGE = ("Bitte setzen Sie die Stelle: Adresse suchen, in die Karte tippen oder klicken oder "
+                 "Ihren Standort verwenden.")
 IDEA = "Wochenmarkt-Café"
 PLACING = re.compile(r"\bmap-placing\b")
 SCREENS = {
