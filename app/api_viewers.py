@@ -15,14 +15,16 @@ from fastapi.openapi.docs import (
 )
 from fastapi.responses import HTMLResponse
 
-SWAGGER_JS = "/static/vendor/swagger-ui/swagger-ui-bundle.js"
-SWAGGER_CSS = "/static/vendor/swagger-ui/swagger-ui.css"
-REDOC_JS = "/static/vendor/redoc/redoc.standalone.js"
+from app.static_assets import static_url
+
+SWAGGER_JS = static_url("vendor/swagger-ui/swagger-ui-bundle.js")
+SWAGGER_CSS = static_url("vendor/swagger-ui/swagger-ui.css")
+REDOC_JS = static_url("vendor/redoc/redoc.standalone.js")
 DOCS_URL, REDOC_URL, OAUTH2_REDIRECT_URL = "/docs", "/redoc", "/docs/oauth2-redirect"
 _INLINE_SCRIPT = re.compile(r"<script>")
 _INLINE_STYLE = re.compile(r"<style>")
 _REDOC = re.compile(r"<redoc spec-url=")
-_REDOC_SCRIPT = re.compile(r"<script src=\"[^\"]*/redoc\.standalone\.js\"> ?</script>")
+_REDOC_SCRIPT = re.compile(r"<script src=\"[^\"]*/redoc\.standalone\.[0-9a-f]+\.js\"> ?</script>")
 REDOC_INIT = ("\n    <script>const el = document.querySelector(\"redoc\"); Redoc.init(el.dataset.specUrl, "
               "{nonce: document.currentScript.nonce}, el);</script>")
 _FAVICON = re.compile(r"[ \t]*<link rel=\"shortcut icon\"[^>]*>\n?")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, compile_path
 from starlette.types import ASGIApp, Scope
@@ -28,7 +29,7 @@ from app.accounts.deps import SESSION_ID
 from app.accounts.router import router as accounts_router
 from app.addresses.router import router as addresses_router
 from app.api_viewers import REDOC_URL, install_api_viewers
-from app.config import PROJECT_DIR, Settings, get_settings
+from app.config import Settings, get_settings
 from app.database import cancel_running_statements, error_class, make_engine, make_probe_engine
 from app.errors import DomainError, status_for
 from app.exchange.ogc_router import router as ogc_router
@@ -52,6 +53,7 @@ from app.replica import Replica
 from app.responses import install_openapi
 from app.review.router import router as review_router
 from app.scoring.router import router as scoring_router
+from app.static_assets import STATIC_PREFIX, HashedStaticFiles, static_url
 from app.statistics.router import router as statistics_router
 from app.templating import render, templates
 from app.vacancies.reports_router import router as reports_router
@@ -79,6 +81,13 @@ SECRET_LINKS = (STATUS_PATH, STATUS_PAGE)
 # never stored by a browser or proxy: the login forms' answers and the secret links
 PRIVATE_PATHS = ("/anmelden", "/abmelden", *SECRET_LINKS)
 STATIC_METHODS = {"GET", "HEAD"}  # what StaticFiles answers
+# below this, gzip's header and a lost round of TCP slow start cost more than they save
+GZIP_MINIMUM_BYTES = 1024
+# zlib's default: leaflet.js 146.7 kB → 42.4 kB in 5.5 ms; level 9 saves 0.2 kB for twice the CPU
+GZIP_LEVEL = 6
+# already compressed or binary: GeoPackage and zip exports, images, PDFs
+NOT_COMPRESSED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/geopackage+sqlite3",
+                  "application/pdf", "application/octet-stream")
 
 
 def _wants_html(request: Request) -> bool:
@@ -271,6 +280,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # outermost: they count and time what the client gets, 413s and error pages included
     app.add_middleware(MetricsMiddleware, metrics=metrics.requests)
     app.add_middleware(RequestContextMiddleware)
+    # every text answer, the guards' errors included; only the security headers (outermost,
+    # LeerstandApp) and the crash page of ServerErrorMiddleware pass outside it
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES,
+                       compresslevel=GZIP_LEVEL, exclude_content_types=NOT_COMPRESSED)
     tiles = csp_source(settings.tiles_url)
     app.security_headers = {
         "image_sources": (tiles,) if tiles else (), "private_paths": PRIVATE_PATHS,
@@ -285,5 +298,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     # every template reads enum labels from the one table (app/labels.py)
     templates.env.globals["labels"] = LABEL_TABLES
-    app.mount("/static", StaticFiles(directory=PROJECT_DIR / "static"), name="static")
+    templates.env.globals["static_url"] = static_url
+    # hashed URLs (static_url in every template) are cached for a year, plain ones revalidated
+    app.mount(STATIC_PREFIX, HashedStaticFiles(), name="static")
     return app

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from app.config import PROJECT_DIR, Settings
 from app.main import create_app
 from app.middleware import csp_source
+from app.static_assets import IMMUTABLE, static_url
 from tests.helpers.participation import point, submit
 from tests.helpers.server import SECRET
 from tests.helpers.towns import SCHMOELLN
@@ -133,11 +134,11 @@ def test_api_viewers_run_under_the_enforced_policy(client):
         for attributes in SCRIPT_TAG.findall(response.text):
             assert "src=" in attributes or f'nonce="{nonce}"' in attributes, (path, attributes)
     docs = client.get("/docs")
-    assert '/static/vendor/swagger-ui/swagger-ui-bundle.js' in docs.text
-    assert '/static/vendor/swagger-ui/swagger-ui.css' in docs.text
+    assert static_url("vendor/swagger-ui/swagger-ui-bundle.js") in docs.text
+    assert static_url("vendor/swagger-ui/swagger-ui.css") in docs.text
     assert "style-src 'self';" in docs.headers["content-security-policy"]
     redoc = client.get("/redoc")
-    assert '/static/vendor/redoc/redoc.standalone.js' in redoc.text
+    assert static_url("vendor/redoc/redoc.standalone.js") in redoc.text
     assert "fonts.googleapis" not in redoc.text
     nonce = assert_strict_policy(redoc.headers["content-security-policy"])
     assert f"style-src 'self' 'nonce-{nonce}'" in redoc.headers["content-security-policy"]
@@ -183,7 +184,14 @@ def test_the_configured_tile_server_is_admitted_for_images(database_url):
 
 PUBLIC_GETS = ["/", f"/karte/{SCHMOELLN}", "/api/v1/labels", "/api/v1/vacancies",
                f"/api/v1/municipalities/{SCHMOELLN}", "/ogc/collections/vacancies/items",
-               "/api/v1/export/vacancies.geojson", "/static/app/site.css"]
+               "/api/v1/export/vacancies.geojson"]
+# static files: hashed URLs for a year, plain ones revalidated (app/static_assets.py)
+STATIC_CACHING = {"/static/app/site.css": "no-cache", static_url("app/site.css"): IMMUTABLE}
+
+
+def assert_static_caching(client, headers=None) -> None:
+    for path, cache_control in STATIC_CACHING.items():
+        assert client.get(path, headers=headers).headers["cache-control"] == cache_control, path
 
 
 def test_anonymous_public_answers_keep_their_caching(client):
@@ -193,25 +201,26 @@ def test_anonymous_public_answers_keep_their_caching(client):
         response = client.get(path)
         assert response.status_code == 200, path
         assert "cache-control" not in response.headers, path
+    assert_static_caching(client)
     static = client.get("/static/app/site.css")
     etag = static.headers["etag"]
     assert client.get("/static/app/site.css", headers={"If-None-Match": etag}).status_code == 304
 
 
 def test_answers_to_a_token_are_not_stored(client, staff):
-    for path in [*PUBLIC_GETS[:-1], "/api/v1/me", "/api/v1/tokens", "/api/v1/vacancies/999999",
+    for path in [*PUBLIC_GETS, "/api/v1/me", "/api/v1/tokens", "/api/v1/vacancies/999999",
                  f"/api/v1/export/vacancies.csv?municipality={SCHMOELLN}&include_private=true"]:
         response = client.get(path, headers=staff)
         assert response.headers.get("cache-control") == "no-store", path
     # static files are the same for everybody: still cacheable with a token
-    assert "cache-control" not in client.get("/static/app/site.css", headers=staff).headers
+    assert_static_caching(client, staff)
 
 
 def test_a_logged_in_session_gets_no_store_until_logout(client, users):
     _login(client, users)
-    for path in [*PUBLIC_GETS[:-1], f"/verwaltung/{SCHMOELLN}", "/api/v1/me"]:
+    for path in [*PUBLIC_GETS, f"/verwaltung/{SCHMOELLN}", "/api/v1/me"]:
         assert client.get(path).headers.get("cache-control") == "no-store", path
-    assert "cache-control" not in client.get("/static/app/site.css").headers
+    assert_static_caching(client)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
     logout = client.post("/abmelden", data={"csrf_token": csrf}, follow_redirects=False)
     assert logout.status_code == 303 and logout.headers["cache-control"] == "no-store"

@@ -66,6 +66,17 @@ def _town(session, ags: str) -> dict:
     return map_extent(session=session, ags=ags)
 
 
+# VacancyLayer's first page (static/app/map-common.js): few features put markers on screen fast
+FIRST_PAGE = 500
+
+
+def first_page_url(ags: str, bounds: tuple[float, float, float, float]) -> str:
+    """The public map's first data request, started from the page's head (map-early.js) while
+    the scripts still load: the vacancies of the extent the map first shows."""
+    bbox = ",".join(f"{value:.6f}" for value in bounds)
+    return f"/api/v1/vacancies?municipality={ags}&bbox={bbox}&limit={FIRST_PAGE}"
+
+
 @router.get("/karte/{ags}")
 def public_map(ags: str, request: Request, session: SessionDep) -> Response:
     town = _town(session, ags)
@@ -74,7 +85,8 @@ def public_map(ags: str, request: Request, session: SessionDep) -> Response:
               "statuses": _statuses(PUBLIC_STATUSES), "bounds": parts.bounds,
               # a logged-in staff member's cookie session makes the API check CSRF on public POSTs
               "csrf": csrf_token(request)}
-    return render(request, "map_public.html", town=town, map=parts, config=config)
+    return render(request, "map_public.html", town=town, map=parts, config=config,
+                  first_page=first_page_url(ags, town["bounds"]))
 
 
 @router.get("/verwaltung")

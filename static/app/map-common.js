@@ -390,10 +390,13 @@ window.Leerstand = (function () {
   /**
    * Vacancies of one town loaded by viewport: GET /api/v1/vacancies?municipality&bbox, page by
    * page (the first markers appear after the first page), reloaded on moveend. Keeps one
-   * marker per id; the caller decides what a marker looks like and does.
+   * marker per id; the caller decides what a marker looks like and does. ``headStart``: a
+   * promise of a first page the page requested before its scripts ran (map-early.js), shown
+   * before the first load asks for the view's pages.
    */
   class VacancyLayer {
-    constructor(map, {ags, makeMarker, onChange, firstPage = 500, pageSize = 5000, cluster = {}}) {
+    constructor(map, {ags, makeMarker, onChange, firstPage = 500, pageSize = 5000, cluster = {},
+                      headStart = null}) {
       this.map = map;
       this.ags = ags;
       this.makeMarker = makeMarker;
@@ -407,6 +410,7 @@ window.Leerstand = (function () {
       this.group.addTo(map);
       this.controller = null;
       this.firstDrawn = false;
+      this.headStart = headStart;
       map.on("moveend", () => this.load());
     }
 
@@ -418,7 +422,13 @@ window.Leerstand = (function () {
       this.loadingBbox = bbox;
       let offset = 0, matched = Infinity;
       const seen = new Set();
+      const headStart = this.headStart;
+      this.headStart = null;
       try {
+        // its features are of the first view, which the loop below asks for again: a marker
+        // that is already there is kept, so this only brings the first markers forward
+        const early = headStart && await headStart;
+        if (early && early.features) this.addFeatures(early.features, seen);
         while (offset < matched) {
           const limit = offset === 0 ? this.firstPage : this.pageSize;
           const url = "/api/v1/vacancies?municipality=" + encodeURIComponent(this.ags) +

@@ -20,7 +20,7 @@ Leerstand.publicMap = function (map, config) {
     "rec-" + (p.scores && p.scores.recommendation ? p.scores.recommendation : "none");
 
   const layer = new Leerstand.VacancyLayer(map, {
-    ags: config.ags,
+    ags: config.ags, headStart: window.leerstandFirstPage,
     makeMarker(feature) {
       const p = feature.properties;
       const marker = L.marker([feature.geometry.coordinates[1], feature.geometry.coordinates[0]], {

@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 LEAFLET=1.9.3            # the version folium 0.20 is written against
-JQUERY=3.7.1             # folium's popup/keep_in_front templates use $(…)
 MARKERCLUSTER=1.5.3
 GEOMAN=2.20.2            # @geoman-io/leaflet-geoman-free: draw/edit the core area (staff map)
 SWAGGER_UI=5.35.0        # swagger-ui-dist: the API viewer at /docs
@@ -21,7 +20,6 @@ unpack() {  # unpack <spec> <dest> <files relative to package/…>
   rm -rf "$tmp/package"
 }
 unpack "leaflet@$LEAFLET" leaflet dist/leaflet.js dist/leaflet.css dist/images LICENSE
-unpack "jquery@$JQUERY" jquery dist/jquery.min.js LICENSE.txt
 unpack "leaflet.markercluster@$MARKERCLUSTER" leaflet.markercluster \
   dist/leaflet.markercluster.js dist/MarkerCluster.css dist/MarkerCluster.Default.css MIT-LICENCE.txt
 unpack "@geoman-io/leaflet-geoman-free@$GEOMAN" leaflet-geoman \

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from app.maps.offline import OfflineMap, StaffMap, build_map
-from tests.helpers.german import english_numbers
+from app.static_assets import static_url
 from tests.helpers.towns import JENA, SCHMOELLN
 from tests.helpers.users import PASSWORD, bearer
 from tests.helpers.vacancies import feature
@@ -58,7 +58,7 @@ def test_vendored_libraries_have_pinned_versions_and_licences():
     from app.config import PROJECT_DIR
 
     vendor = PROJECT_DIR / "static" / "vendor"
-    expected = {"leaflet": "leaflet@1.9.3", "jquery": "jquery@3.7.1",
+    expected = {"leaflet": "leaflet@1.9.3",
                 "leaflet.markercluster": "leaflet.markercluster@1.5.3",
                 "leaflet-geoman": "@geoman-io/leaflet-geoman-free@2.20.2"}
     for folder, version in expected.items():
@@ -109,7 +109,7 @@ def test_staff_map_of_another_town_is_a_german_403_page(client, users, role, ags
     response = client.get(f"/verwaltung/{SCHMOELLN}", headers={"Accept": "text/html"})
     assert response.status_code == 403
     assert "Kein Zugriff" in response.text and "Schmölln" in response.text
-    assert "leerstand-page" not in response.text and "map-staff.js" not in response.text
+    assert "leerstand-page" not in response.text and "map-staff." not in response.text
 
 
 @pytest.mark.parametrize("role,ags", [("staff", SCHMOELLN), ("admin", None)])
@@ -121,7 +121,8 @@ def test_staff_map_for_its_town(client, users, role, ags):
                 json=feature(SCHMOELLN, owner_contact="owner@private.example"))
     response = client.get(f"/verwaltung/{SCHMOELLN}")
     assert response.status_code == 200
-    assert "Verwaltung: Schmölln" in response.text and "leaflet-geoman.js" in response.text
+    assert "Verwaltung: Schmölln" in response.text
+    assert static_url("vendor/leaflet-geoman/leaflet-geoman.js") in response.text
     # the page script gets the session's CSRF token; private data only via the API
     config = page_config(response.text)
     assert config["page"] == "staff" and re.fullmatch(r"map_\w+", config["map"])
@@ -132,7 +133,8 @@ def test_staff_map_for_its_town(client, users, role, ags):
 def test_overview_page_and_start_page_link_the_maps(client, users):
     response = client.get("/uebersicht")
     assert response.status_code == 200
-    assert "Leerstand in Thüringen" in response.text and "map-overview.js" in response.text
+    assert "Leerstand in Thüringen" in response.text
+    assert static_url("app/map-overview.js") in response.text
     client.post("/api/v1/vacancies", headers=bearer(users.token("staff", SCHMOELLN)),
                 json=feature(SCHMOELLN))
     start = client.get("/").text
@@ -181,7 +183,8 @@ def test_the_working_group_has_no_workbench(client, users):
 
 def test_public_map_has_the_participation_forms_with_a_hidden_honeypot(client):
     html = client.get(f"/karte/{SCHMOELLN}").text
-    assert "participation.js" in html and 'id="report-form"' in html and 'id="proposal-form"' in html
+    assert static_url("app/participation.js") in html
+    assert 'id="report-form"' in html and 'id="proposal-form"' in html
     for form in ("r", "p"):
         honeypot = re.search(rf'<div class="hp" aria-hidden="true">.*?<input id="{form}-website"[^>]*>',
                              html, re.S).group(0)
@@ -206,13 +209,15 @@ def test_public_map_hands_the_csrf_token_to_a_logged_in_staff_members_posts(clie
     assert page_config(staff_page)["csrf"] == csrf
     response = client.post("/api/v1/reports", json=report, headers={"X-CSRF-Token": csrf})
     assert response.status_code == 201, response.text
-    assert "browsing@example.org" not in html.split("<main", 1)[1].split("participation.js")[0]
+    main = html.split("<main", 1)[1].split(static_url("app/participation.js"))[0]
+    assert "browsing@example.org" not in main
 
 
 def test_staff_map_has_the_review_queue(client, users):
     users.token("staff", SCHMOELLN, email="queue@example.org", password=PASSWORD)
     login(client, "queue@example.org")
     html = client.get(f"/verwaltung/{SCHMOELLN}").text
-    assert "map-review.js" in html and "map-start.js" in html and page_config(html)["page"] == "staff"
+    assert static_url("app/map-review.js") in html and static_url("app/map-start.js") in html
+    assert page_config(html)["page"] == "staff"
     for list_id in ("review-reports", "review-pending", "review-flagged", "review-published"):
         assert f'id="{list_id}"' in html
