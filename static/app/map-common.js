@@ -45,6 +45,11 @@ window.Leerstand = (function () {
     return date && !isNaN(date) ? dateFmt.format(date) : null;
   }
 
+  /** "1 Leerstand", "1.234 Leerstände": a count with its German singular or plural. */
+  function plural(count, one, many) {
+    return number.format(count) + " " + (count === 1 ? one : many);
+  }
+
   function address(p) {
     const street = [p.street, p.house_number].filter(Boolean).join(" ");
     return street || "Adresse nicht angegeben";
@@ -256,8 +261,31 @@ window.Leerstand = (function () {
   }
 
   // ---- Markers, legend, list ------------------------------------------------------------
-  function statusIcon(status) {
-    return L_.divIcon({className: "vac-marker vac-" + status, iconSize: [18, 18], html: ""});
+  /* A div icon with an accessible name (Leaflet names a div icon only by its title). */
+  const LabelledIcon = L_.DivIcon.extend({
+    createIcon(old) {
+      const node = L_.DivIcon.prototype.createIcon.call(this, old);
+      if (this.options.label) node.setAttribute("aria-label", this.options.label);
+      return node;
+    },
+  });
+
+  /** A marker's icon; label: what a screen reader announces ("Markt 1, Stand: leer"). */
+  function statusIcon(status, label) {
+    return new LabelledIcon({className: "vac-marker vac-" + status, iconSize: [18, 18], html: "",
+                             label});
+  }
+
+  /** A cluster's icon: the count, announced as "12 Leerstände – zum Vergrößern auswählen";
+   *  markercluster's own classes, so its styles apply; focusable (Leaflet's keyboard option). */
+  function clusterIcon(cluster) {
+    const count = cluster.getChildCount();
+    const size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+    return new LabelledIcon({
+      html: el("div", {}, el("span", {}, number.format(count))),
+      className: "marker-cluster marker-cluster-" + size, iconSize: L_.point(40, 40),
+      label: plural(count, "Leerstand", "Leerstände") + " – zum Vergrößern auswählen",
+    });
   }
 
   function legend(statuses, title) {
@@ -294,8 +322,10 @@ window.Leerstand = (function () {
       this.firstPage = firstPage;
       this.pageSize = pageSize;
       this.markers = new Map();  // id -> marker (marker.feature holds the Feature)
+      this.params = "";  // more query parameters for every load, e.g. "&status=vacant" (filters)
       this.group = L_.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
-                                          maxClusterRadius: 50, ...cluster});
+                                          maxClusterRadius: 50, iconCreateFunction: clusterIcon,
+                                          ...cluster});
       this.group.addTo(map);
       this.controller = null;
       this.firstDrawn = false;
@@ -303,7 +333,7 @@ window.Leerstand = (function () {
     }
 
     async load() {
-      const bbox = bboxParam(this.map.getBounds().pad(0.2));
+      const bbox = bboxParam(this.map.getBounds().pad(0.2)) + this.params;  // view and filters
       if (this.controller && this.loadingBbox === bbox) return;  // same view already loading
       if (this.controller) this.controller.abort();
       const controller = this.controller = new AbortController();
@@ -434,7 +464,7 @@ window.Leerstand = (function () {
     if (bounds) map.fitBounds(bounds, {animate: false});
   }
 
-  return {fitInitial, refreshPopup, el, api, ApiError, address, formatDate, popupContent, popupSections, statusIcon, legend,
+  return {fitInitial, refreshPopup, el, api, ApiError, address, plural, bboxParam, formatDate, popupContent, popupSections, statusIcon, legend,
           VacancyLayer, renderList, townLayers, showErrors, clearErrors, fieldErrors,
           germanMessage, labels, label, number};
 })();

@@ -1,4 +1,5 @@
-/* Public map /karte/{ags}: published vacancies by viewport, clustered, with a side list. */
+/* Public map /karte/{ags}: published vacancies by viewport, clustered; the side list of the whole
+ * town is static/app/vacancy-list.js. */
 "use strict";
 
 Leerstand.publicMap = function (map, config) {
@@ -6,8 +7,6 @@ Leerstand.publicMap = function (map, config) {
   Leerstand.fitInitial(map, config.bounds);
   const statusLabels = Object.fromEntries(config.statuses.map((s) => [s.value, s.label]));
   const context = {statusLabels, staff: false, config};
-  const list = document.getElementById("vacancy-list");
-  const count = document.getElementById("vacancy-count");
   const status = document.getElementById("map-status");
 
   // colour by status (default) or by the scoring's recommendation
@@ -22,9 +21,9 @@ Leerstand.publicMap = function (map, config) {
     ags: config.ags,
     makeMarker(feature) {
       const p = feature.properties;
+      const name = Leerstand.address(p) + ", Stand: " + (statusLabels[p.status] || p.status);
       const marker = L.marker([feature.geometry.coordinates[1], feature.geometry.coordinates[0]], {
-        icon: Leerstand.statusIcon(markerClass(p)), title: Leerstand.address(p),
-        alt: Leerstand.address(p) + ", " + (statusLabels[p.status] || p.status), keyboard: true,
+        icon: Leerstand.statusIcon(markerClass(p), name), title: name, alt: name, keyboard: true,
       });
       marker.bindPopup(() => Leerstand.popupContent(feature, context), {maxWidth: 380, maxHeight: 440});
       return marker;
@@ -32,10 +31,6 @@ Leerstand.publicMap = function (map, config) {
     onChange(what, error) {
       if (what === "error") status.textContent = "Die Leerstände konnten nicht geladen werden.";
       else if (what === "loaded") status.textContent = "";
-      Leerstand.renderList(list, count, layer, {
-        label: (p) => statusLabels[p.status] || p.status,
-        onPick: (marker) => layer.reveal(marker),
-      });
     },
   });
   let legend = Leerstand.legend(config.statuses).addTo(map);
@@ -49,9 +44,6 @@ Leerstand.publicMap = function (map, config) {
   Leerstand.townLayers(map, config.ags).catch(() => {
     status.textContent = "Die Gemeindegrenze konnte nicht geladen werden.";
   });
-  // list follows the map also when the data did not change (pan within loaded area)
-  map.on("moveend", () => Leerstand.renderList(list, count, layer, {
-    label: (p) => statusLabels[p.status] || p.status, onPick: (m) => layer.reveal(m)}));
   layer.load();
   window.leerstandLayer = layer;  // for the browser tests and the benchmark
   return layer;
