@@ -209,7 +209,7 @@ window.Leerstand = (function () {
   function fieldErrors(error, form) {
     const body = error.body || {};
     const fieldName = (path) => {
-      const parts = (path || []).map(String).filter((p) => p !== "body" && p !== "properties");
+      const parts = (path || []).map(String).filter((p) => !["body", "query", "properties"].includes(p));
       return parts.length ? parts[0] : null;
     };
     const input = (name) => (form && name ? form.elements.namedItem(name) : null);

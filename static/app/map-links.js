@@ -67,10 +67,20 @@
       map.closePopup();
     });
 
+    /** Resolves once the layer has loaded the view (markers arriving later would cluster with
+     *  the one just opened and close its popup). */
+    function loaded() {
+      return new Promise((resolve) => {
+        const check = () => (layer.controller ? setTimeout(check, 50) : resolve());
+        check();
+      });
+    }
+
     async function openVacancy(id) {
       const {data} = await api("/api/v1/vacancies/" + id);
       const [lon, lat] = data.geometry.coordinates;
       map.setView([lat, lon], Math.max(map.getZoom(), 17), {animate: false});
+      await loaded();
       layer.reveal(layer.markers.get(data.id) || layer.upsert(data));
     }
 
