@@ -209,7 +209,8 @@ def test_markers_and_clusters_have_german_names(live_server, users, page, guard)
     api.create(feature(JENA, lon + 0.01, lat, street="Musterstraße", house_number="3"))
     page.goto(f"{live_server.url}/karte/{JENA}")
     cluster = page.locator(".marker-cluster").first
-    expect(cluster).to_have_attribute("aria-label", re.compile(r"^\d+ Leerstände – zum Vergrößern auswählen$"))
+    expect(cluster).to_have_attribute("aria-label",
+                                      re.compile(r"^\d+ Leerstände – zum Vergrößern auswählen$"))
     count = cluster.inner_text().strip()
     assert cluster.get_attribute("aria-label").startswith(f"{count} Leerstände")
     assert cluster.get_attribute("tabindex") == "0" and cluster.get_attribute("role") == "button"
