@@ -333,7 +333,8 @@ window.Leerstand = (function () {
     }
 
     async load() {
-      const bbox = bboxParam(this.map.getBounds().pad(0.2)) + this.params;  // view and filters
+      const bounds = this.map.getBounds().pad(0.2), params = this.params;
+      const bbox = bboxParam(bounds) + params;  // view and filters
       if (this.controller && this.loadingBbox === bbox) return;  // same view already loading
       if (this.controller) this.controller.abort();
       const controller = this.controller = new AbortController();
@@ -351,7 +352,10 @@ window.Leerstand = (function () {
           this.addFeatures(data.features, seen);
           if (data.features.length === 0) break;
         }
-        this.dropUnseen(seen);
+        // markers outside the view stay unless the filters changed (removing any marker undoes
+        // a spiderfied cluster, closing the popup that was just opened there)
+        this.dropUnseen(seen, this.loadedParams === params ? bounds : null);
+        this.loadedParams = params;
         this.onChange("loaded");
       } catch (error) {
         if (error.name !== "AbortError") this.onChange("error", error);
@@ -372,7 +376,7 @@ window.Leerstand = (function () {
         this.markers.set(feature.id, marker);
         fresh.push(marker);
       }
-      if (fresh.length) this.group.addLayers(fresh);
+      if (fresh.length) this.keepPopup(() => this.group.addLayers(fresh));
       if (!this.firstDrawn && this.markers.size) {
         this.firstDrawn = true;
         // measured by bench/maps: navigation start -> first markers handed to the map
@@ -381,12 +385,31 @@ window.Leerstand = (function () {
       this.onChange("page");
     }
 
-    dropUnseen(seen) {
+    dropUnseen(seen, within) {
       const gone = [];
       for (const [id, marker] of this.markers) {
-        if (!seen.has(id)) { gone.push(marker); this.markers.delete(id); }
+        if (seen.has(id) || (within && !within.contains(marker.getLatLng()))) continue;
+        gone.push(marker);
+        this.markers.delete(id);
       }
-      if (gone.length) this.group.removeLayers(gone);
+      if (gone.length) this.keepPopup(() => this.group.removeLayers(gone));
+    }
+
+    /** markercluster undoes a spiderfied cluster whenever its markers change, closing the popup
+     *  of a marker shown out of it (one just opened from the list): that popup opens again.
+     *  While `reopening`, a closing popup is about to come back. */
+    keepPopup(change) {
+      const popup = this.map._popup;
+      const source = popup && popup.isOpen() && popup._source;
+      const spiderfied = source && source._spiderLeg && source.feature ? source : null;
+      this.reopening = Boolean(spiderfied);
+      try {
+        change();
+      } finally {
+        this.reopening = false;
+      }
+      if (spiderfied && this.markers.get(spiderfied.feature.id) === spiderfied &&
+          !spiderfied.isPopupOpen()) this.reveal(spiderfied);
     }
 
     /** Build every marker again (after the caller changed what makeMarker draws). */

@@ -51,6 +51,7 @@
     });
 
     map.on("popupclose", (event) => {
+      if (layer.reopening) { nextOpener = opener; return; }  // comes back at once (map-common.js)
       if (location.pathname !== base) history.replaceState(null, "", base);
       const node = event.popup.getElement();
       const active = document.activeElement;
@@ -67,21 +68,30 @@
       map.closePopup();
     });
 
-    /** Resolves once the layer has loaded the view (markers arriving later would cluster with
-     *  the one just opened and close its popup). */
-    function loaded() {
+    /** Resolves once the layer has loaded the view and markercluster's animations are over:
+     *  zoomToShowLayer started during one waits for a move that may never come. */
+    function idle() {
       return new Promise((resolve) => {
-        const check = () => (layer.controller ? setTimeout(check, 50) : resolve());
+        const busy = () => layer.controller || layer.group._inZoomAnimation;
+        const check = () => (busy() ? setTimeout(check, 50) : resolve());
         check();
       });
     }
 
+    /** Show a marker (markercluster zooms in or pans there) and open its popup; the focus
+     *  returns to `from` when the popup is closed with Escape. */
+    async function reveal(marker, from) {
+      await idle();
+      nextOpener = from || null;
+      layer.reveal(marker);
+    }
+
+    /** Once the first view has loaded, the marker is shown (markercluster zooms in or pans
+     *  there, waiting for its own animations) and its popup opened. */
     async function openVacancy(id) {
       const {data} = await api("/api/v1/vacancies/" + id);
-      const [lon, lat] = data.geometry.coordinates;
-      map.setView([lat, lon], Math.max(map.getZoom(), 17), {animate: false});
-      await loaded();
-      layer.reveal(layer.markers.get(data.id) || layer.upsert(data));
+      await idle();
+      reveal(layer.markers.get(data.id) || layer.upsert(data));
     }
 
     async function openProposal(id) {
@@ -102,9 +112,6 @@
       openProposal(open.id);
     }
 
-    return {
-      /** The list entry (or other node) that is opening the next popup gets the focus back. */
-      openedFrom(node) { nextOpener = node; },
-    };
+    return {reveal};
   };
 })();

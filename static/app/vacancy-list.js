@@ -57,9 +57,8 @@
      *  popup opened; on a phone the map above the list is scrolled into view. */
     function pick(feature, button) {
       const marker = layer.markers.get(feature.id) || layer.upsert(feature);
-      links.openedFrom(button);
       map.getContainer().scrollIntoView({block: "nearest", behavior: "instant"});
-      layer.reveal(marker);
+      links.reveal(marker, button);
     }
 
     function countText() {
