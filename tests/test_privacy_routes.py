@@ -394,6 +394,16 @@ def per_proposal(template: str) -> Build:
     return build
 
 
+def per_town_record(kind: str, template: str) -> Build:
+    """A record's page under its town, e.g. /karte/{ags}/leerstand/{id} (kind: vacancy or
+    proposal)."""
+    def build(world: World) -> Iterator[Case]:
+        ids = world.vacancy_ids if kind == "vacancy" else world.proposal_ids
+        for rid, ags in ids.items():
+            yield Case(template.format(ags=ags, id=rid))
+    return build
+
+
 def per_status_link(template: str) -> Build:
     def build(world: World) -> Iterator[Case]:
         for token, allow in world.status_links.values():
@@ -476,6 +486,8 @@ ROUTES: dict[str, Build] = {
     "/favicon.ico": urls("/favicon.ico"),
     "/karte/{ags}": per_town("/karte/{ags}"),
     "/verwaltung": urls("/verwaltung"),
+    "/karte/{ags}/leerstand/{vacancy_id}": per_town_record("vacancy", "/karte/{ags}/leerstand/{id}"),
+    "/karte/{ags}/idee/{proposal_id}": per_town_record("proposal", "/karte/{ags}/idee/{id}"),
     "/verwaltung/{ags}": per_town("/verwaltung/{ags}"),
     "/uebersicht": urls("/uebersicht"),
     "/api/v1/reports/duplicates": duplicates,

@@ -15,7 +15,9 @@ from app.deps import SessionDep
 from app.errors import Forbidden, NotFound
 from app.maps import offline
 from app.maps.service import map_extent
+from app.proposals import service as proposals
 from app.templating import render
+from app.vacancies import query as vacancies
 from app.vacancies.lifecycle import INITIAL_STATUSES, PUBLIC_STATUSES, STATUS_LABELS, VacancyStatus
 
 router = APIRouter(include_in_schema=False)
@@ -77,16 +79,14 @@ def first_page_url(ags: str, bounds: tuple[float, float, float, float]) -> str:
     return f"/api/v1/vacancies?municipality={ags}&bbox={bbox}&limit={FIRST_PAGE}"
 
 
-@router.get("/karte/{ags}")
-def public_map(ags: str, request: Request, session: SessionDep) -> Response:
-    town = _town(session, ags)
+def _public_map(request: Request, town: dict, open_popup: dict | None = None) -> Response:
     parts = _map_parts(request, town["bounds"])
-    config = {"page": "public", "map": parts.name, "ags": ags, "name": town["name"],
+    config = {"page": "public", "map": parts.name, "ags": town["ags"], "name": town["name"],
               "statuses": _statuses(PUBLIC_STATUSES), "bounds": parts.bounds,
               # a logged-in staff member's cookie session makes the API check CSRF on public POSTs
-              "csrf": csrf_token(request)}
+              "csrf": csrf_token(request), "open": open_popup}
     return render(request, "map_public.html", town=town, map=parts, config=config,
-                  first_page=first_page_url(ags, town["bounds"]))
+                  first_page=first_page_url(town["ags"], town["bounds"]))
 
 
 @router.get("/verwaltung")
@@ -101,6 +101,42 @@ def workbench(session: SessionDep, principal: PrincipalDep) -> Response:
     if policy.is_admin(principal):
         return RedirectResponse("/", status_code=303)
     raise Forbidden("Ihr Zugang erlaubt nur das Lesen; eine Verwaltungskarte gehört zu keiner Stadt.")
+
+
+def _record_id(value: str, what: str) -> int:
+    # like a malformed AGS, a malformed or absurd id is a page that does not exist
+    if not (value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) < 2**31):
+        raise NotFound(f"no {what} {value}", field="id")
+    return int(value)
+
+
+@router.get("/karte/{ags}")
+def public_map(ags: str, request: Request, session: SessionDep) -> Response:
+    return _public_map(request, _town(session, ags))
+
+
+@router.get("/karte/{ags}/leerstand/{vacancy_id}")
+def public_map_vacancy(ags: str, vacancy_id: str, request: Request, session: SessionDep,
+                       principal: PrincipalDep) -> Response:
+    """The public map with one vacancy's popup open (its link)."""
+    town = _town(session, ags)
+    vacancy = vacancies.get_readable(session=session, principal=principal,
+                                     vacancy_id=_record_id(vacancy_id, "vacancy"))
+    if vacancy.municipality_id != town["id"]:
+        raise NotFound(f"no vacancy {vacancy_id} in {ags}", field="id")
+    return _public_map(request, town, {"kind": "vacancy", "id": vacancy.id})
+
+
+@router.get("/karte/{ags}/idee/{proposal_id}")
+def public_map_proposal(ags: str, proposal_id: str, request: Request, session: SessionDep,
+                        principal: PrincipalDep) -> Response:
+    """The public map with one published idea's card open (its link)."""
+    town = _town(session, ags)
+    proposal = proposals.get_readable(session=session, principal=principal,
+                                      proposal_id=_record_id(proposal_id, "proposal"))
+    if proposal.municipality_id != town["id"]:
+        raise NotFound(f"no proposal {proposal_id} in {ags}", field="id")
+    return _public_map(request, town, {"kind": "proposal", "id": proposal.id})
 
 
 @router.get("/verwaltung/{ags}")

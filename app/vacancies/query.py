@@ -23,6 +23,7 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.vacancies.columns import STALE_SQL, Column, columns
 from app.vacancies.lifecycle import PUBLIC_STATUSES, VacancyStatus
 from app.vacancies.models import Vacancy
+from app.vacancies.properties import Floor
 from app.vacancies.schemas import PRIVATE_FIELDS, PUBLIC_FIELDS
 
 MAX_PAGE = 10_000
@@ -33,11 +34,19 @@ FROM_SQL = ("FROM vacancy v JOIN municipality m ON m.id = v.municipality_id "
 PUBLIC_SQL = f"v.status IN ({', '.join(repr(s.value) for s in sorted(PUBLIC_STATUSES))})"
 _TOWN = "v.municipality_id"
 
-# list order: the key, then id; unscored vacancies come last either way
+# the house number's leading digits as a number, so "9" comes before "10"
+_HOUSE_NUMBER = "NULLIF(substring(v.house_number from '^[0-9]{1,9}'), '')::int"
+# list order: the key, then id; vacancies without the key (unscored, no area …) come last
 SORTS = {
     "id": "v.id", "interim": "s.interim ASC NULLS LAST, v.id",
     "-interim": "s.interim DESC NULLS LAST, v.id", "permanent": "s.permanent ASC NULLS LAST, v.id",
     "-permanent": "s.permanent DESC NULLS LAST, v.id",
+    "address": f"lower(v.street) ASC NULLS LAST, {_HOUSE_NUMBER} ASC NULLS LAST, "
+               "v.house_number ASC NULLS LAST, v.id",
+    "floor_area": "v.floor_area_m2 ASC NULLS LAST, v.id",
+    "-floor_area": "v.floor_area_m2 DESC NULLS LAST, v.id",
+    "vacant_since": "v.vacant_since ASC NULLS LAST, v.id",
+    "-vacant_since": "v.vacant_since DESC NULLS LAST, v.id",
 }
 
 
@@ -47,13 +56,32 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()] if value else []
 
 
+def parse_choices(value: str | None, allowed: tuple[str, ...] | list[str], *,
+                  field: str) -> list[str] | None:
+    """``x=a,b`` → the values, each one of ``allowed``; an unknown one is a 422 naming them."""
+    parts = _split(value)
+    if any(part not in allowed for part in parts):
+        raise InvalidInput(f"unknown {field}; allowed: {', '.join(allowed)}", field=field)
+    return list(dict.fromkeys(parts)) or None
+
+
 def parse_statuses(value: str | None) -> list[VacancyStatus] | None:
     """``status=vacant,threatened`` → statuses; an unknown one is a 422 naming the allowed."""
-    try:
-        return [VacancyStatus(part) for part in _split(value)] or None
-    except ValueError as exc:
-        allowed = ", ".join(s.value for s in VacancyStatus)
-        raise InvalidInput(f"unknown status; allowed: {allowed}", field="status") from exc
+    parts = parse_choices(value, [s.value for s in VacancyStatus], field="status")
+    return [VacancyStatus(part) for part in parts] if parts else None
+
+
+def parse_floors(value: str | None) -> list[Floor] | None:
+    """``floor=ground,upper`` → floors of the unit in its building."""
+    parts = parse_choices(value, [f.value for f in Floor], field="floor")
+    return [Floor(part) for part in parts] if parts else None
+
+
+def parse_area_range(low: float | None, high: float | None) -> tuple[float | None, float | None]:
+    """Floor area from/to in m²; "from" above "to" is a 422 rather than an empty list."""
+    if low is not None and high is not None and low > high:
+        raise InvalidInput("max_area_m2 must not be smaller than min_area_m2", field="max_area_m2")
+    return low, high
 
 
 def parse_municipalities(value: str | None) -> list[str] | None:
@@ -83,6 +111,12 @@ class VacancyFilter:
     ids: list[int] | None = None
     min_interim: int | None = None
     min_permanent: int | None = None
+    min_area_m2: float | None = None
+    max_area_m2: float | None = None
+    floors: list[Floor] | None = None
+    step_free: bool | None = None
+    # values of the scoring's recommendation (checked by the caller against scoring.rules)
+    recommendations: list[str] | None = None
     sort: str = "id"
     limit: int | None = None  # None: all
     offset: int = 0
@@ -159,6 +193,16 @@ def where(scope: ReadScope, filters: VacancyFilter) -> tuple[str, dict[str, Any]
         add("s.interim >= :min_interim", min_interim=filters.min_interim)
     if filters.min_permanent is not None:
         add("s.permanent >= :min_permanent", min_permanent=filters.min_permanent)
+    if filters.min_area_m2 is not None:
+        add("v.floor_area_m2 >= :min_area_m2", min_area_m2=filters.min_area_m2)
+    if filters.max_area_m2 is not None:
+        add("v.floor_area_m2 <= :max_area_m2", max_area_m2=filters.max_area_m2)
+    if filters.floors:
+        add("v.floor = ANY(:floors)", floors=[f.value for f in filters.floors])
+    if filters.step_free is not None:
+        add("v.step_free = :step_free", step_free=filters.step_free)
+    if filters.recommendations:
+        add("s.recommendation = ANY(:recommendations)", recommendations=filters.recommendations)
     return " AND ".join(clauses), params
 
 

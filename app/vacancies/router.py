@@ -22,7 +22,7 @@ from app.responses import (
     raw_geojson,
 )
 from app.schemas import Id, Instant
-from app.scoring import flows
+from app.scoring import flows, rules
 from app.vacancies import query, service
 from app.vacancies.schemas import History, HistoryEntry, VacancyCreate, VacancyUpdate
 
@@ -70,15 +70,29 @@ def list_vacancies(
         description="ISO 8601 time (without offset: UTC): only vacancies updated at or after")] = None,
     min_interim: Annotated[int | None, Query(ge=0, le=100, description="interim score ≥")] = None,
     min_permanent: Annotated[int | None, Query(ge=0, le=100, description="permanent score ≥")] = None,
-    sort: Annotated[str, Query(description="id, interim, -interim, permanent or -permanent")] = "id",
+    min_area_m2: Annotated[float | None, Query(
+        ge=0, le=100_000, allow_inf_nan=False, description="floor area ≥ (m²)")] = None,
+    max_area_m2: Annotated[float | None, Query(
+        ge=0, le=100_000, allow_inf_nan=False, description="floor area ≤ (m²)")] = None,
+    floor: Annotated[str | None, Query(
+        description="basement, ground or upper, or several comma-separated")] = None,
+    step_free: Annotated[bool | None, Query(description="step-free access (true/false)")] = None,
+    recommendation: Annotated[str | None, Query(
+        description="the scoring's recommendation (interim, permanent, conversion, "
+                    "insufficient_data), or several comma-separated")] = None,
+    sort: Annotated[str, Query(description=", ".join(query.SORTS) + " (- descending)")] = "id",
     limit: Annotated[int, Query(ge=1, le=query.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Response:
     """Anonymous callers see published vacancies; private fields only for staff of the town."""
+    min_area_m2, max_area_m2 = query.parse_area_range(min_area_m2, max_area_m2)
     filters = query.VacancyFilter(
         municipalities=query.parse_municipalities(municipality),
         statuses=query.parse_statuses(status), bbox=geo.parse_bbox(bbox) if bbox else None,
         updated_since=updated_since, min_interim=min_interim, min_permanent=min_permanent,
+        min_area_m2=min_area_m2, max_area_m2=max_area_m2, floors=query.parse_floors(floor),
+        step_free=step_free, recommendations=query.parse_choices(
+            recommendation, rules.RECOMMENDATIONS, field="recommendation"),
         sort=query.parse_sort(sort), limit=limit, offset=offset,
     )
     return raw_geojson(query.list_geojson(session=session, principal=principal, filters=filters))

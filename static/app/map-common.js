@@ -241,7 +241,7 @@ window.Leerstand = (function () {
   function fieldErrors(error, form) {
     const body = error.body || {};
     const fieldName = (path) => {
-      const parts = (path || []).map(String).filter((p) => p !== "body" && p !== "properties");
+      const parts = (path || []).map(String).filter((p) => !["body", "query", "properties"].includes(p));
       return parts.length ? parts[0] : null;
     };
     const input = (name) => (form && name ? form.elements.namedItem(name) : null);
@@ -332,8 +332,31 @@ window.Leerstand = (function () {
   }
 
   // ---- Markers, legend, list ------------------------------------------------------------
-  function statusIcon(status) {
-    return L_.divIcon({className: "vac-marker vac-" + status, iconSize: [18, 18], html: ""});
+  /* A div icon with an accessible name (Leaflet names a div icon only by its title). */
+  const LabelledIcon = L_.DivIcon.extend({
+    createIcon(old) {
+      const node = L_.DivIcon.prototype.createIcon.call(this, old);
+      if (this.options.label) node.setAttribute("aria-label", this.options.label);
+      return node;
+    },
+  });
+
+  /** A marker's icon; label: what a screen reader announces ("Markt 1, Stand: leer"). */
+  function statusIcon(status, label) {
+    return new LabelledIcon({className: "vac-marker vac-" + status, iconSize: [18, 18], html: "",
+                             label});
+  }
+
+  /** A cluster's icon: the count, announced as "12 Leerstände – zum Vergrößern auswählen";
+   *  markercluster's own classes, so its styles apply; focusable (Leaflet's keyboard option). */
+  function clusterIcon(cluster) {
+    const n = cluster.getChildCount();
+    const size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+    return new LabelledIcon({
+      html: el("div", {}, el("span", {}, number.format(n))),
+      className: "marker-cluster marker-cluster-" + size, iconSize: L_.point(40, 40),
+      label: count(n, "Leerstand", "Leerstände") + " – zum Vergrößern auswählen",
+    });
   }
 
   const SMALL_SCREEN = window.matchMedia("(max-width: 48rem)");
@@ -405,6 +428,7 @@ window.Leerstand = (function () {
       this.firstPage = firstPage;
       this.pageSize = pageSize;
       this.markers = new Map();  // id -> marker (marker.feature holds the Feature)
+      this.params = "";  // more query parameters for every load, e.g. "&status=vacant" (filters)
       this.group = L_.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
                                           maxClusterRadius: 50, iconCreateFunction: clusterIcon, ...cluster});
       this.group.addTo(map);
@@ -415,7 +439,8 @@ window.Leerstand = (function () {
     }
 
     async load() {
-      const bbox = bboxParam(this.map.getBounds().pad(0.2));
+      const bounds = this.map.getBounds().pad(0.2), params = this.params;
+      const bbox = bboxParam(bounds) + params;  // view and filters
       if (this.controller && this.loadingBbox === bbox) return;  // same view already loading
       if (this.controller) this.controller.abort();
       const controller = this.controller = new AbortController();
@@ -439,7 +464,10 @@ window.Leerstand = (function () {
           this.addFeatures(data.features, seen);
           if (data.features.length === 0) break;
         }
-        this.dropUnseen(seen);
+        // markers outside the view stay unless the filters changed (removing any marker undoes
+        // a spiderfied cluster, closing the popup that was just opened there)
+        this.dropUnseen(seen, this.loadedParams === params ? bounds : null);
+        this.loadedParams = params;
         this.onChange("loaded");
       } catch (error) {
         if (error.name !== "AbortError") this.onChange("error", error);
@@ -460,7 +488,7 @@ window.Leerstand = (function () {
         this.markers.set(feature.id, marker);
         fresh.push(marker);
       }
-      if (fresh.length) this.group.addLayers(fresh);
+      if (fresh.length) this.keepPopup(() => this.group.addLayers(fresh));
       if (!this.firstDrawn && this.markers.size) {
         this.firstDrawn = true;
         // measured by bench/maps: navigation start -> first markers handed to the map
@@ -469,12 +497,31 @@ window.Leerstand = (function () {
       this.onChange("page");
     }
 
-    dropUnseen(seen) {
+    dropUnseen(seen, within) {
       const gone = [];
       for (const [id, marker] of this.markers) {
-        if (!seen.has(id)) { gone.push(marker); this.markers.delete(id); }
+        if (seen.has(id) || (within && !within.contains(marker.getLatLng()))) continue;
+        gone.push(marker);
+        this.markers.delete(id);
       }
-      if (gone.length) this.group.removeLayers(gone);
+      if (gone.length) this.keepPopup(() => this.group.removeLayers(gone));
+    }
+
+    /** markercluster undoes a spiderfied cluster whenever its markers change, closing the popup
+     *  of a marker shown out of it (one just opened from the list): that popup opens again.
+     *  While `reopening`, a closing popup is about to come back. */
+    keepPopup(change) {
+      const popup = this.map._popup;
+      const source = popup && popup.isOpen() && popup._source;
+      const spiderfied = source && source._spiderLeg && source.feature ? source : null;
+      this.reopening = Boolean(spiderfied);
+      try {
+        change();
+      } finally {
+        this.reopening = false;
+      }
+      if (spiderfied && this.markers.get(spiderfied.feature.id) === spiderfied &&
+          !spiderfied.isPopupOpen()) this.reveal(spiderfied);
     }
 
     /** Build every marker again (after the caller changed what makeMarker draws). */
@@ -551,7 +598,8 @@ window.Leerstand = (function () {
     if (bounds) map.fitBounds(bounds, {animate: false});
   }
 
-  return {fitInitial, refreshPopup, popupOptions, watchPopups, el, api, ApiError, address, formatDate, popupContent, popupSections, statusIcon, legend,
+  return {fitInitial, refreshPopup, popupOptions, watchPopups, el, api, ApiError, address, bboxParam,
+          formatDate, popupContent, popupSections, statusIcon, legend,
           VacancyLayer, renderList, townLayers, showErrors, showFieldErrors, checkFields, clearErrors, fieldErrors,
           germanMessage, labels, label, number, count, coordinates, touch, tapOrClick, adaptToPointer};
 })();

@@ -1,4 +1,5 @@
-/* Public map /karte/{ags}: published vacancies by viewport, clustered, with a side list. */
+/* Public map /karte/{ags}: published vacancies by viewport, clustered; the side list of the whole
+ * town is static/app/vacancy-list.js. */
 "use strict";
 
 Leerstand.publicMap = function (map, config) {
@@ -7,8 +8,6 @@ Leerstand.publicMap = function (map, config) {
   Leerstand.watchPopups(map);
   const statusLabels = Object.fromEntries(config.statuses.map((s) => [s.value, s.label]));
   const context = {statusLabels, staff: false, config};
-  const list = document.getElementById("vacancy-list");
-  const count = document.getElementById("vacancy-count");
   const status = document.getElementById("map-status");
 
   // colour by status (default) or by the scoring's recommendation
@@ -23,9 +22,9 @@ Leerstand.publicMap = function (map, config) {
     ags: config.ags, headStart: window.leerstandFirstPage,
     makeMarker(feature) {
       const p = feature.properties;
+      const name = Leerstand.address(p) + ", Stand: " + (statusLabels[p.status] || p.status);
       const marker = L.marker([feature.geometry.coordinates[1], feature.geometry.coordinates[0]], {
-        icon: Leerstand.statusIcon(markerClass(p)), title: Leerstand.address(p),
-        alt: Leerstand.address(p) + ", " + (statusLabels[p.status] || p.status), keyboard: true,
+        icon: Leerstand.statusIcon(markerClass(p), name), title: name, alt: name, keyboard: true,
       });
       marker.bindPopup(() => Leerstand.popupContent(feature, context), Leerstand.popupOptions(map));
       return marker;
@@ -33,10 +32,6 @@ Leerstand.publicMap = function (map, config) {
     onChange(what, error) {
       if (what === "error") status.textContent = "Die Leerstände konnten nicht geladen werden.";
       else if (what === "loaded") status.textContent = "";
-      Leerstand.renderList(list, count, layer, {
-        label: (p) => statusLabels[p.status] || p.status,
-        onPick: (marker) => layer.reveal(marker),
-      });
     },
   });
   let legend = Leerstand.legend(config.statuses).addTo(map);
@@ -50,9 +45,6 @@ Leerstand.publicMap = function (map, config) {
   Leerstand.townLayers(map, config.ags).catch(() => {
     status.textContent = "Die Gemeindegrenze konnte nicht geladen werden.";
   });
-  // list follows the map also when the data did not change (pan within loaded area)
-  map.on("moveend", () => Leerstand.renderList(list, count, layer, {
-    label: (p) => statusLabels[p.status] || p.status, onPick: (m) => layer.reveal(m)}));
   // every shop of the public map can be printed for interested parties (opens the PDF)
   Leerstand.popupSections.push((feature) => el("p", {className: "expose-link"},
     el("a", {href: "/api/v1/vacancies/" + encodeURIComponent(feature.id) + "/expose.pdf",

@@ -8,7 +8,9 @@
   const map = window[config.map];
   if (config.page === "public") {
     const layer = Leerstand.publicMap(map, config);
-    window.leerstandParticipation = Leerstand.participation(map, config, layer);
+    const participation = window.leerstandParticipation = Leerstand.participation(map, config, layer);
+    const links = Leerstand.mapLinks(map, config, layer, participation);
+    window.leerstandList = Leerstand.vacancyList(map, config, layer, links);
   } else if (config.page === "staff") {
     const layer = Leerstand.staffMap(map, config, config.csrf);
     window.leerstandReview = Leerstand.reviewQueue(map, config, config.csrf, layer);

@@ -276,6 +276,7 @@
     // ---- published proposals ----------------------------------------------------------------
     const supports = new Map();  // proposal id -> current count (popups are built on opening)
     const proposalLayer = L.layerGroup().addTo(map);
+    const shapes = new Map();  // proposal id -> its area on the map (for links: openProposal)
 
     const supportText = (n) => Leerstand.number.format(n) + (n === 1 ? " Unterstützung" : " Unterstützungen");
 
@@ -338,7 +339,9 @@
         el("p", {className: "fits"}, "passt zu " + Leerstand.count(p.fits_count, "Leerstand", "Leerständen")),
         supportBox(p),
         Leerstand.flagBox(p, csrf),
-        el("p", {}, el("a", {href: "/vorschlaege/" + p.id}, "Eigene Seite des Vorschlags")));
+        el("p", {}, el("a", {href: "/vorschlaege/" + p.id}, "Eigene Seite des Vorschlags")),
+        el("p", {className: "popup-link"}, el("a", {href: "/karte/" + encodeURIComponent(config.ags) +
+          "/idee/" + p.id}, "Link zu dieser Idee")));
     }
 
     async function loadProposals() {
@@ -348,6 +351,7 @@
                                  encodeURIComponent(config.ags));
         await fetchPinned(data.proposals);
         proposalLayer.clearLayers();
+        shapes.clear();
         for (const p of data.proposals) {
           supports.set(p.id, p.support_count);
           let shape = null;
@@ -358,7 +362,9 @@
           }
           if (shape) {
             shape.bindPopup(() => proposalCard(p), Leerstand.popupOptions(map, {maxWidth: 320}));
+            shape.getPopup().proposalId = p.id;  // the URL follows the open popup (map-links.js)
             proposalLayer.addLayer(shape);
+            shapes.set(p.id, shape);
           }
         }
         list.replaceChildren(...data.proposals.map((p) => el("li", {}, proposalCard(p))));
@@ -369,7 +375,18 @@
       }
     }
 
-    loadProposals();
-    return {loadProposals, proposeFor};
+    const loaded = loadProposals();
+
+    /** Open a published idea's card on the map (its link); false if it has no area there. */
+    async function openProposal(id) {
+      await loaded;
+      const shape = shapes.get(id);
+      if (!shape) return false;
+      map.fitBounds(shape.getBounds(), {maxZoom: 17, animate: false});
+      shape.openPopup(shape.getBounds().getCenter());
+      return true;
+    }
+
+    return {loadProposals, proposeFor, openProposal};
   };
 })();

@@ -51,7 +51,7 @@ def test_public_map_loads_by_viewport_with_markers_list_and_popup(live_server, u
 
     page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
     _markers_drawn(page)
-    expect(page.locator("#vacancy-count")).to_have_text("3 Einträge im Kartenausschnitt")
+    expect(page.locator("#vacancy-count")).to_have_text("3 Leerstände")
     items = page.locator("#vacancy-list button")
     expect(items).to_have_count(3)
     assert "Intern" not in page.locator("#vacancy-list").inner_text()
@@ -68,12 +68,15 @@ def test_public_map_loads_by_viewport_with_markers_list_and_popup(live_server, u
     assert "geheim@example.org" not in page.content()
     screenshot(page, "public")
 
-    # data follow the viewport: every load asks with bbox and town; moving away empties the list
-    assert guard.api_calls and all("bbox=" in u and f"municipality={SCHMOELLN}" in u
-                                   for u in guard.api_calls if "/vacancies" in u)
+    # markers follow the viewport: every load asks with bbox and town; the list of the whole
+    # town asks by town, in pages; ticking "nur im Kartenausschnitt" lists the view only
+    vacancy_calls = [u for u in guard.api_calls if "/vacancies?" in u]
+    assert vacancy_calls and all(f"municipality={SCHMOELLN}" in u for u in vacancy_calls)
+    assert any("bbox=" in u for u in vacancy_calls) and any("limit=50&" in u for u in vacancy_calls)
+    page.check("#vf-in_view")
     before = len(guard.api_calls)
     _set_view(page, 50.70, 12.20, 16)
-    expect(page.locator("#vacancy-count")).to_have_text("0 Einträge im Kartenausschnitt")
+    expect(page.locator("#vacancy-count")).to_have_text("0 Leerstände im Kartenausschnitt")
     assert len(guard.api_calls) > before
     assert guard.tiles, "the base map asks for tiles"
     guard.assert_clean()
@@ -87,7 +90,7 @@ def test_public_map_clusters_when_dense(live_server, users, page, guard):
     page.goto(f"{live_server.url}/karte/{JENA}")
     page.wait_for_selector(".marker-cluster")
     assert page.locator(".marker-cluster").first.inner_text().strip().isdigit()
-    expect(page.locator("#vacancy-count")).to_have_text("30 Einträge im Kartenausschnitt")
+    expect(page.locator("#vacancy-count")).to_have_text("30 Leerstände")
     guard.assert_clean()
 
 
@@ -118,7 +121,7 @@ def test_user_text_is_shown_as_text_never_run(live_server, users, page, guard):
     expect(popup).to_contain_text(XSS["description"])
     expect(popup).to_contain_text(XSS["former_use"])
     assert popup.locator("img, script").count() == 0
-    assert page.locator(f".vac-marker[title=\"{XSS['street']} 1\"]").count() == 1
+    assert page.locator(f".vac-marker[title=\"{XSS['street']} 1, Stand: leer\"]").count() == 1
 
     login(page, live_server.url, SCHMOELLN, "xss@example.org")
     page.locator("#vacancy-list button").first.click()
