@@ -6,7 +6,8 @@
 "use strict";
 
 (function () {
-  const {el, api, address, count, number} = Leerstand;
+  const {el, api, address, number} = Leerstand;
+  const countOf = Leerstand.count;  // "27 Leerstände"
   const PAGE = 50;
   // the filter fields that the markers share (the list adds sort and, if asked, the view)
   const FILTERS = ["min_area_m2", "max_area_m2", "floor", "recommendation"];
@@ -62,7 +63,7 @@
     }
 
     function countText() {
-      return count(matched, "Leerstand", "Leerstände") + (inView() ? " im Kartenausschnitt" : "") +
+      return countOf(matched, "Leerstand", "Leerstände") + (inView() ? " im Kartenausschnitt" : "") +
         (matched > loaded ? ", " + number.format(loaded) + " angezeigt" : "");
     }
 
