@@ -257,17 +257,23 @@ window.Leerstand = (function () {
 
   // ---- Markers, legend, list ------------------------------------------------------------
   function statusIcon(status) {
-    return L_.divIcon({className: "vac-marker vac-" + status, iconSize: [18, 18], html: ""});
+    // 26 px across, border included (maps.css): above WCAG 2.2's 24×24 minimum target size;
+    // the popup's tip points at the top edge, so the open popup does not cover its own marker
+    return L_.divIcon({className: "vac-marker vac-" + status, iconSize: [26, 26], popupAnchor: [0, -13],
+                       html: ""});
   }
 
-  function legend(statuses, title) {
+  /** The map's legend; {ideas: true} adds the areas of published ideas (public map). */
+  function legend(statuses, title, {ideas = false} = {}) {
     const control = L_.control({position: "bottomleft"});
+    const line = (swatch, text) => el("li", {}, el("span", {className: swatch, "aria-hidden": "true"}), text);
     control.onAdd = () => {
       const box = el("div", {className: "map-legend"}, el("strong", {}, title || "Status"),
-        el("ul", {}, statuses.map((s) =>
-          el("li", {}, el("span", {className: "swatch vac-" + s.value, "aria-hidden": "true"}), s.label)),
-          el("li", {}, el("span", {className: "line-swatch boundary", "aria-hidden": "true"}), "Gemeindegrenze"),
-          el("li", {}, el("span", {className: "line-swatch core", "aria-hidden": "true"}), "Innenstadtbereich")));
+        el("ul", {}, statuses.map((s) => line("swatch vac-" + s.value, s.label)),
+          line("swatch cluster", "mehrere Einträge (Zahl)"),
+          line("line-swatch boundary", "Gemeindegrenze"),
+          line("line-swatch core", "Innenstadtbereich"),
+          ideas ? line("line-swatch idea", "Gebiet einer Idee") : null));
       L_.DomEvent.disableClickPropagation(box);
       return box;
     };
@@ -390,8 +396,10 @@ window.Leerstand = (function () {
       return [...this.markers.values()].filter((m) => bounds.contains(m.getLatLng()));
     }
 
-    /** Show a marker even if it is inside a cluster, then open its popup. */
+    /** Show a marker even if it is inside a cluster, then open its popup; on a phone the list
+     *  lies below the map, so the map scrolls back into view first. */
     reveal(marker) {
+      this.map.getContainer().scrollIntoView({block: "nearest"});
       this.group.zoomToShowLayer(marker, () => marker.openPopup());
     }
   }
