@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from app.config import PROJECT_DIR
 from tests.helpers.browser import Api, login, open_page
 from tests.helpers.participation import proposal_body
-from tests.helpers.towns import CENTRES, SCHMOELLN
+from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
 from tests.helpers.users import PASSWORD
 from tests.helpers.vacancies import feature, full_feature
 
@@ -136,6 +136,9 @@ def test_plain_pages(live_server, users, screen, guard):
     screen.goto(base + "/uebersicht")
     screen.wait_for_selector("#towns-table table")
     audit.check("/uebersicht")
+    screen.locator("path.leaflet-interactive").first.click(force=True)  # a town's area
+    expect(screen.locator(".leaflet-popup-content")).to_contain_text("Schmölln")
+    audit.check("/uebersicht with a town's popup")
     audit.assert_clean()
     guard.assert_clean()
 
@@ -208,6 +211,9 @@ def test_staff_map_with_editor_and_review_lists(live_server, users, screen, guar
     page.click("#save-vacancy")
     expect(page.locator("#f-floor_area_m2-error")).to_be_visible()
     audit.check("staff editor with an error")
+    response = page.goto(f"{live_server.url}/verwaltung/{JENA}")  # another town's: German 403
+    assert response.status == 403
+    audit.check("403 page")
     audit.assert_clean()
     guard.assert_clean()
 
