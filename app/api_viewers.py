@@ -31,10 +31,11 @@ _FAVICON = re.compile(r"[ \t]*<link rel=\"shortcut icon\"[^>]*>\n?")
 
 
 def _own(request: Request, response: HTMLResponse) -> HTMLResponse:
-    """The helper's page with the nonce on its inline scripts and without the favicon link
-    (FastAPI's points to its own web site)."""
+    """The helper's page with the nonce on its inline scripts, a language, and without the
+    favicon link (FastAPI's points to its own web site)."""
     nonce = getattr(request.state, "csp_nonce", "")
     html = _FAVICON.sub("", bytes(response.body).decode())
+    html = html.replace("<html>", '<html lang="en">', 1)  # the API and its texts speak English
     # ReDoc starts itself from <redoc spec-url>; started here instead, it gets the nonce for the
     # <style> elements it writes (a nonce attribute on <redoc> would read empty: browsers hide it)
     html = _REDOC.sub(r'<redoc data-spec-url=', html)

@@ -343,8 +343,10 @@ window.Leerstand = (function () {
 
   /** A marker's icon; label: what a screen reader announces ("Markt 1, Stand: leer"). */
   function statusIcon(status, label) {
-    return new LabelledIcon({className: "vac-marker vac-" + status, iconSize: [18, 18], html: "",
-                             label});
+    // 26 px across, border included (maps.css): above WCAG 2.2's 24×24 minimum target size;
+    // the popup's tip points at the top edge, so the open popup does not cover its own marker
+    return new LabelledIcon({className: "vac-marker vac-" + status, iconSize: [26, 26],
+                             popupAnchor: [0, -13], html: "", label});
   }
 
   /** A cluster's icon: the count, announced as "12 Leerstände – zum Vergrößern auswählen";
@@ -361,16 +363,19 @@ window.Leerstand = (function () {
 
   const SMALL_SCREEN = window.matchMedia("(max-width: 48rem)");
 
-  /** The map's legend, folded on small screens (a <details>: it opens with a tap or Enter). */
-  function legend(statuses, title) {
+  /** The map's legend, folded on small screens (a <details>: it opens with a tap or Enter);
+   *  {ideas: true} adds the areas of published ideas (public map). */
+  function legend(statuses, title, {ideas = false} = {}) {
     const control = L_.control({position: "bottomleft"});
+    const line = (swatch, text) => el("li", {}, el("span", {className: swatch, "aria-hidden": "true"}), text);
     control.onAdd = () => {
       const box = el("details", {className: "map-legend", open: !SMALL_SCREEN.matches},
         el("summary", {}, "Legende: " + (title || "Status")),
-        el("ul", {}, statuses.map((s) =>
-          el("li", {}, el("span", {className: "swatch vac-" + s.value, "aria-hidden": "true"}), s.label)),
-          el("li", {}, el("span", {className: "line-swatch boundary", "aria-hidden": "true"}), "Gemeindegrenze"),
-          el("li", {}, el("span", {className: "line-swatch core", "aria-hidden": "true"}), "Innenstadtbereich")));
+        el("ul", {}, statuses.map((s) => line("swatch vac-" + s.value, s.label)),
+          line("swatch cluster", "mehrere Einträge (Zahl)"),
+          line("line-swatch boundary", "Gemeindegrenze"),
+          line("line-swatch core", "Innenstadtbereich"),
+          ideas ? line("line-swatch idea", "Gebiet einer Idee") : null));
       L_.DomEvent.disableClickPropagation(box);
       return box;
     };
@@ -555,8 +560,10 @@ window.Leerstand = (function () {
       return [...this.markers.values()].filter((m) => bounds.contains(m.getLatLng()));
     }
 
-    /** Show a marker even if it is inside a cluster, then open its popup. */
+    /** Show a marker even if it is inside a cluster, then open its popup; on a phone the list
+     *  lies below the map, so the map scrolls back into view first. */
     reveal(marker) {
+      this.map.getContainer().scrollIntoView({block: "nearest"});
       this.group.zoomToShowLayer(marker, () => marker.openPopup());
     }
   }

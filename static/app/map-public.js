@@ -34,12 +34,12 @@ Leerstand.publicMap = function (map, config) {
       else if (what === "loaded") status.textContent = "";
     },
   });
-  let legend = Leerstand.legend(config.statuses).addTo(map);
+  let legend = Leerstand.legend(config.statuses, null, {ideas: true}).addTo(map);
   document.querySelectorAll("input[name=colour-by]").forEach((input) => input.addEventListener("change", () => {
     colourBy = input.value;
     map.removeControl(legend);
-    legend = (colourBy === "status" ? Leerstand.legend(config.statuses) :
-      Leerstand.legend(recommendations(), "Empfehlung der Bewertung")).addTo(map);
+    legend = (colourBy === "status" ? Leerstand.legend(config.statuses, null, {ideas: true}) :
+      Leerstand.legend(recommendations(), "Empfehlung der Bewertung", {ideas: true})).addTo(map);
     layer.rebuild();
   }));
   Leerstand.townLayers(map, config.ags).catch(() => {
