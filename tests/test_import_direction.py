@@ -15,7 +15,7 @@ LAYERS: tuple[frozenset[str], ...] = (
                "urls", "access_log"}),
     frozenset({"municipalities", "accounts", "templating"}),
     frozenset({"vacancies"}),
-    frozenset({"scoring", "proposals"}),
+    frozenset({"scoring", "proposals", "photos"}),
     frozenset({"matching", "exchange", "statistics", "review"}),
     frozenset({"maps", "labels", "demo", "cli", "main", "models", "api_viewers"}),
 )

@@ -60,8 +60,8 @@ def test_erase_by_email(client, users, session, caplog):
                          headers=bearer(staff))
     assert erased.status_code == 200
     # staff erase within their own town: Jena's report keeps its contact
-    assert erased.json() == {"report_contacts_deleted": 1, "proposal_contacts_deleted": 1,
-                             "display_names_cleared": 1}
+    assert erased.json() == {"report_contacts_deleted": 1, "report_photos_deleted": 0,
+                             "proposal_contacts_deleted": 1, "display_names_cleared": 1}
     session.rollback()
     left = session.execute(text("SELECT email FROM report_contact UNION ALL "
                                 "SELECT email FROM proposal_contact")).scalars().all()
