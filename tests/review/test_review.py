@@ -30,7 +30,7 @@ def test_queue_lists_reports_pending_and_flagged_oldest_first(client, users, app
     assert queue["flagged_proposals"][0]["hidden"] is False  # 1 flag < threshold 3
     report = queue["reports"][0]
     assert {"id", "location", "address", "description", "hint", "email", "consent",
-            "created_at", "version", "duplicates"} == set(report)
+            "created_at", "version", "duplicates", "photos"} == set(report)
 
 
 def test_queue_is_for_staff_of_the_town(client, users):
