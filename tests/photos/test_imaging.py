@@ -101,3 +101,14 @@ def test_the_end_of_a_jpeg_is_found_past_an_exif_thumbnail():
     thumb = images.photo((160, 120))
     with_thumb = images.photo(exif=exif.tobytes() + thumb)
     assert imaging.image_end(with_thumb, "JPEG") == len(with_thumb)
+
+
+def test_upload_paths_match_one_segment_per_star():
+    from app.middleware import path_under
+
+    assert path_under("/api/v1/vacancies/12/photos", "/api/v1/vacancies/*/photos")
+    assert path_under("/api/v1/reports/3/photos", "/api/v1/reports/*/photos")
+    assert not path_under("/api/v1/vacancies/12", "/api/v1/vacancies/*/photos")
+    assert not path_under("/api/v1/vacancies/1/2/photos", "/api/v1/vacancies/*/photos")
+    assert not path_under("/api/v1/reports", "/api/v1/reports/*/photos")
+    assert path_under("/api/v1/reports/3/confirm", "/api/v1/reports")  # plain prefixes as before
