@@ -104,6 +104,17 @@ class Settings(BaseSettings):
         default=30, ge=1, le=365,
         description="Days the keyed hashes that de-duplicate supports and flags are kept.",
     )
+    photo_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024,
+        description="Largest accepted photo file (413 above, refused while it streams in).",
+    )
+    photo_max_pixels: int = Field(
+        default=40_000_000, ge=10_000,
+        description="Largest accepted photo in pixels (width × height), read from the file's "
+        "header before anything is decoded: refuses decompression bombs.",
+    )
+    photos_per_vacancy: int = Field(default=10, ge=1, le=100)
+    photos_per_report: int = Field(default=3, ge=0, le=10)
     tiles_url: str = Field(
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         description="Base-map tile URL template for the Leaflet pages.",

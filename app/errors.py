@@ -80,6 +80,34 @@ class BadRequest(DomainError):
     code = "bad_request"
 
 
+class UnsupportedImageType(UnsupportedMediaType):
+    """Not one of the accepted image formats (judged by the bytes, never the name)."""
+
+    code = "unsupported_image_type"
+
+
+class InvalidImage(InvalidInput):
+    """Broken, truncated, or with data of another format hidden in it (polyglot)."""
+
+    code = "invalid_image"
+
+
+class ImageTooLarge(InvalidInput):
+    """More pixels than LEERSTAND_PHOTO_MAX_PIXELS (a decompression bomb), judged by the header."""
+
+    code = "image_too_large"
+
+
+class AnimatedImage(InvalidInput):
+    code = "animated_image"
+
+
+class PhotoLimit(Conflict):
+    """A vacancy or report already has as many photos as allowed."""
+
+    code = "photo_limit"
+
+
 class RateLimited(DomainError):
     """Too many public writes from one client; ``retry_after`` seconds go into Retry-After."""
 

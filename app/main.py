@@ -46,6 +46,9 @@ from app.observability.context import RequestContextMiddleware, loggable_path
 from app.observability.metrics import Metrics, MetricsMiddleware
 from app.observability.readiness import ReadinessProbe
 from app.observability.router import router as observability_router
+from app.photos.router import ENVELOPE_BYTES as PHOTO_ENVELOPE_BYTES
+from app.photos.router import UPLOAD_PATHS as PHOTO_UPLOAD_PATHS
+from app.photos.router import router as photos_router
 from app.proposals.router import STATUS_PAGE, STATUS_PATH
 from app.proposals.router import pages as proposal_pages
 from app.proposals.router import router as proposals_router
@@ -269,9 +272,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_api_viewers(app)
     # public writes get tight limits; file uploads may exceed the JSON limit, but are still cut
     # off while streaming in
+    # photo uploads first: a report's photos lie under the reports' tight prefix
+    photo_limit = settings.photo_max_bytes + PHOTO_ENVELOPE_BYTES
     app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes,
-                       limits={**PUBLIC_BODY_LIMITS, UPLOAD_PREFIX: MAX_UPLOAD_BYTES},
-                       uploads=(UPLOAD_PREFIX,))
+                       limits={**dict.fromkeys(PHOTO_UPLOAD_PATHS, photo_limit),
+                               **PUBLIC_BODY_LIMITS, UPLOAD_PREFIX: MAX_UPLOAD_BYTES},
+                       uploads=(UPLOAD_PREFIX, *PHOTO_UPLOAD_PATHS))
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="leerstand_session",
         max_age=settings.session_max_age_s, same_site="lax", https_only=settings.cookie_secure,
@@ -294,7 +300,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    reports_router, proposals_router, matching_router, review_router,
                    proposal_pages, statistics_router, scoring_router, exports_router,
                    import_router, ogc_router, labels_router, observability_router, expose_router,
-                   addresses_router):
+                   addresses_router, photos_router):
         app.include_router(router)
     # every template reads enum labels from the one table (app/labels.py)
     templates.env.globals["labels"] = LABEL_TABLES

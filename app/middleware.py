@@ -4,7 +4,9 @@ security headers and the Content-Security-Policy on every answer, no-store on pr
 from __future__ import annotations
 
 import json
+import re
 import secrets
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
@@ -29,11 +31,26 @@ async def _send_error(send: Send, status: int, code: str, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+@lru_cache(maxsize=64)
+def _prefix_regex(prefix: str) -> re.Pattern[str]:
+    return re.compile("".join("[^/]+" if part == "*" else re.escape(part)
+                              for part in re.split(r"(\*)", prefix)))
+
+
+def path_under(path: str, prefix: str) -> bool:
+    """``path`` starts with ``prefix``, in which ``*`` stands for one path segment
+    (``/api/v1/vacancies/*/photos``)."""
+    if "*" not in prefix:
+        return path.startswith(prefix)
+    return _prefix_regex(prefix).match(path) is not None
+
+
 class BodyGuardMiddleware:
     """Refuses oversized bodies before they are read whole (413) and non-JSON API writes (415).
 
-    ``limits`` maps a path prefix to its own byte limit (uploads); ``uploads`` are prefixes that
-    take multipart/form-data or files instead of JSON.
+    ``limits`` maps a path prefix to its own byte limit (uploads), the first that matches
+    counting; ``uploads`` are prefixes that take multipart/form-data or files instead of JSON.
+    A ``*`` in a prefix stands for one path segment.
     """
 
     def __init__(
@@ -48,7 +65,7 @@ class BodyGuardMiddleware:
 
     def _limit(self, path: str) -> int:
         for prefix, limit in self.limits.items():
-            if path.startswith(prefix):
+            if path_under(path, prefix):
                 return limit
         return self.max_bytes
 
@@ -65,7 +82,8 @@ class BodyGuardMiddleware:
             return
         has_body = (length is not None and length != "0") or "transfer-encoding" in headers
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        if (has_body and path.startswith(self.api_prefixes) and not path.startswith(self.uploads)
+        upload = any(path_under(path, prefix) for prefix in self.uploads)
+        if (has_body and path.startswith(self.api_prefixes) and not upload
                 and media_type not in JSON_MEDIA_TYPES):
             await _send_error(
                 send, 415, "unsupported_media_type",

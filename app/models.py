@@ -6,13 +6,14 @@ from app.addresses.models import Address
 from app.database import Base
 from app.matching.models import Match
 from app.municipalities.models import Municipality
+from app.photos.models import Photo
 from app.proposals.models import Proposal, ProposalContact, ProposalFlag, ProposalSupport
 from app.scoring.models import Place, ScoringProfile, VacancyScore
 from app.vacancies.models import Vacancy, VacancyHistory
 from app.vacancies.report_models import ReportContact, VacancyReport
 
 __all__ = [
-    "Address", "ApiToken", "Base", "Match", "Municipality", "Place", "Proposal", "ProposalContact",
+    "Address", "ApiToken", "Base", "Match", "Municipality", "Photo", "Place", "Proposal", "ProposalContact",
     "ProposalFlag", "ProposalSupport", "RateLimitWindow", "ReportContact", "ScoringProfile", "User",
     "Vacancy", "VacancyHistory", "VacancyReport", "VacancyScore",
 ]

@@ -15,7 +15,7 @@ LAYERS: tuple[frozenset[str], ...] = (
                "urls", "access_log", "formats", "static_assets"}),
     frozenset({"municipalities", "accounts", "templating"}),
     frozenset({"vacancies", "addresses"}),
-    frozenset({"scoring", "proposals"}),
+    frozenset({"scoring", "proposals", "photos"}),
     frozenset({"matching", "exchange", "statistics", "review", "expose"}),
     frozenset({"maps", "labels", "demo", "cli", "main", "models", "api_viewers"}),
 )

@@ -48,6 +48,7 @@ from app.main import create_app
 from app.proposals.models import ProposalStatus
 from app.vacancies.lifecycle import VacancyStatus
 from tests.helpers.addresses import add_addresses
+from tests.helpers import images
 from tests.helpers.participation import new_vacancy, point, proposal_body, report_body
 from tests.helpers.postgres import admin_conn
 from tests.helpers.server import SECRET
@@ -91,6 +92,7 @@ class World:
     # id -> AGS of the vacancies (and reports) and proposals the per-id routes are called with
     vacancy_ids: dict[int, str] = field(default_factory=dict)
     proposal_ids: dict[int, str] = field(default_factory=dict)
+    photo_ids: list[int] = field(default_factory=list)
     # proposal id -> (raw status token, markers its author may read through the status link)
     status_links: dict[int, tuple[str, frozenset[str]]] = field(default_factory=dict)
     # every record of a town lies within 30 m of this point (the duplicate check's radius)
@@ -163,6 +165,19 @@ class Seeder:
         self.world.vacancy_ids[vid] = ags
         return vid
 
+    def photo(self, url: str, role: str, caption: str, token: str | None = None,
+              form: dict[str, str] | None = None) -> None:
+        """A photo whose caption is a marker and whose EXIF (camera, GPS) nobody may read back."""
+        camera = self.world.mark("secret", None, f"secret-exif-camera-{len(self.world.photo_ids)}")
+        exif = images.Image.Exif()
+        exif[0x010F] = camera
+        exif[images.GPS_IFD] = {1: "N", 2: (50.0, 53.0, 42.5), 3: "E", 4: (12.0, 21.0, 18.25)}
+        data = images.photo(exif=exif.tobytes())
+        created = self.call(role, "POST", url, token, expect=201, own=frozenset({caption.lower()}),
+                            data={"caption": caption, **(form or {})},
+                            files={"file": ("foto.jpg", data, "image/jpeg")})
+        self.world.photo_ids.append(created["id"])
+
     def private_patch(self, ags: str, vid: int, label: str) -> None:
         mark, town = self.world.mark, TOWNS[ags]
         properties = {"owner_contact": mark("owner", ags, f"priv-owner-{town}-{label}@example.invalid"),
@@ -188,6 +203,10 @@ class Seeder:
                             json=report_body(ags, dlon, dlat, consent=True, municipality=ags,
                                              **texts))
         rid = created["id"]
+        if name == "open":  # a citizen's photo, not approved: its caption is the reporter's text
+            caption = mark("report_hint", ags, f"priv-photo-caption-{town}-{name}")
+            self.photo(f"/api/v1/reports/{rid}/photos", "anonymous", caption,
+                       form={"upload_token": created["upload_token"]})
         self.private_patch(ags, rid, name)  # staff found the owner of a reported shop
         if decide == "confirm":
             self.staff_write(ags, "POST", f"/api/v1/reports/{rid}/confirm", json={"status": "vacant"})
@@ -237,10 +256,17 @@ class Seeder:
         threatened = self.vacancy(ags, 2, status="threatened")
         self.vacancy(ags, 3, status="interim_use", then=("reused",))
         town = TOWNS[ags]
+        gone = {}
         for n, target in ((4, "withdrawn"), (5, "demolished")):
-            self.vacancy(ags, n, then=(target,),
-                         description=self.world.mark("unpublished", ags, f"unpub-vacancy-{town}-{n}"),
-                         street=self.world.mark("unpublished", ags, f"unpub-street-{town}-{n}"))
+            gone[target] = self.vacancy(
+                ags, n, then=(target,),
+                description=self.world.mark("unpublished", ags, f"unpub-vacancy-{town}-{n}"),
+                street=self.world.mark("unpublished", ags, f"unpub-street-{town}-{n}"))
+        self.photo(f"/api/v1/vacancies/{pinned}/photos", f"staff_{town}",
+                   self.world.mark("public", ags, f"pub-photo-{town}"), token=self.editors[ags])
+        self.photo(f"/api/v1/vacancies/{gone['withdrawn']}/photos", f"staff_{town}",
+                   self.world.mark("unpublished", ags, f"unpub-photo-{town}"),
+                   token=self.editors[ags])
         self.report(ags, "open", 6)
         self.report(ags, "dup", 6)  # next to the open one: its answer lists the other as duplicate
         self.report(ags, "rejected", 7, decide="reject")
@@ -385,6 +411,11 @@ def exposes(world: World) -> Iterator[Case]:
     for vid in (vid for vid, ags in world.vacancy_ids.items() if ags == SCHMOELLN):
         yield Case(f"/api/v1/vacancies/{vid}/expose.pdf")
         yield Case(f"/api/v1/vacancies/{vid}/expose.pdf?internal=true")
+def per_photo(template: str) -> Build:
+    def build(world: World) -> Iterator[Case]:
+        for photo_id in world.photo_ids:
+            yield Case(template.format(id=photo_id))
+    return build
 
 
 def per_proposal(template: str) -> Build:
@@ -474,6 +505,9 @@ ROUTES: dict[str, Build] = {
     "/api/v1/vacancies/{vacancy_id}/matches": per_vacancy("/api/v1/vacancies/{id}/matches"),
     "/api/v1/vacancies/{vacancy_id}/score": per_vacancy("/api/v1/vacancies/{id}/score"),
     "/api/v1/vacancies/{vacancy_id}/expose.pdf": exposes,
+    "/api/v1/vacancies/{vacancy_id}/photos": per_vacancy("/api/v1/vacancies/{id}/photos"),
+    "/api/v1/photos/{photo_id}.jpg": per_photo("/api/v1/photos/{id}.jpg"),
+    "/api/v1/photos/{photo_id}/thumb.jpg": per_photo("/api/v1/photos/{id}/thumb.jpg"),
     "/api/v1/municipalities": urls("/api/v1/municipalities", "/api/v1/municipalities?q=Schm"),
     "/api/v1/municipalities/{ags}": per_town("/api/v1/municipalities/{ags}"),
     "/api/v1/municipalities/{ags}/scoring-profile": per_town("/api/v1/municipalities/{ags}/scoring-profile"),

@@ -24,6 +24,7 @@ from app.database import rowcount
 from app.errors import Conflict, ConnectionLimit, Forbidden, ForbiddenTransition, InvalidInput, NotFound
 from app.municipalities import service as municipality_service
 from app.municipalities.models import Municipality
+from app.photos import service as photo_service
 from app.proposals.models import (
     FlagReason,
     Proposal,
@@ -379,10 +380,14 @@ def erase_person(*, session: Session, email: str, actor: Principal) -> dict[str,
         DELETE FROM proposal_contact c USING proposal p
         WHERE c.proposal_id = p.id AND c.email = :email AND (:all OR p.municipality_id = ANY(:ids))
     """), params)
+    # the photos first: they are found through the contact's e-mail
+    photos = photo_service.erase_report_photos(session=session, email=email.strip().lower(),
+                                               all_towns=scope_all, town_ids=list(scope_ids))
     reports = rowcount(session, text("""
         DELETE FROM report_contact c USING vacancy v
         WHERE c.vacancy_id = v.id AND c.email = :email AND (:all OR v.municipality_id = ANY(:ids))
     """), params)
-    return {"report_contacts_deleted": reports, "proposal_contacts_deleted": proposals,
+    return {"report_contacts_deleted": reports, "report_photos_deleted": photos,
+            "proposal_contacts_deleted": proposals,
             "display_names_cleared": names}
 

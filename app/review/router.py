@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from app.accounts import policy
 from app.accounts.deps import UserDep
@@ -10,13 +10,14 @@ from app.deps import SessionDep
 from app.errors import Forbidden
 from app.matching import flows as matching_flows
 from app.municipalities import service as municipality_service
+from app.photos import router as photos_http
+from app.photos import service as photos
 from app.proposals import service as proposals
 from app.proposals.schemas import ProposalFlagged, ProposalStaff
 from app.responses import errors
-from app.review.schemas import EraseRequest, ErasureResult, ReviewQueue
+from app.review.schemas import EraseRequest, ErasureResult, ReportWithPhotos, ReviewQueue
 from app.schemas import AGS_PATTERN
 from app.vacancies import reports
-from app.vacancies.report_schemas import ReportForReview
 
 router = APIRouter(prefix="/api/v1", tags=["review"], responses=errors(401, 403, 503))
 
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["review"], responses=errors(401, 403,
 @router.get("/review", response_model=ReviewQueue, summary="Review queue of a municipality (staff)",
             responses=errors(404))
 def review_queue(
-    session: SessionDep, principal: UserDep,
+    request: Request, session: SessionDep, principal: UserDep,
     municipality: Annotated[str, Query(pattern=AGS_PATTERN, description="AGS")],
 ) -> ReviewQueue:
     """Open reports, pending proposals, flagged proposals; each oldest first."""
@@ -33,10 +34,14 @@ def review_queue(
         raise Forbidden(f"only staff of {town.name} see its review queue")
     pending, flagged = proposals.review_lists(session=session, municipality_id=town.id,
                                               principal=principal)
+    open_reports = reports.open_reports(session=session, municipality_id=town.id)
+    report_photos = photos.photos_of_reports(session=session,
+                                             report_ids=[report["id"] for report in open_reports])
     return ReviewQueue(
         municipality=town.ags,
-        reports=[ReportForReview.model_validate(report) for report in
-                 reports.open_reports(session=session, municipality_id=town.id)],
+        reports=[ReportWithPhotos.model_validate({**report, "photos": [
+                     photos_http.photo_out(request, photo) for photo in report_photos[report["id"]]]})
+                 for report in open_reports],
         pending_proposals=[ProposalStaff.model_validate(view) for view in
                            matching_flows.with_fits(session=session, views=pending)],
         flagged_proposals=[ProposalFlagged.model_validate(view) for view in

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from app.photos.schemas import PhotoOut
 from app.proposals.schemas import ProposalFlagged, ProposalStaff
 from app.schemas import Email, Out, Strict
 from app.vacancies.report_schemas import ReportForReview
@@ -15,14 +16,20 @@ class EraseRequest(Strict):
 
 class ErasureResult(Out):
     report_contacts_deleted: int
+    report_photos_deleted: int
     proposal_contacts_deleted: int
     display_names_cleared: int
+
+
+class ReportWithPhotos(ReportForReview):
+    photos: list[PhotoOut] = Field(description="sent by the reporter; approve each (PATCH "
+                                   "/api/v1/photos/{id} approved=true) before it shows publicly")
 
 
 class ReviewQueue(Out):
     """Only staff of the town and admins read it, so every proposal carries the author's e-mail."""
 
     municipality: str = Field(description="AGS")
-    reports: list[ReportForReview]
+    reports: list[ReportWithPhotos]
     pending_proposals: list[ProposalStaff]
     flagged_proposals: list[ProposalFlagged]

@@ -226,6 +226,16 @@ def _object(pairs: list[tuple[str, str]]) -> str:
     return "json_build_object(" + ", ".join(f"'{name}', {sql}" for name, sql in pairs) + ")"
 
 
+# approved photos only (a citizen's is approved by staff first), the cover first; the same for
+# every caller, as the row itself is already the caller's to read. URLs are from the app's root.
+PHOTOS_SQL = (
+    "(SELECT json_build_object('count', count(*), 'cover', (array_agg(json_build_object("
+    "'url', '/api/v1/photos/' || p.id || '.jpg', "
+    "'thumbnail_url', '/api/v1/photos/' || p.id || '/thumb.jpg', 'caption', p.caption) "
+    "ORDER BY p.is_cover DESC, p.position, p.id))[1]) "
+    "FROM photo p WHERE p.vacancy_id = v.id AND p.approved)"
+)
+
 _NESTED_PUBLIC: list[tuple[str, str]] = [
     ("municipality", "m.ags"), *((name, f"v.{name}") for name in PUBLIC_FIELDS),
     ("footprint", "ST_AsGeoJSON(v.footprint, 7)::json"), ("verified_at", "v.verified_at"),
@@ -235,6 +245,7 @@ _NESTED_PUBLIC: list[tuple[str, str]] = [
                "'interim', s.interim, 'permanent', s.permanent, "
                "'recommendation', s.recommendation, 'confidence', s.confidence, "
                "'profile_version', s.profile_version) END"),
+    ("photos", PHOTOS_SQL),
 ]
 
 

@@ -58,6 +58,8 @@ class ReportCreated(Strict):
     status: Literal["reported", "received"]
     municipality: str | None
     duplicates: list[Duplicate]
+    upload_token: str | None = Field(
+        None, description="for POST /api/v1/reports/{id}/photos: up to 3 photos within an hour")
 
 
 class ReportConfirm(Strict):

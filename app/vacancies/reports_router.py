@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from app.abuse.http import rate_limit
 from app.accounts.deps import UserDep
 from app.deps import SessionDep
+from app.photos import tokens as photo_tokens
 from app.responses import errors
 from app.schemas import Id
 from app.scoring import flows
@@ -49,8 +50,11 @@ def submit_report(report: ReportCreate, request: Request,
         return JSONResponse({"id": None, "status": "received", "municipality": None,
                              "duplicates": []}, status_code=202)
     vacancy, town, found = flows.submit_report(session=session, report=report)
+    token = photo_tokens.issue(secret_key=request.app.state.settings.secret_key,
+                               report_id=vacancy.id)
     return ReportCreated(id=vacancy.id, status="reported", municipality=town.ags,
-                         duplicates=[Duplicate.model_validate(d) for d in found])
+                         duplicates=[Duplicate.model_validate(d) for d in found],
+                         upload_token=token)
 
 
 @router.post("/{report_id}/confirm", response_model=ReportDecision, summary="Confirm a report",

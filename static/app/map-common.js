@@ -194,7 +194,12 @@ window.Leerstand = (function () {
     forbidden: "Dafür fehlt Ihnen die Berechtigung.",
     unauthenticated: "Bitte melden Sie sich (erneut) an.",
     not_found: "Nicht gefunden – vielleicht wurde der Eintrag gelöscht.",
-    payload_too_large: "Die Eingabe ist zu groß.",
+    payload_too_large: "Die Eingabe ist zu groß (Fotos: höchstens 10 MB).",
+    unsupported_image_type: "Diese Datei ist kein Foto im Format JPEG, PNG, WebP oder HEIC.",
+    invalid_image: "Das Foto ist beschädigt oder unvollständig, oder die Datei enthält mehr als ein Bild.",
+    image_too_large: "Das Foto hat zu viele Bildpunkte. Bitte eine kleinere Fassung senden.",
+    animated_image: "Bewegte Bilder (Animationen) nehmen wir nicht an. Bitte ein einzelnes Foto senden.",
+    photo_limit: "Mehr Fotos sind hier nicht möglich.",
     conflict: "Das widerspricht gespeicherten Daten.",
     bad_request: "Die Anfrage war fehlerhaft.",
     rate_limited: "Von Ihrem Anschluss kamen in der letzten Stunde zu viele Einsendungen. " +

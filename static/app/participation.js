@@ -182,6 +182,7 @@
       body.municipality = config.ags;
       try {
         const {data} = await api("/api/v1/reports", {method: "POST", body, csrf});
+        reportForm.dispatchEvent(new CustomEvent("report-sent", {detail: data}));  // report-photos.js
         reportForm.reset();
         $("report-duplicates").hidden = true;
         reportAt = filledAddress = null;

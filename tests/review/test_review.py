@@ -30,7 +30,7 @@ def test_queue_lists_reports_pending_and_flagged_oldest_first(client, users, app
     assert queue["flagged_proposals"][0]["hidden"] is False  # 1 flag < threshold 3
     report = queue["reports"][0]
     assert {"id", "location", "address", "description", "hint", "email", "consent",
-            "created_at", "version", "duplicates"} == set(report)
+            "created_at", "version", "duplicates", "photos"} == set(report)
 
 
 def test_queue_is_for_staff_of_the_town(client, users):
@@ -60,8 +60,8 @@ def test_erase_by_email(client, users, session, caplog):
                          headers=bearer(staff))
     assert erased.status_code == 200
     # staff erase within their own town: Jena's report keeps its contact
-    assert erased.json() == {"report_contacts_deleted": 1, "proposal_contacts_deleted": 1,
-                             "display_names_cleared": 1}
+    assert erased.json() == {"report_contacts_deleted": 1, "report_photos_deleted": 0,
+                             "proposal_contacts_deleted": 1, "display_names_cleared": 1}
     session.rollback()
     left = session.execute(text("SELECT email FROM report_contact UNION ALL "
                                 "SELECT email FROM proposal_contact")).scalars().all()

@@ -1,0 +1,1 @@
+"""Photos of vacancies (staff) and of citizen reports (approved by staff before they show)."""
