@@ -47,8 +47,8 @@ from app.database import make_engine
 from app.main import create_app
 from app.proposals.models import ProposalStatus
 from app.vacancies.lifecycle import VacancyStatus
-from tests.helpers.addresses import add_addresses
 from tests.helpers import images
+from tests.helpers.addresses import add_addresses
 from tests.helpers.participation import new_vacancy, point, proposal_body, report_body
 from tests.helpers.postgres import admin_conn
 from tests.helpers.server import SECRET

@@ -9,6 +9,7 @@ import pytest
 
 from app.maps.offline import OfflineMap, StaffMap, build_map
 from app.static_assets import static_url
+from tests.helpers.german import english_numbers
 from tests.helpers.towns import JENA, SCHMOELLN
 from tests.helpers.users import PASSWORD, bearer
 from tests.helpers.vacancies import feature
