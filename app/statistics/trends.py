@@ -26,6 +26,7 @@ from app.vacancies import query
 MAX_MONTHS = 240  # 20 years
 MAX_TOWNS = 100
 DEFAULT_MONTHS = 24
+WORK_MEM = "64MB"
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
@@ -77,9 +78,15 @@ def _in(values: frozenset[str]) -> str:
     return "(" + ", ".join(repr(v) for v in sorted(values)) + ")"
 
 
+def month_starts(lo: int, hi: int) -> list[datetime]:
+    """The first instants (Europe/Berlin) of the months lo … hi + 1."""
+    return [datetime(i // 12, i % 12 + 1, 1, tzinfo=BERLIN) for i in range(lo, hi + 2)]
+
+
 def _month_of(moment: str) -> str:
-    local = f"({moment} AT TIME ZONE 'Europe/Berlin')"
-    return f"(extract(year FROM {local}) * 12 + extract(month FROM {local}) - 1)::int"
+    """The month index of a moment, clamped to lo − 1 … hi + 1: a binary search in the month
+    starts (``:bounds``), far cheaper than a time-zone conversion per row."""
+    return f"(CAST(:lo AS int) - 1 + width_bucket({moment}, CAST(:bounds AS timestamptz[])))"
 
 
 def _full_view(scope: ReadScope) -> str:
@@ -97,7 +104,8 @@ def _towns_sql(scope: ReadScope) -> str:
 
 
 # the status spans of every vacancy of the towns (see timeline.timeline): one row per span with
-# its start s, end e (NULL: in force), status and the status before it (prev)
+# its start s, end e (NULL: in force), status, the status before it (prev) and after it (next),
+# in one window pass (the creation's status is the old value of the first change)
 SPANS_SQL = """
     born AS (
         SELECT v.id AS vid, v.municipality_id AS mid, v.status::text AS cur, v.former_use,
@@ -110,13 +118,13 @@ SPANS_SQL = """
         SELECT h.vacancy_id, b.mid, h.changed_at, h.id, h.old_value #>> '{}',
                h.new_value #>> '{}', NULL
         FROM vacancy_history h JOIN born b ON b.vid = h.vacancy_id WHERE h.field = 'status'
-    ), raw_spans AS (
-        SELECT vid, mid, seq, t AS s, lead(t) OVER w AS e,
-               CASE WHEN seq = 0 THEN coalesce(lead(old) OVER w, cur) ELSE new END AS status
-        FROM entries WINDOW w AS (PARTITION BY vid ORDER BY t, seq)
     ), spans AS (
-        SELECT vid, mid, seq, s, e, status, lag(status) OVER w AS prev, lead(status) OVER w AS next
-        FROM raw_spans WINDOW w AS (PARTITION BY vid ORDER BY s, seq)
+        SELECT vid, mid, seq, t AS s, lead(t) OVER w AS e,
+               CASE WHEN seq = 0 THEN coalesce(lead(old) OVER w, cur) ELSE new END AS status,
+               CASE WHEN seq = 0 THEN NULL WHEN lag(seq) OVER w = 0 THEN old
+                    ELSE lag(new) OVER w END AS prev,
+               lead(new) OVER w AS next
+        FROM entries WINDOW w AS (PARTITION BY vid ORDER BY t, seq)
     )"""
 
 
@@ -127,6 +135,17 @@ def timeseries_json(*, session: Session, principal: Principal, agss: list[str] |
     """The monthly figures per town (JSON text, see docs/statistics.md)."""
     scope = policy.read_scope(principal)
     check_known(session, agss)
+    _, params = query.scope_where(scope)
+    params.update(agss=agss, lo=lo, hi=hi, first=month_label(lo), last=month_label(hi),
+                  bounds=month_starts(lo, hi))
+    # the sorts and aggregates of a whole Land's history fit in memory
+    session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+    return session.execute(text(timeseries_sql(scope)), params).scalar_one()
+
+
+def timeseries_sql(scope: ReadScope) -> str:
+    """One statement: parameters agss, lo, hi (month indexes), first, last (their labels),
+    bounds (:func:`month_starts`)."""
     active = _in(ACTIVE)
     marks = ", ".join(f"sum(d) FILTER (WHERE status = '{s}') AS c_{s}" for s in STATUSES)
     running = ", ".join(f"sum(coalesce(d.c_{s}, 0)) OVER w AS n_{s}" for s in STATUSES)
@@ -134,7 +153,7 @@ def timeseries_json(*, session: Session, principal: Principal, agss: list[str] |
         f"'{s}', n_{s}" if s in PUBLIC else f"'{s}', CASE WHEN full_view THEN n_{s} END"
         for s in STATUSES)
     active_sum = " + ".join(f"n_{s}" for s in sorted(ACTIVE))
-    sql = f"""
+    return f"""
     WITH {_towns_sql(scope)}, {SPANS_SQL},
     marks AS (
         SELECT mid, status, prev, {_month_of('s')} AS si,
@@ -185,9 +204,6 @@ def timeseries_json(*, session: Session, principal: Principal, agss: list[str] |
             '[]'::json))::text
     FROM towns t JOIN months mo ON mo.mid = t.id
     """
-    _, params = query.scope_where(scope)
-    params.update(agss=agss, lo=lo, hi=hi, first=month_label(lo), last=month_label(hi))
-    return session.execute(text(sql), params).scalar_one()
 
 
 def check_known(session: Session, agss: list[str] | None) -> None:
