@@ -92,7 +92,7 @@ def generate(session: Session, vacancies: int, history: int) -> None:
     session.execute(text("ANALYZE"))
 
 
-def naive_reference(session: Session, agss: None, lo: int, hi: int) -> tuple[float, dict]:
+def naive_reference(session: Session, lo: int, hi: int) -> tuple[float, dict]:
     """One query per month: counts at the month's end and the month's events, each month
     computed from the status spans anew."""
     active = "(" + ", ".join(repr(s) for s in sorted(ACTIVE)) + ")"
@@ -181,7 +181,7 @@ def main() -> None:
             body = response.json()
             size = len(response.content)
         with Session(engine) as session:
-            naive, figures = naive_reference(session, None, lo, hi)
+            naive, figures = naive_reference(session, lo, hi)
             wrong = compare(session, body, figures)
         write(args, counts, setup, walls, size, naive, wrong, params, os.getloadavg())
     finally:
