@@ -540,6 +540,12 @@ ROUTES: dict[str, Build] = {
     "/vorschlaege/{proposal_id}": per_proposal("/vorschlaege/{id}"),
     "/api/v1/statistics/municipalities": urls("/api/v1/statistics/municipalities",
                                               "/api/v1/statistics/municipalities?geometry=none"),
+    "/api/v1/statistics/timeseries": urls("/api/v1/statistics/timeseries",
+                                          *(f"/api/v1/statistics/timeseries?municipality={ags}"
+                                            "&from=2020-01" for ags in TOWNS)),
+    "/api/v1/statistics/durations": urls("/api/v1/statistics/durations",
+                                         *(f"/api/v1/statistics/durations?municipality={ags}"
+                                           for ags in TOWNS)),
     "/api/v1/export/schema": urls("/api/v1/export/schema"),
     "/api/v1/labels": urls("/api/v1/labels"),
     "/api/v1/export/vacancies.geojson": exports("geojson"),

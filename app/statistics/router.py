@@ -1,6 +1,6 @@
 """HTTP for statistics: the numbers behind the working-group overview (/uebersicht)."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -14,7 +14,7 @@ from app.responses import (
     errors,
     raw_geojson,
 )
-from app.statistics import service
+from app.statistics import service, trends
 
 router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"])
 
@@ -31,3 +31,42 @@ def municipality_statistics(
     vacancies only; the working group and admins count every status."""
     return raw_geojson(service.municipality_statistics(
         session=session, principal=principal, with_boundary=geometry == "boundary"))
+
+
+MonthQuery = Annotated[str | None, Query(description="month YYYY-MM (Europe/Berlin)",
+                                         examples=["2026-03"])]
+TownsQuery = Annotated[str | None, Query(
+    description="comma-separated AGS, at most 100; default: every municipality")]
+_OBJECT = {"type": "object"}
+
+
+@router.get("/timeseries", summary="Monthly figures per municipality from the history",
+            responses={200: content("application/json", _OBJECT), **errors(401, 422, 503)})
+def timeseries(
+    session: ReadSessionDep, principal: PrincipalDep, municipality: TownsQuery = None,
+    from_: Annotated[str | None, Query(alias="from", description="first month YYYY-MM; "
+                                       "default: 23 months before `to`")] = None,
+    to: MonthQuery = None,
+) -> Response:
+    """Per municipality and month (Europe/Berlin): `counts` by status at the month's end,
+    `active` (threatened, vacant, interim use) and `per_10000` inhabitants, and the month's
+    events `new` (entered an active status), `reused`, `interim_started`, `interim_ended`.
+    Callers who may not read every status of a town (`published_only`) get the counts of
+    published statuses only. At most 240 months and 100 municipalities; an unknown AGS is a
+    422. Definitions: docs/statistics.md."""
+    lo, hi = trends.parse_period(from_, to)
+    agss = trends.parse_towns(municipality)
+    body = trends.timeseries_json(session=session, principal=principal, agss=agss, lo=lo, hi=hi)
+    return Response(body, media_type="application/json")
+
+
+@router.get("/durations", summary="Vacancy durations per municipality",
+            responses={200: content("application/json", _OBJECT), **errors(401, 422, 503)})
+def durations(session: ReadSessionDep, principal: PrincipalDep,
+              municipality: TownsQuery = None) -> dict[str, Any]:
+    """Per municipality, in days: median and quartiles of the current vacancies (a run of
+    active statuses up to now) and of the ended ones, the median time from falling empty to
+    reuse, the share of ended interim uses that became permanent, and the durations by former
+    use and floor-area band. Definitions: docs/statistics.md."""
+    agss = trends.parse_towns(municipality)
+    return trends.durations(session=session, principal=principal, agss=agss)
