@@ -337,8 +337,9 @@ window.Leerstand = (function () {
   }
 
   // ---- Markers, legend, list ------------------------------------------------------------
-  /* A div icon with an accessible name (Leaflet names a div icon only by its title). */
-  const LabelledIcon = L_.DivIcon.extend({
+  /* A div icon with an accessible name (Leaflet names a div icon only by its title). Pages
+     without a map (an idea's own page uses the helpers above) load no Leaflet. */
+  const LabelledIcon = L_ && L_.DivIcon.extend({
     createIcon(old) {
       const node = L_.DivIcon.prototype.createIcon.call(this, old);
       if (this.options.label) node.setAttribute("aria-label", this.options.label);
@@ -385,14 +386,6 @@ window.Leerstand = (function () {
       return box;
     };
     return control;
-  }
-
-  /** markercluster's own icon, with the count in German format ("1.234"). */
-  function clusterIcon(cluster) {
-    const n = cluster.getChildCount();
-    const size = n < 10 ? "small" : n < 100 ? "medium" : "large";
-    return L_.divIcon({html: "<div><span>" + number.format(n) + "</span></div>",
-                       className: "marker-cluster marker-cluster-" + size, iconSize: L_.point(40, 40)});
   }
 
   /**

@@ -80,7 +80,7 @@ def test_public_map_shows_every_number_in_german(live_server, users, page, guard
 
     page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
     page.wait_for_selector(".vac-marker, .marker-cluster")
-    expect(page.locator("#vacancy-count")).to_have_text("1 Eintrag im Kartenausschnitt")
+    expect(page.locator("#vacancy-count")).to_have_text("1 Leerstand")
     expect(page.locator("#proposal-count")).to_have_text("2 Ideen")
     _zoom_is_german(page)
     expect(page.locator("#report-form")).to_be_hidden()

@@ -75,7 +75,7 @@ def test_offline_map_has_no_cdn_and_no_zoom_lock():
         assert "user-scalable" not in text
     # the class lists stay as defined (folium's add_js_link would mutate them for every map)
     assert all(url.startswith(("/static/vendor/", "/static/app/")) for _, url in OfflineMap.default_js)
-    assert len(OfflineMap.default_js) == 4  # Leaflet, its German defaults, jQuery, markercluster
+    assert len(OfflineMap.default_js) == 3  # Leaflet, its German defaults, markercluster (no jQuery)
 
 
 def test_public_page_does_not_inline_the_register(client, users):
