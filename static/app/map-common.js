@@ -395,8 +395,9 @@ window.Leerstand = (function () {
    */
   function popupOptions(map, {maxWidth = 380, maxHeight = 440} = {}) {
     const size = map.getSize();
-    // 20 px left and 24 px right padding of the popup's content, and a margin to the map's edge
-    return {maxWidth: Math.max(200, Math.min(maxWidth, size.x - 64)),
+    // the content's margins (20 px left, 44 px right for the close button: maps.css) and 8 px
+    // to each edge of the map
+    return {maxWidth: Math.max(200, Math.min(maxWidth, size.x - 84)),
             maxHeight: Math.max(180, Math.min(maxHeight, size.y - 80)),
             autoPanPaddingTopLeft: L_.point(SMALL_SCREEN.matches ? 8 : 52, 12),
             autoPanPaddingBottomRight: L_.point(8, 24)};
