@@ -3,6 +3,7 @@
 from app.abuse.models import RateLimitWindow
 from app.accounts.models import ApiToken, User
 from app.database import Base
+from app.mail.models import MailMessage, MailRecipient
 from app.matching.models import Match
 from app.municipalities.models import Municipality
 from app.proposals.models import Proposal, ProposalContact, ProposalFlag, ProposalSupport
@@ -11,7 +12,8 @@ from app.vacancies.models import Vacancy, VacancyHistory
 from app.vacancies.report_models import ReportContact, VacancyReport
 
 __all__ = [
-    "ApiToken", "Base", "Match", "Municipality", "Place", "Proposal", "ProposalContact",
-    "ProposalFlag", "ProposalSupport", "RateLimitWindow", "ReportContact", "ScoringProfile", "User",
+    "ApiToken", "Base", "MailMessage", "MailRecipient", "Match", "Municipality", "Place",
+    "Proposal", "ProposalContact", "ProposalFlag", "ProposalSupport", "RateLimitWindow",
+    "ReportContact", "ScoringProfile", "User",
     "Vacancy", "VacancyHistory", "VacancyReport", "VacancyScore",
 ]

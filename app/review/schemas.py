@@ -17,6 +17,8 @@ class ErasureResult(Out):
     report_contacts_deleted: int
     proposal_contacts_deleted: int
     display_names_cleared: int
+    mail_addresses_deleted: int = Field(
+        description="the address's opt-in state and its queued mails (1 or 0)")
 
 
 class ReviewQueue(Out):
