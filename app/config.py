@@ -45,7 +45,8 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     starttls = query.get("starttls", ["false"])[-1].lower()
     if starttls not in ("true", "false"):
         raise ValueError(f"LEERSTAND_SMTP_URL: starttls must be true or false {SMTP_EXAMPLE}")
-    tls = "ssl" if scheme == "smtps" else "starttls" if starttls == "true" else "none"
+    tls: Literal["none", "starttls", "ssl"] = (
+        "ssl" if scheme == "smtps" else "starttls" if starttls == "true" else "none")
     return SmtpTarget(host=parts.hostname, port=port or (465 if scheme == "smtps" else 25), tls=tls,
                       username=unquote(parts.username) if parts.username else None,
                       password=unquote(parts.password) if parts.password else None)

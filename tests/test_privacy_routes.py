@@ -273,7 +273,9 @@ class Seeder:
                        "token_hash FROM api_token", "status_token_hash FROM proposal",
                        "client_hash FROM proposal_support",
                        "client_hash FROM proposal_flag WHERE client_hash IS NOT NULL",
-                       "client_hash FROM rate_limit_window"):
+                       "client_hash FROM rate_limit_window",
+                       "confirm_token_hash FROM mail_recipient",
+                       "unsubscribe_token_hash FROM mail_message"):
             values = session.scalars(text(f"SELECT {column}")).all()
             assert values, f"nothing seeded for {column}"
             for value in values:
@@ -452,6 +454,11 @@ ROUTES: dict[str, Build] = {
     "/karte/{ags}": per_town("/karte/{ags}"),
     "/verwaltung/{ags}": per_town("/verwaltung/{ags}"),
     "/uebersicht": urls("/uebersicht"),
+    # every town's citizens' addresses and the mails to them: admins only (403 for staff)
+    "/verwaltung/postausgang": urls("/verwaltung/postausgang"),
+    # the raw links' secrets are only in the mails; an unknown one is a 404 with no data
+    "/bestaetigen/{token}": urls("/bestaetigen/" + "x" * 32),
+    "/abbestellen/{token}": urls("/abbestellen/" + "x" * 32),
     "/api/v1/reports/duplicates": duplicates,
     "/api/v1/proposals": urls("/api/v1/proposals", f"/api/v1/proposals?status={ALL_PROPOSAL_STATUSES}",
                               *(f"/api/v1/proposals?municipality={ags}&status={ALL_PROPOSAL_STATUSES}"
