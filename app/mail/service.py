@@ -63,18 +63,19 @@ def enqueue(*, session: Session, recipient: MailRecipient, event_key: str, kind:
 
 
 def enrol(*, session: Session, email: str, what: str, base_url: str,
-          days: int) -> MailRecipient:
+          days: int) -> None:
     """The address of a new report or idea; an address not yet confirmed gets (once) the
-    mail with its confirmation link."""
-    recipient = _recipient(session, email)
-    if recipient.confirmed_at is None and recipient.confirm_token_hash is None:
-        token = secrets.token_urlsafe(24)
-        recipient.confirm_token_hash = hash_token(token)
-        session.flush()
-        enqueue(session=session, recipient=recipient, event_key="confirm", kind="confirm",
-                base_url=base_url, context={"what": what, "days": days,
-                                            "confirm_url": f"{base_url}{CONFIRM_PAGE}{token}"})
-    return recipient
+    mail with its confirmation link. A new address is one INSERT (the write path's cost)."""
+    email = email.strip().lower()
+    token = secrets.token_urlsafe(24)
+    recipient = session.scalars(
+        insert(MailRecipient).values(email=email, confirm_token_hash=hash_token(token))
+        .on_conflict_do_nothing(index_elements=["email"]).returning(MailRecipient)).first()
+    if recipient is None:  # known: it had its confirmation mail, or is confirmed already
+        return
+    enqueue(session=session, recipient=recipient, event_key="confirm", kind="confirm",
+            base_url=base_url, context={"what": what, "days": days,
+                                        "confirm_url": f"{base_url}{CONFIRM_PAGE}{token}"})
 
 
 def notify(*, session: Session, email: str | None, event_key: str, kind: str,

@@ -64,13 +64,16 @@ def throughput(engine, url: str, mails: int) -> float:
             service.enrol(session=session, email=f"sink{n}@example.org", what="report", days=7,
                           base_url="https://leerstand.example")
     with smtp_server() as (sink, port):
-        settings = Settings(_env_file=None, database_url=url, smtp_url=f"smtp://127.0.0.1:{port}")
+        settings = Settings(_env_file=None, database_url=url, secret_key="bench-" + "x" * 40,
+                            smtp_url=f"smtp://127.0.0.1:{port}")
         worker = MailWorker(engine=engine, settings=settings)
         started = time.perf_counter()
         sent = worker.deliver_due()
         elapsed = time.perf_counter() - started
-        assert sent == mails and len(sink.messages) == mails, (sent, len(sink.messages))
-    return mails / elapsed
+        # the write-cost rounds queued confirmation mails too: all of them are sent
+        assert sent >= mails and len(sink.messages) == sent, (sent, len(sink.messages))
+    print(f"worker: {sent} mails in {elapsed:.2f} s", flush=True)
+    return sent / elapsed
 
 
 def main() -> int:
@@ -89,9 +92,10 @@ def main() -> int:
             boundary_import.import_boundaries(session=session)
         submit(engine, 10_000, True)  # warm up
         without, with_mail = write_cost(engine, args.reports)
-        rate = throughput(engine, url, args.mails)
         print(f"report submission p50: {without:.2f} ms without mail, {with_mail:.2f} ms with "
-              f"the confirmation mail queued: +{with_mail - without:.2f} ms (target ≤ 2 ms)")
+              f"the confirmation mail queued: +{with_mail - without:.2f} ms (target ≤ 2 ms)",
+              flush=True)
+        rate = throughput(engine, url, args.mails)
         print(f"worker: {rate:.0f} mails/s to a local aiosmtpd sink (target ≥ 50)")
         engine.dispose()
     finally:
