@@ -153,3 +153,17 @@ def test_bad_addresses_are_refused_and_change_nothing(client, session):
     session.rollback()
     assert session.scalar(text("SELECT count(*) FROM mail_recipient")) == 0
     assert session.scalar(text("SELECT count(*) FROM report_contact")) == 0
+
+
+def test_outbox_is_for_admins_and_hides_the_links_secrets(client, session, users, staff):
+    created = client.post("/api/v1/proposals", json=proposal_body(email=SECRET_EMAIL)).json()
+    html = {"Accept": "text/html"}
+    assert client.get("/verwaltung/postausgang", headers=html,
+                      follow_redirects=False).status_code == 303
+    assert client.get("/verwaltung/postausgang", headers={**html, **staff}).status_code == 403
+    page = client.get("/verwaltung/postausgang", headers={**html, **bearer(users.token("admin"))})
+    assert page.status_code == 200
+    assert SECRET_EMAIL in page.text and "Bitte bestätigen Sie Ihre E-Mail-Adresse" in page.text
+    assert "/bestaetigen/[…]" in page.text and "/vorschlaege/status/[…]" in page.text
+    assert created["status_token"] not in page.text
+    assert "wartet auf Bestätigung" in page.text  # the held status mail
