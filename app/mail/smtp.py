@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, getaddresses, make_msgid
+from email.utils import format_datetime, getaddresses
 from typing import Self
 
 from app.config import SmtpTarget
@@ -36,7 +36,8 @@ def build_message(*, mail_from: str, to: str, subject: str, text: str, html: str
     message["To"] = Address(username=username, domain=domain)
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = make_msgid(idstring=message_key, domain=sender.domain or None)
+    # the same for every attempt: a mail sent twice (docs/mail.md) can be recognised
+    message["Message-ID"] = f"<{message_key}@{sender.domain or 'localhost'}>"
     # RFC 8058: a one-click unsubscribe that mail programs offer as a button
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -115,7 +115,8 @@ class MailWorker:
             self._connection().send(build_message(
                 mail_from=self.settings.mail_from, to=email, subject=message.subject,
                 text=message.text_body, html=message.html_body,
-                unsubscribe_url=message.unsubscribe_url, message_key=f"mail{message.id}"))
+                unsubscribe_url=message.unsubscribe_url,
+                message_key=f"mail-{message.id}.{message.unsubscribe_token_hash[:16]}"))
         except TRANSIENT as error:
             self.close()
             return self._failed(message, error)

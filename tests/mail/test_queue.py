@@ -118,9 +118,7 @@ def test_line_breaks_in_user_text_add_no_header(client, session, sink, worker, s
     title = "Repair-Café\r\nBcc: angreifer@example.org\r\n\r\nHallo"
     body = _proposal_body(location=point(), radius_m=500, email=SECRET_EMAIL, title=title)
     response = client.post("/api/v1/proposals", json=body)
-    if response.status_code == 422:  # the API may refuse the title outright: also safe
-        pytest.skip("titles with line breaks are refused at the door")
-    assert response.status_code == 201, response.text
+    assert response.status_code == 201, response.text  # a title may have line breaks
     session.execute(text("UPDATE mail_recipient SET confirmed_at = now()"))
     session.execute(text("UPDATE mail_message SET state = 'queued'"))
     session.commit()
