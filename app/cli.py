@@ -11,7 +11,7 @@ import os
 import secrets
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -114,13 +114,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             "log_config": log_config, "proxy_headers": bool(settings.trusted_proxies),
             "forwarded_allow_ips": forwarded_allow_ips(settings),
             "timeout_graceful_shutdown": settings.shutdown_timeout_s}
-        if args.workers > 1:
-            # worker processes build their own app from the environment (uvicorn's factory);
-            # uvicorn's supervisor stops them on SIGTERM/SIGINT and returns
-            os.environ.update(settings_environment(app_settings))
-            uvicorn.run("app.main:create_app", factory=True, workers=args.workers, **options)
-        else:
-            _server(uvicorn.Config(create_app(app_settings), **options)).run()
+        with ExitStack() as stack:
+            if settings.mail_worker:  # one mail worker, however many web workers
+                from app.mail.cli import worker_thread
+
+                stack.enter_context(worker_thread(url, app_settings))
+            if args.workers > 1:
+                # worker processes build their own app from the environment (uvicorn's factory);
+                # uvicorn's supervisor stops them on SIGTERM/SIGINT and returns
+                os.environ.update(settings_environment(app_settings))
+                uvicorn.run("app.main:create_app", factory=True, workers=args.workers, **options)
+            else:
+                _server(uvicorn.Config(create_app(app_settings), **options)).run()
     return 0
 
 
@@ -299,7 +304,7 @@ def add_command(parent, name: str, func: Callable, help_text: str) -> argparse.A
 # must stay cheap (no services, models or ORM at module level; the handlers import them), as
 # every command, e.g. the benchmarked ``import``, first builds the whole parser.
 COMMAND_MODULES: tuple[str, ...] = ("app.proposals.cli", "app.scoring.cli", "app.exchange.cli",
-                                     "app.addresses.cli")
+                                     "app.addresses.cli", "app.mail.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,10 +1,12 @@
 """Settings from the environment (prefix ``LEERSTAND_``), one class for the whole service."""
 
 import ipaddress
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -13,6 +15,41 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 INSECURE_SECRETS = {"", "changeme", "change-me", "secret", "leerstand"}
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+SMTP_EXAMPLE = "(e.g. smtp://user:password@mail.example.org:587?starttls=true or smtps://user:password@mail.example.org:465)"
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    """Where mail goes: LEERSTAND_SMTP_URL, parsed once."""
+
+    host: str
+    port: int
+    tls: Literal["none", "starttls", "ssl"]
+    username: str | None
+    password: str | None = field(repr=False)
+
+
+def parse_smtp_url(url: str) -> SmtpTarget:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise ValueError(f"LEERSTAND_SMTP_URL: {error} {SMTP_EXAMPLE}") from error
+    if scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError(f"LEERSTAND_SMTP_URL must start with smtp:// or smtps:// {SMTP_EXAMPLE}")
+    query = parse_qs(parts.query)
+    unknown = set(query) - {"starttls"}
+    if unknown:
+        raise ValueError(f"LEERSTAND_SMTP_URL: unknown option {sorted(unknown)[0]!r} {SMTP_EXAMPLE}")
+    starttls = query.get("starttls", ["false"])[-1].lower()
+    if starttls not in ("true", "false"):
+        raise ValueError(f"LEERSTAND_SMTP_URL: starttls must be true or false {SMTP_EXAMPLE}")
+    tls: Literal["none", "starttls", "ssl"] = (
+        "ssl" if scheme == "smtps" else "starttls" if starttls == "true" else "none")
+    return SmtpTarget(host=parts.hostname, port=port or (465 if scheme == "smtps" else 25), tls=tls,
+                      username=unquote(parts.username) if parts.username else None,
+                      password=unquote(parts.password) if parts.password else None)
 
 
 class Settings(BaseSettings):
@@ -124,6 +161,28 @@ class Settings(BaseSettings):
         description="Attribution HTML shown with the base map.",
     )
 
+    smtp_url: str | None = Field(
+        default=None,
+        description="Mail server: smtp://user:password@host:587?starttls=true or "
+        "smtps://user:password@host:465. Unset: mails stay in the outbox admins read at "
+        "/verwaltung/postausgang, nothing is sent.",
+    )
+    mail_from: str = Field(
+        default="Leerstand <leerstand@localhost>",
+        description="Sender of every mail (display name and address).",
+    )
+    mail_worker: bool = Field(
+        default=True,
+        description="`leerstand serve` also runs the mail worker (off: run `leerstand worker`).",
+    )
+    smtp_timeout_s: float = Field(default=20, gt=0, le=600,
+                                  description="Seconds one SMTP connection or command may take.")
+    unconfirmed_email_days: int = Field(
+        default=7, ge=1, le=365,
+        description="Days after which a citizen's e-mail address that was never confirmed is "
+        "erased, with the mails held for it.",
+    )
+
     @field_validator("database_url", "read_database_url")
     @classmethod
     def _postgres_only(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -133,6 +192,27 @@ class Settings(BaseSettings):
             raise ValueError(f"LEERSTAND_{str(info.field_name).upper()} must be a PostgreSQL URL "
                              "(PostGIS required)")
         return value.replace("postgres://", "postgresql://", 1)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parse_smtp_url(value.strip())
+        return value.strip()
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str) -> str:
+        name, address = parseaddr(value)
+        if not address or "@" not in address or any(c in value for c in "\r\n\0"):
+            raise ValueError("LEERSTAND_MAIL_FROM must be an address, optionally with a display "
+                             "name (e.g. 'Stadt Schmölln <leerstand@schmoelln.de>')")
+        return value
+
+    @property
+    def smtp(self) -> SmtpTarget | None:
+        return parse_smtp_url(self.smtp_url) if self.smtp_url else None
 
     @field_validator("public_url")
     @classmethod

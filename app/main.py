@@ -38,6 +38,8 @@ from app.exchange.router import router as exports_router
 from app.expose.router import router as expose_router
 from app.labels import TABLES as LABEL_TABLES
 from app.labels import router as labels_router
+from app.mail import service as mail_service
+from app.mail.router import pages as mail_pages
 from app.maps.router import router as pages_router
 from app.matching.router import router as matching_router
 from app.middleware import BodyGuardMiddleware, SecurityHeadersMiddleware, csp_source
@@ -80,7 +82,7 @@ GERMAN_MESSAGES = {
 RETRY_AFTER_S = 5
 UNAVAILABLE = {"detail": "the database is not available", "code": "unavailable"}
 # paths whose last segment is a secret (the authors' status links): redacted in logs
-SECRET_LINKS = (STATUS_PATH, STATUS_PAGE)
+SECRET_LINKS = (STATUS_PATH, STATUS_PAGE, mail_service.CONFIRM_PAGE, mail_service.UNSUBSCRIBE_PAGE)
 # never stored by a browser or proxy: the login forms' answers and the secret links
 PRIVATE_PATHS = ("/anmelden", "/abmelden", *SECRET_LINKS)
 STATIC_METHODS = {"GET", "HEAD"}  # what StaticFiles answers
@@ -296,7 +298,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "session_login_key": SESSION_ID, "redoc_paths": (REDOC_URL,),
     }
 
-    for router in (vacancies_router, municipalities_router, accounts_router, pages_router,
+    # mail pages before the staff map: /verwaltung/postausgang is no town's /verwaltung/{ags}
+    for router in (vacancies_router, municipalities_router, accounts_router, mail_pages, pages_router,
                    reports_router, proposals_router, matching_router, review_router,
                    proposal_pages, statistics_router, scoring_router, exports_router,
                    import_router, ogc_router, labels_router, observability_router, expose_router,

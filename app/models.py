@@ -4,6 +4,7 @@ from app.abuse.models import RateLimitWindow
 from app.accounts.models import ApiToken, User
 from app.addresses.models import Address
 from app.database import Base
+from app.mail.models import MailMessage, MailRecipient
 from app.matching.models import Match
 from app.municipalities.models import Municipality
 from app.photos.models import Photo
@@ -13,7 +14,8 @@ from app.vacancies.models import Vacancy, VacancyHistory
 from app.vacancies.report_models import ReportContact, VacancyReport
 
 __all__ = [
-    "Address", "ApiToken", "Base", "Match", "Municipality", "Photo", "Place", "Proposal", "ProposalContact",
-    "ProposalFlag", "ProposalSupport", "RateLimitWindow", "ReportContact", "ScoringProfile", "User",
+    "Address", "ApiToken", "Base", "MailMessage", "MailRecipient", "Match", "Municipality", "Photo",
+    "Place", "Proposal", "ProposalContact", "ProposalFlag", "ProposalSupport", "RateLimitWindow",
+    "ReportContact", "ScoringProfile", "User",
     "Vacancy", "VacancyHistory", "VacancyReport", "VacancyScore",
 ]

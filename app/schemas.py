@@ -15,7 +15,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 # Amtlicher Gemeindeschlüssel: 8 digits (Land, Regierungsbezirk, Kreis, Gemeinde)
 AGS_PATTERN = r"^[0-9]{8}$"
 # deliberately loose: one @, a dot in the domain, no spaces or angle brackets
-EMAIL_PATTERN = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
+# no control characters (NUL, CR, LF …): the address goes into mail headers
+EMAIL_PATTERN = r"^[^@\s<>\x00-\x1f\x7f]+@[^@\s<>\x00-\x1f\x7f]+\.[^@\s<>\x00-\x1f\x7f]+$"
 
 AGS = Annotated[str, Field(pattern=AGS_PATTERN, description="AGS (8 digits)")]
 Email = Annotated[str, Field(max_length=320, pattern=EMAIL_PATTERN), AfterValidator(str.lower)]

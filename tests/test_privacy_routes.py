@@ -303,7 +303,9 @@ class Seeder:
                        "token_hash FROM api_token", "status_token_hash FROM proposal",
                        "client_hash FROM proposal_support",
                        "client_hash FROM proposal_flag WHERE client_hash IS NOT NULL",
-                       "client_hash FROM rate_limit_window"):
+                       "client_hash FROM rate_limit_window",
+                       "confirm_token_hash FROM mail_recipient",
+                       "unsubscribe_token_hash FROM mail_message"):
             values = session.scalars(text(f"SELECT {column}")).all()
             assert values, f"nothing seeded for {column}"
             for value in values:
@@ -524,6 +526,11 @@ ROUTES: dict[str, Build] = {
     "/karte/{ags}/idee/{proposal_id}": per_town_record("proposal", "/karte/{ags}/idee/{id}"),
     "/verwaltung/{ags}": per_town("/verwaltung/{ags}"),
     "/uebersicht": urls("/uebersicht"),
+    # every town's citizens' addresses and the mails to them: admins only (403 for staff)
+    "/verwaltung/postausgang": urls("/verwaltung/postausgang"),
+    # the raw links' secrets are only in the mails; an unknown one is a 404 with no data
+    "/bestaetigen/{token}": urls("/bestaetigen/" + "x" * 32),
+    "/abbestellen/{token}": urls("/abbestellen/" + "x" * 32),
     "/api/v1/reports/duplicates": duplicates,
     # open data (house coordinates); the seeded towns' search must not reach private fields
     "/api/v1/addresses": per_town("/api/v1/addresses?q=Musterstra%C3%9Fe%201&municipality={ags}",

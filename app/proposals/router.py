@@ -13,6 +13,7 @@ from app.accounts.deps import PrincipalDep, UserDep
 from app.accounts.principal import Principal
 from app.deps import SessionDep
 from app.errors import InvalidInput
+from app.mail import events as mail_events
 from app.matching import flows as matching_flows
 from app.proposals import service
 from app.proposals.models import ProposalStatus
@@ -37,6 +38,7 @@ from app.proposals.schemas import (
 from app.responses import errors
 from app.schemas import AGS_PATTERN, Id
 from app.templating import render
+from app.urls import public_base
 
 router = APIRouter(prefix="/api/v1/proposals", tags=["proposals"], responses=errors(503))
 pages = APIRouter(include_in_schema=False)
@@ -70,6 +72,10 @@ def submit_proposal(data: ProposalCreate, request: Request, session: SessionDep)
     if data.is_bot:
         return JSONResponse({"id": None, "status": "received"}, status_code=202)
     proposal, token = service.submit_proposal(session=session, data=data)
+    base_url = public_base(request)
+    mail_events.proposal_submitted(session=session, proposal=proposal,
+                                   status_url=base_url + STATUS_PAGE + token, base_url=base_url,
+                                   days=request.app.state.settings.unconfirmed_email_days)
     view = fit(session, service.author_view(session=session, proposal_id=proposal.id))
     return ProposalSubmitted.model_validate({
         **view, "status_token": token, "status_url": STATUS_PATH + token,
@@ -111,40 +117,43 @@ def get_proposal(proposal_id: ProposalId, session: SessionDep, principal: Princi
                                                proposal_id=proposal_id)))
 
 
-def _decision(session: Session, principal: Principal, proposal_id: int, target: ProposalStatus,
-              reason: str | None = None) -> ProposalStaff:
+def _decision(request: Request, session: Session, principal: Principal, proposal_id: int,
+              target: ProposalStatus, reason: str | None = None) -> ProposalStaff:
     # only staff of the town and admins decide, and they read the author's e-mail
-    service.decide(session=session, proposal_id=proposal_id, target=target, actor=principal,
-                   reason=reason)
+    proposal = service.decide(session=session, proposal_id=proposal_id, target=target,
+                              actor=principal, reason=reason)
+    mail_events.proposal_decided(session=session, proposal=proposal, base_url=public_base(request))
     return ProposalStaff.model_validate(fit(session, service.get_view(
         session=session, principal=principal, proposal_id=proposal_id)))
 
 
 @router.post("/{proposal_id}/publish", response_model=ProposalStaff,
              summary="Publish (or restore after flags)", responses=DECISION_ERRORS)
-def publish(proposal_id: ProposalId, session: SessionDep, principal: UserDep) -> ProposalStaff:
-    return _decision(session, principal, proposal_id, ProposalStatus.published)
+def publish(proposal_id: ProposalId, request: Request, session: SessionDep,
+            principal: UserDep) -> ProposalStaff:
+    return _decision(request, session, principal, proposal_id, ProposalStatus.published)
 
 
 @router.post("/{proposal_id}/reject", response_model=ProposalStaff,
              summary="Reject with a reason for the author", responses=DECISION_ERRORS)
-def reject(proposal_id: ProposalId, body: Rejection, session: SessionDep,
+def reject(proposal_id: ProposalId, body: Rejection, request: Request, session: SessionDep,
            principal: UserDep) -> ProposalStaff:
-    return _decision(session, principal, proposal_id, ProposalStatus.rejected, body.reason)
+    return _decision(request, session, principal, proposal_id, ProposalStatus.rejected, body.reason)
 
 
 @router.post("/{proposal_id}/withdraw", response_model=ProposalStaff, summary="Withdraw",
              responses=DECISION_ERRORS)
-def withdraw(proposal_id: ProposalId, session: SessionDep, principal: UserDep,
+def withdraw(proposal_id: ProposalId, request: Request, session: SessionDep, principal: UserDep,
              body: Withdrawal | None = None) -> ProposalStaff:
-    return _decision(session, principal, proposal_id, ProposalStatus.withdrawn,
+    return _decision(request, session, principal, proposal_id, ProposalStatus.withdrawn,
                      body.reason if body else None)
 
 
 @router.post("/{proposal_id}/realise", response_model=ProposalStaff, summary="Mark realised",
              responses=DECISION_ERRORS)
-def realise(proposal_id: ProposalId, session: SessionDep, principal: UserDep) -> ProposalStaff:
-    return _decision(session, principal, proposal_id, ProposalStatus.realised)
+def realise(proposal_id: ProposalId, request: Request, session: SessionDep,
+            principal: UserDep) -> ProposalStaff:
+    return _decision(request, session, principal, proposal_id, ProposalStatus.realised)
 
 
 def _voter(request: Request, supporter: Supporter, purpose: str) -> service.Voter:

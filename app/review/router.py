@@ -8,6 +8,7 @@ from app.accounts import policy
 from app.accounts.deps import UserDep
 from app.deps import SessionDep
 from app.errors import Forbidden
+from app.mail import service as mail_service
 from app.matching import flows as matching_flows
 from app.municipalities import service as municipality_service
 from app.photos import router as photos_http
@@ -52,6 +53,8 @@ def review_queue(
 @router.post("/privacy/erase", response_model=ErasureResult,
              summary="Erase a person's data by e-mail (staff, admin)")
 def erase(body: EraseRequest, session: SessionDep, principal: UserDep) -> ErasureResult:
-    """The e-mail goes in the body (never the URL); staff erase within their town."""
-    return ErasureResult.model_validate(
-        proposals.erase_person(session=session, email=body.email, actor=principal))
+    """The e-mail goes in the body (never the URL); staff erase within their town. The mail
+    address itself (opt-in state, queued mails) goes once no town holds a contact with it."""
+    erased = proposals.erase_person(session=session, email=body.email, actor=principal)
+    erased["mail_addresses_deleted"] = mail_service.erase_unused(session=session, email=body.email)
+    return ErasureResult.model_validate(erased)

@@ -19,6 +19,8 @@ class ErasureResult(Out):
     report_photos_deleted: int
     proposal_contacts_deleted: int
     display_names_cleared: int
+    mail_addresses_deleted: int = Field(
+        description="the address's opt-in state and its queued mails (1 or 0)")
 
 
 class ReportWithPhotos(ReportForReview):

@@ -1,0 +1,63 @@
+"""`leerstand worker`: the mail worker as a process of its own (``leerstand serve`` also runs
+one unless LEERSTAND_MAIL_WORKER=false); stops after the mail in flight on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from app.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def worker_thread(url: str, settings: Settings) -> Iterator[threading.Thread]:
+    """The mail worker in a thread of this process, stopped (gracefully) on leaving."""
+    from app.database import make_engine
+    from app.mail.worker import MailWorker
+
+    engine = make_engine(url)
+    stop = threading.Event()
+    thread = threading.Thread(target=MailWorker(engine=engine, settings=settings).run,
+                              args=(stop,), name="mail-worker", daemon=True)
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join(timeout=settings.smtp_timeout_s * 3)
+        engine.dispose()
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli import database
+    from app.database import make_engine
+    from app.mail.worker import MailWorker
+
+    if settings.smtp is None:
+        log.warning("LEERSTAND_SMTP_URL is not set: nothing is sent, mails stay in the outbox "
+                    "(/verwaltung/postausgang); unconfirmed addresses are still erased")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    with database(settings) as url:
+        engine = make_engine(url)
+        try:
+            MailWorker(engine=engine, settings=settings, poll_s=args.poll).run(stop)
+        finally:
+            engine.dispose()
+    return 0
+
+
+def add_commands(subparsers) -> None:
+    from app.cli import add_command
+
+    p = add_command(subparsers, "worker", cmd_worker,
+                    "send queued mails (SMTP from LEERSTAND_SMTP_URL) until stopped")
+    p.add_argument("--poll", type=float, default=2.0,
+                   help="seconds between looks at the queue when it is empty (default 2)")
