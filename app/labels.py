@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.accounts.principal import ROLE_LABELS, Role
+from app.mail.models import MAIL_STATE_LABELS, MailState
 from app.matching.models import MATCH_ACTION_LABELS, MATCH_STATE_LABELS, MatchState
 from app.proposals.models import (
     CATEGORY_LABELS,
@@ -59,6 +60,7 @@ class Labels(BaseModel):
     recommendation: dict[str, str] = Field(description="recommendation of the scoring")
     score: dict[str, str] = Field(description="the two scores (interim, permanent)")
     score_group: dict[str, str] = Field(description="group of a scoring criterion")
+    mail_state: dict[MailState, str] = Field(description="state of a mail in the outbox")
 
 
 LABELS = Labels(
@@ -68,6 +70,7 @@ LABELS = Labels(
     flag_reason=FLAG_REASON_LABELS, match_state=MATCH_STATE_LABELS,
     match_action=MATCH_ACTION_LABELS, role=ROLE_LABELS, recommendation=rules.RECOMMENDATION_LABELS,
     score=rules.SCORE_LABELS, score_group=rules.GROUP_LABELS,
+    mail_state=MAIL_STATE_LABELS,
 )
 # {table: {value: label}} as plain JSON data, for the templates and the scripts
 TABLES: dict[str, dict[str, str]] = LABELS.model_dump(mode="json")

@@ -21,6 +21,12 @@ class MailState(StrEnum):
     failed = "failed"  # the server refused it for good, or every retry failed
 
 
+MAIL_STATE_LABELS = {
+    MailState.held: "wartet auf Bestätigung", MailState.queued: "wartet auf Versand",
+    MailState.sent: "verschickt", MailState.cancelled: "abbestellt", MailState.failed: "gescheitert",
+}
+
+
 class MailRecipient(Base):
     """Private: nobody but the worker and the admin outbox reads ``email``."""
 
