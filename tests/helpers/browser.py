@@ -80,6 +80,18 @@ def open_page(browser, guard: Guard, **context_options):
     return context, page
 
 
+def set_view(page, lat: float, lon: float, zoom: int) -> None:
+    """Move the public or staff map and wait until it stays there (a running fit or zoom
+    animation may undo a single setView)."""
+    page.wait_for_function("""([lat, lon, zoom]) => {
+        const map = window.leerstandLayer && window.leerstandLayer.map;
+        if (!map) return false;
+        const there = map.getZoom() === zoom && Math.abs(map.getCenter().lat - lat) < 1e-5;
+        if (!there) map.setView([lat, lon], zoom, {reset: true});
+        return there;
+    }""", arg=[lat, lon, zoom], polling=100)
+
+
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.config import PROJECT_DIR
-from tests.helpers.browser import Api, login, open_page
+from tests.helpers.browser import Api, login, open_page, set_view
 from tests.helpers.participation import proposal_body
 from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
 from tests.helpers.users import PASSWORD
@@ -100,15 +100,6 @@ def _map_ready(page) -> None:
     expect(page.locator("#proposal-count")).to_have_text("2 Ideen")
 
 
-def _zoom_to(page, lat: float, lon: float, zoom: int) -> None:
-    page.wait_for_function("""([lat, lon, zoom]) => {
-        const map = window.leerstandLayer && window.leerstandLayer.map;
-        if (!map) return false;
-        const there = map.getZoom() === zoom && Math.abs(map.getCenter().lat - lat) < 1e-5;
-        if (!there) map.setView([lat, lon], zoom, {reset: true});
-        return there;
-    }""", arg=[lat, lon, zoom], polling=100)
-
 
 def _close_popup(page) -> None:
     page.locator(".leaflet-popup-close-button").click()
@@ -149,7 +140,7 @@ def test_public_map_in_every_state(live_server, users, screen, guard):
     page, audit = screen, Audit(screen)
     page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
     _map_ready(page)
-    _zoom_to(page, lat, lon, 16)
+    set_view(page, lat, lon, 16)
     audit.check("public map")
 
     page.locator("#vacancy-list button", has_text="Markt 1").click()

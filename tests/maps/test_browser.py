@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from shapely.geometry import Point, shape
 
-from tests.helpers.browser import Api, login, screenshot
+from tests.helpers.browser import Api, login, screenshot, set_view
 from tests.helpers.german import coordinates
 from tests.helpers.towns import CENTRES, JENA, SCHMALKALDEN, SCHMOELLN
 from tests.helpers.users import PASSWORD
@@ -26,17 +26,6 @@ XSS = {
 def _markers_drawn(page) -> None:
     page.wait_for_selector(".vac-marker, .marker-cluster")
 
-
-def _set_view(page, lat: float, lon: float, zoom: int) -> None:
-    """Move the map and wait until it stays there (a running fit/zoom animation may undo a
-    single setView)."""
-    page.wait_for_function("""([lat, lon, zoom]) => {
-        const map = window.leerstandLayer && window.leerstandLayer.map;
-        if (!map) return false;
-        const there = map.getZoom() === zoom && Math.abs(map.getCenter().lat - lat) < 1e-5;
-        if (!there) map.setView([lat, lon], zoom, {reset: true});
-        return there;
-    }""", arg=[lat, lon, zoom], polling=100)
 
 
 def test_public_map_loads_by_viewport_with_markers_list_and_popup(live_server, users, page, guard):
@@ -75,7 +64,7 @@ def test_public_map_loads_by_viewport_with_markers_list_and_popup(live_server, u
     assert any("bbox=" in u for u in vacancy_calls) and any("limit=50&" in u for u in vacancy_calls)
     page.check("#vf-in_view")
     before = len(guard.api_calls)
-    _set_view(page, 50.70, 12.20, 16)
+    set_view(page, 50.70, 12.20, 16)
     expect(page.locator("#vacancy-count")).to_have_text("0 Leerstände im Kartenausschnitt")
     assert len(guard.api_calls) > before
     assert guard.tiles, "the base map asks for tiles"
@@ -140,7 +129,7 @@ def test_staff_adds_moves_and_edits_with_version_check(live_server, users, page,
 
     # add: click into the empty map, fill the form
     lon, lat = CENTRES[SCHMOELLN]
-    _set_view(page, lat, lon, 17)
+    set_view(page, lat, lon, 17)
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("#editor-title")).to_have_text("Neuer Leerstand")
@@ -160,7 +149,7 @@ def test_staff_adds_moves_and_edits_with_version_check(live_server, users, page,
     screenshot(page, "staff")
 
     # move: drag the marker 80 px to the right
-    _set_view(page, start.y, start.x, 18)
+    set_view(page, start.y, start.x, 18)
     marker = page.locator('.vac-marker[title="Neue Gasse 7"]')
     mbox = marker.bounding_box()
     x, y = mbox["x"] + mbox["width"] / 2, mbox["y"] + mbox["height"] / 2
@@ -244,7 +233,7 @@ def test_staff_draws_the_core_area(live_server, users, page, guard):
     assert api.municipality(SCHMALKALDEN)["properties"]["core_area"] is None
     login(page, live_server.url, SCHMALKALDEN, "core@example.org")
     lon, lat = CENTRES[SCHMALKALDEN]
-    _set_view(page, lat, lon, 16)
+    set_view(page, lat, lon, 16)
 
     _draw_polygon(page, [(0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7)])
     expect(page.locator("#core-status")).to_contain_text("noch nicht gespeichert")
@@ -257,7 +246,7 @@ def test_staff_draws_the_core_area(live_server, users, page, guard):
     screenshot(page, "staff-core-area")
 
     # too big: reaches outside the town; German error, stored area unchanged
-    _set_view(page, lat, lon, 10)
+    set_view(page, lat, lon, 10)
     _draw_polygon(page, [(0.1, 0.1), (0.9, 0.1), (0.9, 0.9), (0.1, 0.9)])
     page.click("#core-save")
     expect(page.locator("#core-error")).to_have_text(
@@ -366,7 +355,7 @@ def test_citizen_report_with_duplicate_hint_is_confirmed_on_the_staff_map(
     page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
     _markers_drawn(page)
     page.click("#report-start")
-    _set_view(page, lat, lon, 18)
+    set_view(page, lat, lon, 18)
     _click_map_at(page, lat, lon, dx=30)  # ~12 m east of the known vacancy
     hint = page.locator("#report-duplicates")
     expect(hint).to_contain_text("Ist es einer dieser Einträge?")
@@ -482,7 +471,7 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
                           ("consent", "Die E-Mail-Adresse speichern wir nur mit Ihrer Einwilligung.")):
         expect(page.locator(f"#r-{name}-error")).to_have_text(message)
         expect(page.locator(f"#r-{name}")).to_have_attribute("aria-invalid", "true")
-    _set_view(page, lat, lon, 16)
+    set_view(page, lat, lon, 16)
     _click_map_at(page, lat, lon, dx=40)
     page.fill("#r-address", "Markt 9")
     page.fill("#r-description", "leer")
@@ -491,7 +480,7 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
         "Die E-Mail-Adresse speichern wir nur mit Ihrer Einwilligung.")
     expect(page.locator("#r-description-error")).to_have_count(0)
     # out of the town
-    _set_view(page, 50.98, 11.03, 14)  # Erfurt
+    set_view(page, 50.98, 11.03, 14)  # Erfurt
     _click_map_at(page, 50.98, 11.03)
     page.check("#r-consent")
     page.locator("#report-form button[type=submit]").click()
@@ -523,7 +512,7 @@ def test_public_forms_show_server_errors_next_to_the_fields_in_german(live_serve
     page.locator("#proposal-form button[type=submit]").click()
     expect(page.locator("#p-max_area_m2-error")).to_have_count(0)
     expect(page.locator("#p-location-error")).to_have_text(expected["location"])
-    _set_view(page, lat, lon, 16)
+    set_view(page, lat, lon, 16)
     _click_map_at(page, lat, lon)
     page.fill("#p-radius_m", "20000")
     page.locator("#proposal-form button[type=submit]").click()

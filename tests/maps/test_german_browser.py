@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers.browser import Api, login
+from tests.helpers.browser import Api, login, set_view
 from tests.helpers.german import english_numbers, visible_english_numbers
 from tests.helpers.participation import proposal_body
 from tests.helpers.towns import CENTRES, SCHMALKALDEN, SCHMOELLN
@@ -44,15 +44,6 @@ def _click_map_at(page, lat: float, lon: float) -> None:
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
 
-
-def _set_view(page, lat: float, lon: float, zoom: int) -> None:
-    page.wait_for_function("""([lat, lon, zoom]) => {
-        const map = window.leerstandLayer && window.leerstandLayer.map;
-        if (!map) return false;
-        const there = map.getZoom() === zoom && Math.abs(map.getCenter().lat - lat) < 1e-5;
-        if (!there) map.setView([lat, lon], zoom, {reset: true});
-        return there;
-    }""", arg=[lat, lon, zoom], polling=100)
 
 
 def _assert_german_numbers(page, where: str) -> None:
@@ -99,7 +90,7 @@ def test_public_map_shows_every_number_in_german(live_server, users, page, guard
 
     # the idea's circle opens its card as a popup
     page.keyboard.press("Escape")
-    _set_view(page, lat - 0.002, lon - 0.004, 17)
+    set_view(page, lat - 0.002, lon - 0.004, 17)
     _click_map_at(page, lat - 0.002, lon - 0.004)
     expect(page.locator(".leaflet-popup-content .proposal-card")).to_contain_text("Lesecafé")
     _assert_german_numbers(page, "idea popup")
@@ -163,7 +154,7 @@ def test_staff_map_controls_and_geoman_speak_german(live_server, users, page, gu
     expect(page.locator(".map-panel .notice")).to_contain_text("Klicken Sie")
     # a new vacancy's position in German
     lon, lat = CENTRES[SCHMALKALDEN]
-    _set_view(page, lat, lon, 16)
+    set_view(page, lat, lon, 16)
     _click_map_at(page, lat - 0.001, lon - 0.001)
     expect(page.locator("#editor-position")).to_have_text(re.compile(r"° N, .*° O$"))
     _assert_german_numbers(page, "staff map with the editor")
