@@ -1,5 +1,6 @@
 """The exposé of a vacancy: an A4 PDF in German for interested parties (HTML and CSS rendered by
-WeasyPrint), with a location map drawn from the register's own geometries, key facts, both
+WeasyPrint), with the cover photo (approved photos only), a location map drawn from the
+register's own geometries, key facts, both
 scores with their main reasons, the town's contact for interested parties and a QR code of the
 vacancy's link.
 
@@ -29,6 +30,7 @@ from app.accounts import policy
 from app.accounts.principal import Principal
 from app.errors import Forbidden
 from app.expose import mapsvg
+from app.photos import service as photo_service
 from app.scoring import service as scoring_service
 from app.scoring.service import SCORED_STATUSES
 from app.templating import templates
@@ -153,6 +155,7 @@ def render_expose(*, session: Session, principal: Principal, vacancy_id: int, in
     location = mapsvg.location_map(shop=shop, boundary=boundary, core=core,
                                    title=f"Lage von {address} in {town['name']}")
     qr = segno.make(link, error="m")
+    cover = photo_service.cover_image(session=session, vacancy_id=vacancy_id)
     html = templates.get_template("expose.html").render(
         address=address, town=town, postcode=public.get("postcode"), facts=facts(public),
         description=public.get("description"), score=score,
@@ -160,6 +163,7 @@ def render_expose(*, session: Session, principal: Principal, vacancy_id: int, in
         if score else None,
         internal_notes=properties.get("internal_notes") if internal else None, internal=internal,
         map_uri=_data_uri("image/svg+xml", location.encode()),
+        cover_uri=_data_uri("image/jpeg", cover) if cover else None,
         qr_uri=qr.svg_data_uri(scale=4, border=2), link=link,
         data_date=_day(properties.get("verified_at") or properties.get("updated_at")),
         printed=_day(datetime.now(BERLIN)),

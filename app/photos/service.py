@@ -63,6 +63,13 @@ def list_photos(*, session: Session, principal: Principal, vacancy_id: int) -> l
     return list(session.scalars(statement.order_by(Photo.position, Photo.id)))
 
 
+def cover_image(*, session: Session, vacancy_id: int) -> bytes | None:
+    """The JPEG of the vacancy's cover (else its first approved photo), for printing; only
+    approved photos, whoever asks (an exposé goes to interested parties)."""
+    return session.scalar(select(Photo.data).where(Photo.vacancy_id == vacancy_id, Photo.approved)
+                          .order_by(Photo.is_cover.desc(), Photo.position, Photo.id).limit(1))
+
+
 def photos_of_reports(*, session: Session, report_ids: list[int]) -> dict[int, list[Photo]]:
     """A review queue's report photos by report (the caller moderates the town)."""
     found: dict[int, list[Photo]] = {report_id: [] for report_id in report_ids}

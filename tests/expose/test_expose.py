@@ -129,3 +129,27 @@ def test_only_staff_of_the_town_change_its_settings(client, users):
     assert client.get(f"/api/v1/municipalities/{SCHMOELLN}").json()["properties"]["public_contact"] is None
     assert client.patch("/api/v1/municipalities/99999999", headers=other,
                         json={"public_contact": "x"}).status_code == 404
+
+
+def test_the_cover_photo_is_printed_and_an_unapproved_one_is_not(client, shop, staff, tmp_path):
+    from tests.helpers import images
+
+    def pictures() -> int:
+        path = tmp_path / "with-photo.pdf"
+        path.write_bytes(client.get(f"/api/v1/vacancies/{shop}/expose.pdf").content)
+        listed = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True,
+                                check=True).stdout.splitlines()
+        return len([line for line in listed[2:] if " image " in line])  # header is two lines
+
+    assert pictures() == 0
+    uploaded = client.post(f"/api/v1/vacancies/{shop}/photos", headers=staff,
+                           files={"file": ("laden.jpg", images.photo(), "image/jpeg")})
+    assert uploaded.status_code == 201, uploaded.text
+    assert pictures() == 1
+    info, _text = _pdf_text((tmp_path / "with-photo.pdf").read_bytes(), tmp_path)
+    assert int(info["Pages"]) <= 2
+    # the same photo not (yet) approved, as a citizen's would be: not printed
+    unapproved = client.patch(f"/api/v1/photos/{uploaded.json()['id']}", headers=staff,
+                              json={"approved": False})
+    assert unapproved.status_code == 200, unapproved.text
+    assert pictures() == 0
