@@ -73,6 +73,18 @@ class Target:
     def hide(self, text: str) -> str:
         """``text`` without the password, should a program ever echo it."""
         return text.replace(self.password, "***") if self.password else text
+# the app's own functions in schema public (the triggers of the statistics, migration 0012),
+# not those of an extension: --force drops them after the tables, so that the backup's replace
+# them
+USER_FUNCTIONS = """
+SELECT format('DROP FUNCTION IF EXISTS public.%I(%s) CASCADE;', p.proname,
+              pg_get_function_identity_arguments(p.oid))
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = 'public'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                  AND d.objid = p.oid AND d.deptype = 'e')
+ORDER BY 1
+"""
 
 
 @dataclass(frozen=True)
@@ -347,16 +359,20 @@ def restore(*, url: str, bin_dir: Path, archive: Archive, force: bool) -> list[R
 
     Empty means no table, view or sequence in any schema besides those an extension owns
     (PostGIS's spatial_ref_sys). ``force`` drops every such object in schema public (the app's
-    schema; the postgis extension stays) in the restore's own transaction."""
+    schema; the postgis extension stays), and the app's functions there, in the restore's own
+    transaction."""
     target = target_from_url(url)
     found, server_version = user_relations(target)
     if found and not force:
         raise _not_empty(target, found)
     replaced = sorted((relation for relation in found if relation.schema == "public"),
                       key=lambda relation: DROP_ORDER.index(relation.kind))
+    drops = [r.drop() for r in replaced]
+    if force:
+        with _connect(target) as conn:
+            drops += [row[0] for row in conn.execute(USER_FUNCTIONS)]
     with tempfile.TemporaryDirectory(prefix="leerstand-restore-") as workdir:
-        _replay(bin_dir, target, archive, [r.drop() for r in replaced], server_version,
-                Path(workdir))
+        _replay(bin_dir, target, archive, drops, server_version, Path(workdir))
     return replaced
 
 

@@ -10,6 +10,7 @@ from app.municipalities.models import Municipality
 from app.photos.models import Photo
 from app.proposals.models import Proposal, ProposalContact, ProposalFlag, ProposalSupport
 from app.scoring.models import Place, ScoringProfile, VacancyScore
+from app.statistics.models import VacancyMonth, VacancySpan
 from app.vacancies.models import Vacancy, VacancyHistory
 from app.vacancies.report_models import ReportContact, VacancyReport
 
@@ -17,5 +18,5 @@ __all__ = [
     "Address", "ApiToken", "Base", "MailMessage", "MailRecipient", "Match", "Municipality", "Photo",
     "Place", "Proposal", "ProposalContact", "ProposalFlag", "ProposalSupport", "RateLimitWindow",
     "ReportContact", "ScoringProfile", "User",
-    "Vacancy", "VacancyHistory", "VacancyReport", "VacancyScore",
+    "Vacancy", "VacancyHistory", "VacancyReport", "VacancyMonth", "VacancyScore", "VacancySpan",
 ]

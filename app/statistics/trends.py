@@ -2,9 +2,11 @@
 
 The figures are those of ``app.statistics.timeline`` (the reference, and the definitions: see
 docs/statistics.md), computed for many towns and months in one statement each: the status spans
-come from the vacancy rows and their status history with window functions (``lead``/``lag``),
-the counts at every month's end from +1/−1 marks at the months a span starts and ends, summed
-along the months, and the events are counted at the month of the span that begins with them.
+come from the vacancy rows and their status history with window functions (``lead``/``lag``) —
+for the time series kept ready by triggers (migration 0012) in ``vacancy_span`` with their +1/−1
+marks per town, month and status in ``vacancy_month``, for the durations built per request —,
+the counts at every month's end from the marks summed along the months, and the events are
+counted at the month of the span that begins with them.
 """
 
 from __future__ import annotations
@@ -78,17 +80,6 @@ def _in(values: frozenset[str]) -> str:
     return "(" + ", ".join(repr(v) for v in sorted(values)) + ")"
 
 
-def month_starts(lo: int, hi: int) -> list[datetime]:
-    """The first instants (Europe/Berlin) of the months lo … hi + 1."""
-    return [datetime(i // 12, i % 12 + 1, 1, tzinfo=BERLIN) for i in range(lo, hi + 2)]
-
-
-def _month_of(moment: str) -> str:
-    """The month index of a moment, clamped to lo − 1 … hi + 1: a binary search in the month
-    starts (``:bounds``), far cheaper than a time-zone conversion per row."""
-    return f"(CAST(:lo AS int) - 1 + width_bucket({moment}, CAST(:bounds AS timestamptz[])))"
-
-
 def _full_view(scope: ReadScope) -> str:
     """SQL over ``municipality m``: does the caller read every status of this town?"""
     if scope.all_rows:
@@ -136,45 +127,35 @@ def timeseries_json(*, session: Session, principal: Principal, agss: list[str] |
     scope = policy.read_scope(principal)
     check_known(session, agss)
     _, params = query.scope_where(scope)
-    params.update(agss=agss, lo=lo, hi=hi, first=month_label(lo), last=month_label(hi),
-                  bounds=month_starts(lo, hi))
+    params.update(agss=agss, lo=lo, hi=hi, first=month_label(lo), last=month_label(hi))
     # the sorts and aggregates of a whole Land's history fit in memory
     session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+    session.execute(text("SET LOCAL jit = off"))  # compiling costs more than it saves here
     return session.execute(text(timeseries_sql(scope)), params).scalar_one()
 
 
 def timeseries_sql(scope: ReadScope) -> str:
-    """One statement: parameters agss, lo, hi (month indexes), first, last (their labels),
-    bounds (:func:`month_starts`)."""
-    active = _in(ACTIVE)
-    marks = ", ".join(f"sum(d) FILTER (WHERE status = '{s}') AS c_{s}" for s in STATUSES)
+    """One statement over the monthly marks kept in ``vacancy_month`` (migration 0012: per town,
+    month and status the spans that start minus those that end, and the events of the spans that
+    start): parameters agss, lo, hi (month indexes), first, last (their labels)."""
+    marks = ", ".join(f"sum(change) FILTER (WHERE status = '{s}') AS c_{s}" for s in STATUSES)
     running = ", ".join(f"sum(coalesce(d.c_{s}, 0)) OVER w AS n_{s}" for s in STATUSES)
     counts = ", ".join(
         f"'{s}', n_{s}" if s in PUBLIC else f"'{s}', CASE WHEN full_view THEN n_{s} END"
         for s in STATUSES)
     active_sum = " + ".join(f"n_{s}" for s in sorted(ACTIVE))
     return f"""
-    WITH {_towns_sql(scope)}, {SPANS_SQL},
+    WITH {_towns_sql(scope)},
     marks AS (
-        SELECT mid, status, prev, {_month_of('s')} AS si,
-               CASE WHEN e IS NOT NULL THEN {_month_of('e')} END AS ei
-        FROM spans
+        SELECT vm.* FROM vacancy_month vm JOIN towns ON towns.id = vm.municipality_id
+        WHERE vm.month <= :hi
     ), deltas AS (
-        SELECT mid, idx, {marks} FROM (
-            SELECT mid, status, greatest(si, CAST(:lo AS int)) AS idx, 1 AS d FROM marks WHERE si <= :hi
-            UNION ALL
-            SELECT mid, status, greatest(ei, CAST(:lo AS int)), -1 FROM marks WHERE ei <= :hi
-        ) x GROUP BY mid, idx
+        SELECT municipality_id AS mid, greatest(month, CAST(:lo AS int)) AS idx, {marks}
+        FROM marks GROUP BY 1, 2
     ), happened AS (
-        SELECT mid, si AS idx,
-            count(*) FILTER (WHERE status IN {active}
-                             AND (prev IS NULL OR prev NOT IN {active})) AS new,
-            count(*) FILTER (WHERE status = '{REUSED}' AND prev IS DISTINCT FROM '{REUSED}')
-                AS reused,
-            count(*) FILTER (WHERE status = '{INTERIM}' AND prev IS DISTINCT FROM '{INTERIM}')
-                AS interim_started,
-            count(*) FILTER (WHERE prev = '{INTERIM}' AND status <> '{INTERIM}') AS interim_ended
-        FROM marks WHERE si BETWEEN :lo AND :hi GROUP BY mid, si
+        SELECT municipality_id AS mid, month AS idx, sum(new) AS new, sum(reused) AS reused,
+               sum(interim_started) AS interim_started, sum(interim_ended) AS interim_ended
+        FROM marks WHERE month >= :lo GROUP BY 1, 2
     ), grid AS (
         SELECT t.id AS mid, g.idx, {running}
         FROM towns t CROSS JOIN generate_series(CAST(:lo AS int), CAST(:hi AS int)) g(idx)

@@ -170,7 +170,7 @@ def main() -> None:
         params = {"from": trends.month_label(lo), "to": trends.month_label(hi)}
         app = create_app(Settings(_env_file=None, database_url=url, secret_key=SECRET,
                                   cookie_secure=False))
-        walls = []
+        walls, load_before = [], os.getloadavg()
         with TestClient(app) as client:
             for _ in range(args.runs):
                 started = time.perf_counter()
@@ -183,14 +183,15 @@ def main() -> None:
         with Session(engine) as session:
             naive, figures = naive_reference(session, lo, hi)
             wrong = compare(session, body, figures)
-        write(args, counts, setup, walls, size, naive, wrong, params, os.getloadavg())
+        write(args, counts, setup, walls, size, naive, wrong, params, load_before,
+              os.getloadavg())
     finally:
         make_engine(cluster.url()).dispose()
         cluster.destroy()
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def write(args, counts, setup, walls, size, naive, wrong, params, load) -> None:
+def write(args, counts, setup, walls, size, naive, wrong, params, before, load) -> None:
     towns, vacancies, history, status_rows = counts
     median = statistics.median(walls)
     lines = [
@@ -200,14 +201,16 @@ def write(args, counts, setup, walls, size, naive, wrong, params, load) -> None:
         f"- machine: {platform.machine()}, {os.cpu_count()} cores (nproc), "
         f"{platform.python_implementation()} {platform.python_version()}, PostgreSQL "
         f"{find_pg_bin().parent.name} + PostGIS (embedded, fsync off)",
-        f"- load average at the end (1/5/15 min): {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} "
+        f"- load average (1/5/15 min) before the timed runs: {before[0]:.2f} / {before[1]:.2f} / "
+        f"{before[2]:.2f}, at the end: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} "
         "(the 2 cores are shared with other jobs: wall times are noisy)",
         "- command: `PYTHONPATH=$PWD .venv/bin/python bench/statistics/run.py "
         f"--vacancies {args.vacancies} --history {args.history} --months {args.months} "
         f"--runs {args.runs}`",
         f"- data: {towns} municipalities (the real boundaries), {vacancies} vacancies, "
         f"{history} history rows ({status_rows} status changes, the rest other fields), "
-        f"generated in SQL in {setup:.1f} s",
+        f"generated in SQL in {setup:.1f} s (with the triggers that keep the spans and their "
+        "monthly marks)",
         "",
         f"## `GET /api/v1/statistics/timeseries?from={params['from']}&to={params['to']}` "
         f"(all towns, {args.months} months, working group)",
