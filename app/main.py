@@ -61,8 +61,8 @@ from app.scoring.router import router as scoring_router
 from app.static_assets import STATIC_PREFIX, HashedStaticFiles, static_url
 from app.statistics.router import router as statistics_router
 from app.templating import render, templates
-from app.vacancies.reports_router import router as reports_router
 from app.vacancies.owner_router import router as owner_router
+from app.vacancies.reports_router import router as reports_router
 from app.vacancies.router import router as vacancies_router
 
 log = logging.getLogger(__name__)

@@ -81,7 +81,7 @@ CONSENT_LABELS = {
 }
 CONTACT_CHANNEL_LABELS = {
     ContactChannel.phone: "Telefon",
-    ContactChannel.email: "E-Mail",
+    ContactChannel.email: "per E-Mail",
     ContactChannel.letter: "Brief",
     ContactChannel.visit: "Besuch",
     ContactChannel.other: "anderer Weg",
