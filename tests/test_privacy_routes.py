@@ -28,12 +28,12 @@ Proven to fail, by breaking privacy on purpose and running
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
 import sqlite3
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
