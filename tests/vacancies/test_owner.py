@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 
 from tests.helpers.towns import JENA, SCHMOELLN
 from tests.helpers.users import bearer
-from tests.helpers.vacancies import feature, full_feature
+from tests.helpers.vacancies import full_feature
 
 URL = "/api/v1/vacancies"
 PERSON = "Herr Vertraulich-Besitzer"
@@ -233,4 +233,24 @@ def test_deleting_a_vacancy_cascades(client, staff, database_url):
 def test_unknown_vacancy(client, staff):
     assert client.get(f"{URL}/999999/owner-contacts", headers=staff).status_code == 404
     assert _log(client, staff, 999999).status_code == 404
-    _ = feature  # the plain helper stays importable for other cases
+
+
+def test_exports_carry_consent_and_follow_up_only_privately_and_never_the_log(
+        client, users, staff, caplog):
+    vid = _create(client, staff)["id"]
+    follow = "2031-05-07"
+    client.patch(f"{URL}/{vid}", headers={**staff, "If-Match": '"1"'},
+                 json={"properties": {"owner_consent": "full", "next_follow_up": follow}})
+    with caplog.at_level("DEBUG"):
+        assert _log(client, staff, vid).status_code == 201
+        private = client.get("/api/v1/export/vacancies.csv",
+                             params={"include_private": "true"}, headers=staff).text
+        plain = client.get("/api/v1/export/vacancies.csv", headers=staff).text
+        wg = client.get("/api/v1/export/vacancies.csv",
+                        headers=bearer(users.token("working_group"))).text
+    header = private.splitlines()[0]
+    assert "owner_consent" in header and "next_follow_up" in header and follow in private
+    for text_ in (plain, wg):
+        assert "owner_consent" not in text_.splitlines()[0] and follow not in text_
+    for text_ in (private, plain, wg, caplog.text):
+        assert PERSON not in text_ and "geheimXYZ" not in text_
