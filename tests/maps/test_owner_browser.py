@@ -102,3 +102,27 @@ def test_owner_dialogue_on_a_phone(live_server, users, phone_page, guard):
     phone_page.locator("#add-owner-contact").tap()
     expect(phone_page.locator("#oc-contacted_on-error")).to_have_text("Bitte ein Datum angeben.")
     expect(entry).to_have_count(1)
+
+
+def test_public_map_shows_a_basic_consent_as_location_and_status(
+        live_server, users, page, guard, database_url):
+    from sqlalchemy import create_engine, text
+    staff = Api(live_server.url, users.token("staff", SCHMOELLN))
+    created = staff.create(feature(SCHMOELLN, street="Geheimgasse", description="Nur intern"))
+    response = staff.http.patch(f"/api/v1/municipalities/{SCHMOELLN}",
+                                json={"require_owner_consent": True})
+    assert response.status_code == 200, response.text
+    with create_engine(database_url).begin() as conn:
+        conn.execute(text("UPDATE vacancy SET owner_consent = 'basic' WHERE id = :id"),
+                     {"id": created["id"]})
+    page.goto(f"{live_server.url}/karte/{SCHMOELLN}")
+    button = page.locator("#vacancy-list button").first
+    expect(button).to_contain_text("Adresse nicht angegeben")
+    button.click()
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Leerstand")
+    expect(popup.locator(".expose-link")).to_have_count(0)
+    shown = popup.inner_text()
+    assert "null" not in shown and "undefined" not in shown and "NaN" not in shown, shown
+    assert "Geheimgasse" not in page.content() and "Nur intern" not in page.content()
+    guard.assert_clean()
