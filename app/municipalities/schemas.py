@@ -35,7 +35,7 @@ class MunicipalityProperties(Out):
     public_contact: str | None = Field(
         description="the town's contact for interested parties (printed on exposés)")
     require_owner_consent: bool = Field(
-        False, description="citizens see only vacancies whose owner consented to publication")
+        description="citizens see only vacancies whose owner consented to publication")
 
 
 class MunicipalitySettings(Strict):
