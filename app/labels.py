@@ -30,10 +30,16 @@ from app.scoring import rules
 from app.vacancies.lifecycle import STATUS_LABELS, VacancyStatus
 from app.vacancies.properties import (
     CONDITION_LABELS,
+    CONSENT_LABELS,
+    CONTACT_CHANNEL_LABELS,
+    CONTACT_OUTCOME_LABELS,
     FLOOR_LABELS,
     WILLINGNESS_LABELS,
     YES_NO_LABELS,
     Condition,
+    Consent,
+    ContactChannel,
+    ContactOutcome,
     Floor,
     Willingness,
 )
@@ -61,6 +67,9 @@ class Labels(BaseModel):
     score: dict[str, str] = Field(description="the two scores (interim, permanent)")
     score_group: dict[str, str] = Field(description="group of a scoring criterion")
     mail_state: dict[MailState, str] = Field(description="state of a mail in the outbox")
+    owner_consent: dict[Consent, str] = Field(description="the owner's consent to publish")
+    contact_channel: dict[ContactChannel, str] = Field(description="how staff contacted the owner")
+    contact_outcome: dict[ContactOutcome, str] = Field(description="outcome of an owner contact")
 
 
 LABELS = Labels(
@@ -70,7 +79,8 @@ LABELS = Labels(
     flag_reason=FLAG_REASON_LABELS, match_state=MATCH_STATE_LABELS,
     match_action=MATCH_ACTION_LABELS, role=ROLE_LABELS, recommendation=rules.RECOMMENDATION_LABELS,
     score=rules.SCORE_LABELS, score_group=rules.GROUP_LABELS,
-    mail_state=MAIL_STATE_LABELS,
+    mail_state=MAIL_STATE_LABELS, owner_consent=CONSENT_LABELS,
+    contact_channel=CONTACT_CHANNEL_LABELS, contact_outcome=CONTACT_OUTCOME_LABELS,
 )
 # {table: {value: label}} as plain JSON data, for the templates and the scripts
 TABLES: dict[str, dict[str, str]] = LABELS.model_dump(mode="json")

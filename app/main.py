@@ -61,6 +61,7 @@ from app.scoring.router import router as scoring_router
 from app.static_assets import STATIC_PREFIX, HashedStaticFiles, static_url
 from app.statistics.router import router as statistics_router
 from app.templating import render, templates
+from app.vacancies.owner_router import router as owner_router
 from app.vacancies.reports_router import router as reports_router
 from app.vacancies.router import router as vacancies_router
 
@@ -303,7 +304,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    reports_router, proposals_router, matching_router, review_router,
                    proposal_pages, statistics_router, scoring_router, exports_router,
                    import_router, ogc_router, labels_router, observability_router, expose_router,
-                   addresses_router, photos_router):
+                   addresses_router, photos_router, owner_router):
         app.include_router(router)
     # every template reads enum labels from the one table (app/labels.py)
     templates.env.globals["labels"] = LABEL_TABLES

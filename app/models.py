@@ -11,11 +11,12 @@ from app.photos.models import Photo
 from app.proposals.models import Proposal, ProposalContact, ProposalFlag, ProposalSupport
 from app.scoring.models import Place, ScoringProfile, VacancyScore
 from app.statistics.models import VacancyMonth, VacancySpan
-from app.vacancies.models import Vacancy, VacancyHistory
+from app.vacancies.models import OwnerContactEntry, Vacancy, VacancyHistory
 from app.vacancies.report_models import ReportContact, VacancyReport
 
 __all__ = [
-    "Address", "ApiToken", "Base", "MailMessage", "MailRecipient", "Match", "Municipality", "Photo",
+    "Address", "ApiToken", "Base", "MailMessage", "MailRecipient", "Match", "Municipality",
+    "OwnerContactEntry", "Photo",
     "Place", "Proposal", "ProposalContact", "ProposalFlag", "ProposalSupport", "RateLimitWindow",
     "ReportContact", "ScoringProfile", "User",
     "Vacancy", "VacancyHistory", "VacancyReport", "VacancyMonth", "VacancyScore", "VacancySpan",

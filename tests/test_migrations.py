@@ -113,3 +113,30 @@ def test_0008_keeps_old_supports_counting_against_the_address_ceiling_and_goes_b
         assert conn.execute("SELECT reason, client_hash FROM proposal_flag ORDER BY id"
                             ).fetchall() == [("spam", "ip-a"), ("offensive", None)]
     migrate.upgrade(empty_database_url)
+
+
+def test_0013_keeps_owner_contact_and_starts_the_dialogue_empty(empty_database_url):
+    """0013 loses nothing: owner_contact stays the owner's contact details as it was, the consent
+    starts at "none", no follow-up, an empty log and the town's setting off; its downgrade keeps
+    owner_contact too."""
+    migrate.upgrade(empty_database_url, "0011")
+    dsn = empty_database_url.replace("postgresql+psycopg", "postgresql")
+    contact = "Frau Alt, Markt 1, 036602 12345\nalt@example.org"
+    with psycopg.connect(dsn) as conn:
+        conn.execute("INSERT INTO municipality (id, ags, name, boundary) VALUES (1, '16077043', "
+                     "'Schmölln', ST_Multi(ST_MakeEnvelope(12.3, 50.8, 12.4, 50.9, 4326)))")
+        conn.execute("INSERT INTO vacancy (id, municipality_id, location, status, source, "
+                     "owner_contact) VALUES (7, 1, ST_SetSRID(ST_MakePoint(12.35, 50.85), 4326), "
+                     "'vacant', 'staff', %s), (8, 1, ST_SetSRID(ST_MakePoint(12.36, 50.85), "
+                     "4326), 'vacant', 'staff', NULL)", (contact,))
+    migrate.upgrade(empty_database_url)
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute("SELECT id, owner_contact, owner_consent, next_follow_up "
+                            "FROM vacancy ORDER BY id").fetchall()
+        assert rows == [(7, contact, "none", None), (8, None, "none", None)]
+        assert conn.execute("SELECT count(*) FROM owner_contact_entry").fetchone() == (0,)
+        assert conn.execute("SELECT require_owner_consent FROM municipality").fetchone() == (False,)
+    migrate.downgrade(empty_database_url, "0011")
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT owner_contact FROM vacancy WHERE id = 7").fetchone() == (
+            contact,)

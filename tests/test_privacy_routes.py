@@ -1,7 +1,8 @@
 """Privacy across every GET route of the app: seed unmistakable markers into every private field,
 call every route as every role, and fail on any marker that role must not see.
 
-Markers: owner contact and internal notes (current and, through the history, old values) of
+Markers: owner contact, next follow-up and the owner contacts log (person, note), and internal
+notes (current and, through the history, old values) of
 vacancies in Schmölln and Jena in every kind of status, reporters' and proposers' e-mails, report
 hints, flag comments, staff e-mails (history actors); texts of unpublished records; and secrets
 nobody may see (password and token hashes, raw API and status tokens, client hashes, the signing
@@ -32,6 +33,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -132,6 +134,7 @@ class Seeder:
         self.world = World()
         self.editors: dict[str, str] = {}  # AGS -> API token of the staff member who edits
         self.ips = itertools.count(10)  # one client address per flag (flags are once per client)
+        self.follow_ups = itertools.count()
 
     def call(self, role: str, method: str, url: str, token: str | None = None,
              expect: int = 200, own: frozenset[str] = frozenset(), **kwargs) -> dict:
@@ -178,12 +181,21 @@ class Seeder:
                             files={"file": ("foto.jpg", data, "image/jpeg")})
         self.world.photo_ids.append(created["id"])
 
-    def private_patch(self, ags: str, vid: int, label: str) -> None:
+    def private_patch(self, ags: str, vid: int, label: str, log_shown: bool = True) -> None:
         mark, town = self.world.mark, TOWNS[ags]
+        # a follow-up date no other value of the world has (one per record)
+        follow_up = (date(2041, 1, 1) + timedelta(days=3 * next(self.follow_ups))).isoformat()
         properties = {"owner_contact": mark("owner", ags, f"priv-owner-{town}-{label}@example.invalid"),
-                      "internal_notes": mark("notes", ags, f"priv-note-{town}-{label}")}
+                      "internal_notes": mark("notes", ags, f"priv-note-{town}-{label}"),
+                      "next_follow_up": mark("owner", ags, follow_up), "owner_consent": "full"}
         self.staff_write(ags, "PATCH", f"/api/v1/vacancies/{vid}", json={"properties": properties},
                          headers={"If-Match": '"1"'})
+        # the owner dialogue's log: the person spoken to and the note (only its route shows it,
+        # which the records of vacancy_ids are called with)
+        self.staff_write(ags, "POST", f"/api/v1/vacancies/{vid}/owner-contacts", expect=201, json={
+            "contacted_on": date.today().isoformat(), "channel": "phone", "outcome": "reached",
+            "person": mark("owner", ags, f"priv-owner-person-{town}-{label}", log_shown),
+            "note": mark("owner", ags, f"priv-owner-log-note-{town}-{label}", log_shown)})
 
     def report(self, ags: str, name: str, n: int, decide: str | None = None) -> int:
         mark, town = self.world.mark, TOWNS[ags]
@@ -207,7 +219,8 @@ class Seeder:
             caption = mark("report_hint", ags, f"priv-photo-caption-{town}-{name}")
             self.photo(f"/api/v1/reports/{rid}/photos", "anonymous", caption,
                        form={"upload_token": created["upload_token"]})
-        self.private_patch(ags, rid, name)  # staff found the owner of a reported shop
+        # staff found the owner of a reported shop
+        self.private_patch(ags, rid, name, log_shown=name != "dup")
         if decide == "confirm":
             self.staff_write(ags, "POST", f"/api/v1/reports/{rid}/confirm", json={"status": "vacant"})
         elif decide == "reject":
@@ -508,6 +521,8 @@ ROUTES: dict[str, Build] = {
     "/api/v1/vacancies/{vacancy_id}/score": per_vacancy("/api/v1/vacancies/{id}/score"),
     "/api/v1/vacancies/{vacancy_id}/expose.pdf": exposes,
     "/api/v1/vacancies/{vacancy_id}/photos": per_vacancy("/api/v1/vacancies/{id}/photos"),
+    "/api/v1/vacancies/{vacancy_id}/owner-contacts": per_vacancy(
+        "/api/v1/vacancies/{id}/owner-contacts"),
     "/api/v1/photos/{photo_id}.jpg": per_photo("/api/v1/photos/{id}.jpg"),
     "/api/v1/photos/{photo_id}/thumb.jpg": per_photo("/api/v1/photos/{id}/thumb.jpg"),
     "/api/v1/municipalities": urls("/api/v1/municipalities", "/api/v1/municipalities?q=Schm"),

@@ -4,8 +4,9 @@ and export privately — as functions of the principal and the municipality. Pur
 Every read path (register, exports, OGC, statistics, matching, proposals, photos, mails …) asks
 here; no service compares role strings or restates a rule. The rules:
 
-- anonymous callers read public rows only (for vacancies: published statuses; for proposals:
-  published and not hidden), never private fields;
+- anonymous callers read public rows only (for vacancies: published statuses and, where the
+  town requires the owner's consent, a consent — "basic" shows location and status only; for
+  proposals: published and not hidden), never private fields;
 - the working group and admins read every row of every town; the working group never sees
   personal data or internal notes;
 - staff read every row of their own town and the public rows of others; they edit, moderate and
@@ -64,6 +65,13 @@ class ReadScope:
             else:
                 clauses.append(public)
         return " AND ".join(clauses) or "TRUE", params
+
+    def public_only_filter(self, *, town: str) -> str | None:
+        """SQL condition for the rows this scope reads only because they are public (there the
+        owner's consent decides what is shown); None: it reads every row in full."""
+        if self.all_rows:
+            return None
+        return "TRUE" if self.own_town is None else f"{town} <> :scope_own_town"
 
     def private_filter(self, *, town: str) -> str | None:
         """SQL condition for the rows whose private fields are read; None: no row's are."""

@@ -104,7 +104,8 @@ def add_commands(subparsers) -> None:
     p.add_argument("--updated-since", type=_instant, metavar="ISO-TIME",
                    help="only vacancies updated at or after (without offset: UTC)")
     p.add_argument("--include-private", action="store_true",
-                   help="also owner_contact and internal_notes (personal data: staff use only)")
+                   help="also owner_contact, internal_notes, owner_consent and next_follow_up "
+                        "(personal data: staff use only)")
 
     p = add_command(subparsers, "import", _import_rejected(cmd_import),
                     "import vacancies of one town from GeoJSON, CSV, GeoPackage or zipped "

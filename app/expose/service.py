@@ -136,8 +136,9 @@ def render_expose(*, session: Session, principal: Principal, vacancy_id: int, in
                   link: str) -> Expose:
     """The PDF of one vacancy the caller may read; ``internal`` adds the internal notes (staff of
     the town only). ``link`` is the vacancy's public page (for the QR code)."""
+    # a basic consent of the owner (location and status only) gives no exposé
     vacancy = vacancy_query.get_readable(session=session, principal=principal,
-                                         vacancy_id=vacancy_id)
+                                         vacancy_id=vacancy_id, details=True)
     if internal and not policy.sees_private(principal, vacancy.municipality_id):
         raise Forbidden("only staff of the town get the exposé with internal notes",
                         field="internal")

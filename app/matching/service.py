@@ -131,7 +131,7 @@ PINNED_SQL = f"""
            ) AS in_place
     FROM proposal p
     JOIN vacancy v ON v.id = p.vacancy_id AND v.municipality_id = p.municipality_id
-                  AND {vacancy_query.PUBLIC_SQL}
+                  AND {vacancy_query.PUBLIC_DETAIL_SQL}
     WHERE p.id = ANY(:ids)
 """
 
@@ -217,7 +217,8 @@ def _vacancy_summary(vacancy: Vacancy) -> dict[str, Any]:
 def matches_for_vacancy(*, session: Session, vacancy_id: int, principal: Principal,
                         limit: int = MAX_MATCHES) -> dict[str, Any]:
     """Published proposals this vacancy fits, best first; public: only the count."""
-    vacancy = vacancy_query.get_readable(session=session, principal=principal, vacancy_id=vacancy_id)
+    vacancy = vacancy_query.get_readable(session=session, principal=principal, vacancy_id=vacancy_id,
+                                         details=True)
     staff = policy.sees_moderation(principal, vacancy.municipality_id)
     rows = candidate_rows(session=session, params={"vid": vacancy_id}, where=(
         "v.id = :vid AND p.status = 'published' AND p.hidden_at IS NULL"))

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text, func
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import Base
@@ -23,6 +23,9 @@ class Municipality(Base):
     stale_after_days: Mapped[int] = mapped_column(Integer, default=180, server_default="180")
     # the town's contact for interested parties (printed on exposés), never the owner's
     public_contact: Mapped[str | None] = mapped_column(Text)
+    # on: citizens see only vacancies whose owner consented, and only what the consent covers
+    require_owner_consent: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -67,9 +67,11 @@ def put_core_area(
               summary="Change the town's settings", responses=errors(401, 403, 404, 422))
 def patch_settings(ags: AgsPath, body: MunicipalitySettings, session: SessionDep,
                    principal: UserDep) -> MunicipalityFeature:
-    """Staff of the town: ``public_contact`` (exposés), ``stale_after_days``."""
+    """Staff of the town: ``public_contact`` (exposés), ``stale_after_days``,
+    ``require_owner_consent``."""
     changes = body.model_dump(exclude_unset=True)
-    if changes.get("stale_after_days", 0) is None:
-        changes.pop("stale_after_days")  # a required setting is not cleared
+    for required in ("stale_after_days", "require_owner_consent"):
+        if required in changes and changes[required] is None:
+            changes.pop(required)  # a required setting is not cleared
     service.update_settings(session=session, ags=ags, changes=changes, actor=principal)
     return MunicipalityFeature.model_validate(service.feature(session=session, ags=ags))

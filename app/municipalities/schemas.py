@@ -34,6 +34,8 @@ class MunicipalityProperties(Out):
     stale_after_days: int = Field(description="a vacancy not verified for this many days is stale")
     public_contact: str | None = Field(
         description="the town's contact for interested parties (printed on exposés)")
+    require_owner_consent: bool = Field(
+        description="citizens see only vacancies whose owner consented to publication")
 
 
 class MunicipalitySettings(Strict):
@@ -44,6 +46,9 @@ class MunicipalitySettings(Strict):
         description="contact for interested parties, e.g. the Wirtschaftsförderung's name, "
                     "phone and e-mail; printed on exposés; public")
     stale_after_days: int | None = Field(None, ge=7, le=3650)
+    require_owner_consent: bool | None = Field(
+        None, description="on: citizens see only vacancies with the owner's consent, and only "
+                          "what it covers (basic: location and status)")
 
 
 class MunicipalityDetail(MunicipalityProperties):

@@ -52,7 +52,7 @@ def outside_message(*, lon: float, lat: float, town: Municipality, containing: s
 _PROPERTIES = """
     'ags', m.ags, 'name', m.name, 'population', m.population,
     'has_core_area', m.core_area IS NOT NULL, 'stale_after_days', m.stale_after_days,
-    'public_contact', m.public_contact
+    'public_contact', m.public_contact, 'require_owner_consent', m.require_owner_consent
 """
 
 

@@ -39,7 +39,7 @@ def thumbnail_path(photo_id: int) -> str:
 
 
 def visible(principal: Principal, vacancy: Vacancy, photo: Photo) -> bool:
-    return query.readable(principal, vacancy) and (
+    return query.readable(principal, vacancy, details=True) and (
         photo.approved or policy.may_moderate(principal, vacancy.municipality_id))
 
 
@@ -56,7 +56,7 @@ class Shown:
 def list_photos(*, session: Session, principal: Principal, vacancy_id: int) -> list[Photo]:
     """The vacancy's photos in gallery order (unapproved ones only for its moderators)."""
     vacancy = query.get_readable(session=session, principal=principal, vacancy_id=vacancy_id,
-                                 field="vacancy_id")
+                                 field="vacancy_id", details=True)
     statement = select(Photo).where(Photo.vacancy_id == vacancy.id)
     if not policy.may_moderate(principal, vacancy.municipality_id):
         statement = statement.where(Photo.approved)

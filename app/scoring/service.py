@@ -414,7 +414,8 @@ def rescore_near(*, session: Session, vacancy_id: int, also_near: str | None = N
 
 def breakdown(*, session: Session, principal: Principal, vacancy_id: int) -> dict[str, Any]:
     """The full, freshly computed score of one vacancy (the stored row is brought up to date)."""
-    vacancy = vacancy_query.get_readable(session=session, principal=principal, vacancy_id=vacancy_id)
+    vacancy = vacancy_query.get_readable(session=session, principal=principal, vacancy_id=vacancy_id,
+                                         details=True)
     ags = session.execute(
         select(Municipality.ags).where(Municipality.id == vacancy.municipality_id)).scalar_one()
     if vacancy.status not in SCORED_STATUSES:

@@ -18,7 +18,7 @@ def municipality_statistics(*, session: Session, principal: Principal, with_boun
     see: counts by status, active vacancies and active vacancies per 10,000 inhabitants."""
     geometry = (f"ST_AsGeoJSON(ST_SimplifyPreserveTopology(m.boundary, {SIMPLIFY_DEG}), 5)::jsonb"
                 if with_boundary else "NULL::jsonb")
-    visible, params = query.scope_where(policy.read_scope(principal))
+    visible, params = query.count_where(policy.read_scope(principal))
     params = {**params, "active": [s.value for s in ACTIVE_STATUSES]}
     return session.execute(text(f"""
         WITH counts AS (

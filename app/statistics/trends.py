@@ -126,7 +126,7 @@ def timeseries_json(*, session: Session, principal: Principal, agss: list[str] |
     """The monthly figures per town (JSON text, see docs/statistics.md)."""
     scope = policy.read_scope(principal)
     check_known(session, agss)
-    _, params = query.scope_where(scope)
+    _, params = query.count_where(scope)
     params.update(agss=agss, lo=lo, hi=hi, first=month_label(lo), last=month_label(hi))
     # the sorts and aggregates of a whole Land's history fit in memory
     session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
@@ -226,7 +226,7 @@ def durations(*, session: Session, principal: Principal, agss: list[str] | None,
     scope = policy.read_scope(principal)
     check_known(session, agss)
     active = _in(ACTIVE)
-    _, params = query.scope_where(scope)
+    _, params = query.count_where(scope)
     params.update(agss=agss, now=now or datetime.now(BERLIN))
     head = f"WITH {_towns_sql(scope)}, {SPANS_SQL}"
     spell_sql = f"""{head},

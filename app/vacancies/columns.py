@@ -30,6 +30,7 @@ FIELD_KINDS: dict[str, Kind] = {
     "has_heating": "bool", "step_free": "bool", "former_use": "str", "vacant_since": "date",
     "status": "str", "owner_interim_willing": "str", "asking_rent_eur_m2": "float",
     "description": "str", "owner_contact": "str", "internal_notes": "str",
+    "owner_consent": "str", "next_follow_up": "date",
 }
 
 # the one "stale" rule: not verified within the town's stale_after_days

@@ -16,13 +16,22 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from app.database import Base, str_enum
+from app.municipalities.models import Municipality
 from app.vacancies.lifecycle import VacancyStatus
-from app.vacancies.properties import Condition, Floor, Willingness
+from app.vacancies.properties import (
+    Condition,
+    Consent,
+    ContactChannel,
+    ContactOutcome,
+    Floor,
+    Willingness,
+)
 
 
 class Vacancy(Base):
@@ -36,6 +45,9 @@ class Vacancy(Base):
         CheckConstraint("version >= 1", name="version_positive"),
         UniqueConstraint("municipality_id", "external_id", name="uq_vacancy_external_id"),
         Index("ix_vacancy_municipality_status", "municipality_id", "status"),
+        # the staff's owner follow-ups due (next_follow_up <= today, per town)
+        Index("ix_vacancy_next_follow_up", "municipality_id", "next_follow_up",
+              postgresql_where="next_follow_up IS NOT NULL"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +79,14 @@ class Vacancy(Base):
     # private: never selected by public or working-group queries
     owner_contact: Mapped[str | None] = mapped_column(Text)
     internal_notes: Mapped[str | None] = mapped_column(Text)
+    # private, too: the owner's consent to publish and the staff's next follow-up with the owner
+    owner_consent: Mapped[Consent] = mapped_column(
+        str_enum(Consent, "owner_consent"), default=Consent.none, server_default=Consent.none.value)
+    next_follow_up: Mapped[date | None] = mapped_column(Date)
+    # read with the row: does the town require the owner's consent to publish (app.vacancies.query)
+    consent_required: Mapped[bool] = column_property(
+        select(Municipality.require_owner_consent)
+        .where(Municipality.id == municipality_id).scalar_subquery())
 
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     external_id: Mapped[str | None] = mapped_column(String(100))
@@ -92,3 +112,23 @@ class VacancyHistory(Base):
     field: Mapped[str] = mapped_column(String(50))
     old_value: Mapped[Any] = mapped_column(JSONB, nullable=True)
     new_value: Mapped[Any] = mapped_column(JSONB, nullable=True)
+
+
+class OwnerContactEntry(Base):
+    """One contact with the owner (private to the town's staff): the contacts log."""
+
+    __tablename__ = "owner_contact_entry"
+    __table_args__ = (Index("ix_owner_contact_entry_vacancy", "vacancy_id", "contacted_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vacancy_id: Mapped[int] = mapped_column(ForeignKey("vacancy.id", ondelete="CASCADE"))
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipality.id", ondelete="CASCADE"), index=True)
+    contacted_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[ContactChannel] = mapped_column(str_enum(ContactChannel, "contact_channel"))
+    person: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[ContactOutcome] = mapped_column(str_enum(ContactOutcome, "contact_outcome"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

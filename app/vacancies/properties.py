@@ -47,3 +47,50 @@ YES_NO_LABELS = {
     "true": WILLINGNESS_LABELS[Willingness.yes],
     "false": WILLINGNESS_LABELS[Willingness.no],
 }
+
+
+class Consent(StrEnum):
+    """The owner's consent to publish the vacancy (counts where the town requires it)."""
+
+    none = "none"
+    basic = "basic"  # location and status only
+    full = "full"
+
+
+class ContactChannel(StrEnum):
+    phone = "phone"
+    email = "email"
+    letter = "letter"
+    visit = "visit"
+    other = "other"
+
+
+class ContactOutcome(StrEnum):
+    reached = "reached"
+    not_reached = "not_reached"
+    interested = "interested"
+    declined = "declined"
+    consent_given = "consent_given"
+    other = "other"
+
+
+CONSENT_LABELS = {
+    Consent.none: "keine Zustimmung",
+    Consent.basic: "nur Lage und Status",
+    Consent.full: "alle öffentlichen Angaben",
+}
+CONTACT_CHANNEL_LABELS = {
+    ContactChannel.phone: "Telefon",
+    ContactChannel.email: "per E-Mail",
+    ContactChannel.letter: "Brief",
+    ContactChannel.visit: "Besuch",
+    ContactChannel.other: "anderer Weg",
+}
+CONTACT_OUTCOME_LABELS = {
+    ContactOutcome.reached: "erreicht",
+    ContactOutcome.not_reached: "nicht erreicht",
+    ContactOutcome.interested: "interessiert",
+    ContactOutcome.declined: "abgelehnt",
+    ContactOutcome.consent_given: "Zustimmung erteilt",
+    ContactOutcome.other: "sonstiges",
+}

@@ -23,15 +23,29 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.vacancies.columns import STALE_SQL, Column, columns
 from app.vacancies.lifecycle import PUBLIC_STATUSES, VacancyStatus
 from app.vacancies.models import Vacancy
-from app.vacancies.properties import Floor
+from app.vacancies.properties import Consent, Floor
 from app.vacancies.schemas import PRIVATE_FIELDS, PUBLIC_FIELDS
 
 MAX_PAGE = 10_000
 PRECISION = {4326: 7, 25832: 3}  # ~1 cm in degrees, 1 mm in metres
 FROM_SQL = ("FROM vacancy v JOIN municipality m ON m.id = v.municipality_id "
             "LEFT JOIN vacancy_score s ON s.vacancy_id = v.id")
-# a vacancy anonymous visitors may see (enum values, inlined as literals)
-PUBLIC_SQL = f"v.status IN ({', '.join(repr(s.value) for s in sorted(PUBLIC_STATUSES))})"
+# a vacancy in a status anonymous visitors may see (enum values, inlined as literals); the
+# statistics count these (counts tell nothing of an owner)
+PUBLIC_STATUS_SQL = f"v.status IN ({', '.join(repr(s.value) for s in sorted(PUBLIC_STATUSES))})"
+# the town requires the owner's consent to publish (municipality.require_owner_consent)
+_REQUIRED = ("EXISTS (SELECT FROM municipality rc WHERE rc.id = v.municipality_id "
+             "AND rc.require_owner_consent)")
+# the owner's consent, where the town requires it: none hides the vacancy from the public,
+# basic shows its location and status only, full every public field
+CONSENT_SQL = f"(v.owner_consent <> 'none' OR NOT {_REQUIRED})"
+BASIC_ONLY_SQL = f"(v.owner_consent = 'basic' AND {_REQUIRED})"
+# a vacancy anonymous visitors may see (on the map, in lists, exports, OGC API)
+PUBLIC_SQL = f"({PUBLIC_STATUS_SQL} AND {CONSENT_SQL})"
+# … and whose details (address, facts, photos, exposé, scores) they may see
+PUBLIC_DETAIL_SQL = f"({PUBLIC_SQL} AND NOT {BASIC_ONLY_SQL})"
+# what a basic consent shows besides the point: the town and the status
+BASIC_FIELDS = ("municipality", "municipality_name", "status")
 _TOWN = "v.municipality_id"
 
 # the house number's leading digits as a number, so "9" comes before "10"
@@ -130,17 +144,30 @@ def private_fields(level: PrivateAccess) -> tuple[str, ...]:
     return ("internal_notes",) if level == PrivateAccess.internal else ()
 
 
-def readable(principal: Principal, vacancy: Vacancy) -> bool:
-    """May the principal see this one vacancy at all (the row rule, in Python)?"""
-    return policy.may_read(principal, vacancy.municipality_id,
-                           public=vacancy.status in PUBLIC_STATUSES)
+def public_view(vacancy: Vacancy) -> str | None:
+    """What anonymous visitors see of this vacancy (the rule of PUBLIC_SQL, in Python):
+    "full", "basic" (location and status only) or None (nothing)."""
+    if vacancy.status not in PUBLIC_STATUSES:
+        return None
+    if not vacancy.consent_required or vacancy.owner_consent == Consent.full:
+        return "full"
+    return None if vacancy.owner_consent == Consent.none else "basic"
+
+
+def readable(principal: Principal, vacancy: Vacancy, *, details: bool = False) -> bool:
+    """May the principal see this one vacancy at all — or, with ``details``, more than its
+    location and status (address, facts, photos, exposé, scores)?"""
+    view = public_view(vacancy)
+    public = view == "full" or (view == "basic" and not details)
+    return policy.may_read(principal, vacancy.municipality_id, public=public)
 
 
 def get_readable(*, session: Session, principal: Principal, vacancy_id: int,
-                 field: str = "id") -> Vacancy:
-    """The vacancy, or NotFound where it does not exist or the caller may not see it."""
+                 field: str = "id", details: bool = False) -> Vacancy:
+    """The vacancy, or NotFound where it does not exist or the caller may not see it (with
+    ``details``: its details)."""
     vacancy = session.get(Vacancy, vacancy_id) if 0 < vacancy_id < 2**31 else None
-    if vacancy is None or not readable(principal, vacancy):
+    if vacancy is None or not readable(principal, vacancy, details=details):
         raise NotFound(f"no vacancy {vacancy_id}", field=field)
     return vacancy
 
@@ -156,6 +183,20 @@ def get_public(*, session: Session, vacancy_id: int, field: str = "vacancy_id") 
 def scope_where(scope: ReadScope) -> tuple[str, dict[str, Any]]:
     """SQL over ``vacancy v`` keeping the rows the scope reads."""
     return scope.row_filter(public=PUBLIC_SQL, town=_TOWN)
+
+
+def count_where(scope: ReadScope) -> tuple[str, dict[str, Any]]:
+    """SQL over ``vacancy v`` keeping the rows the scope counts (statistics): the public ones by
+    status, whatever the owner's consent — a count tells nothing of an owner."""
+    return scope.row_filter(public=PUBLIC_STATUS_SQL, town=_TOWN)
+
+
+def basic_only_filter(scope: ReadScope) -> str | None:
+    """SQL condition for the rows of which the scope reads only location and status."""
+    condition = scope.public_only_filter(town=_TOWN)
+    if condition is None:
+        return None
+    return BASIC_ONLY_SQL if condition == "TRUE" else f"({condition} AND {BASIC_ONLY_SQL})"
 
 
 def check_towns(scope: ReadScope, filters: VacancyFilter, own_ags: str | None) -> None:
@@ -249,9 +290,21 @@ _NESTED_PUBLIC: list[tuple[str, str]] = [
 ]
 
 
+# a basic consent: the same keys, the details empty (no photos, no scores)
+_NO_PHOTOS = "json_build_object('count', 0, 'cover', NULL)"
+_NESTED_BASIC: list[tuple[str, str]] = [
+    (name, sql if name in BASIC_FIELDS else _NO_PHOTOS if name == "photos" else "NULL")
+    for name, sql in _NESTED_PUBLIC
+]
+
+
 def nested_properties_sql(scope: ReadScope) -> str:
-    """The map API's properties; private keys appear only on rows the caller reads privately."""
+    """The map API's properties; private keys appear only on rows the caller reads privately,
+    only location and status where the owner's consent covers no more."""
     public = _object(_NESTED_PUBLIC)
+    basic = basic_only_filter(scope)
+    if basic is not None:
+        public = f"CASE WHEN {basic} THEN {_object(_NESTED_BASIC)} ELSE {public} END"
     condition = scope.private_filter(town=_TOWN)
     names = private_fields(scope.private)
     if condition is None or not names:
@@ -262,11 +315,20 @@ def nested_properties_sql(scope: ReadScope) -> str:
 
 def flat_columns(scope: ReadScope) -> list[tuple[Column, str]]:
     """The exchange columns with the SQL each is read by: a private value only on the rows the
-    caller reads privately (NULL elsewhere)."""
+    caller reads privately (NULL elsewhere); on rows with a basic consent only id, town and
+    status (NULL elsewhere)."""
     condition = scope.private_filter(town=_TOWN)
+    basic = basic_only_filter(scope)
     names = private_fields(scope.private) if condition is not None else ()
-    return [(c, c.sql if c.name not in PRIVATE_FIELDS or condition == "TRUE"
-             else f"CASE WHEN {condition} THEN {c.sql} END") for c in columns(names)]
+    read: list[tuple[Column, str]] = []
+    for c in columns(names):
+        sql = c.sql
+        if c.name in PRIVATE_FIELDS and condition != "TRUE":
+            sql = f"CASE WHEN {condition} THEN {sql} END"
+        elif basic is not None and c.name not in ("id", *BASIC_FIELDS):
+            sql = f"CASE WHEN NOT {basic} THEN {sql} END"
+        read.append((c, sql))
+    return read
 
 
 def feature_sql(*, shape: str, scope: ReadScope, epsg: int = 4326) -> str:

@@ -18,6 +18,7 @@ from app.accounts.principal import Principal
 from app.errors import Conflict, Forbidden, NotFound, OutsideMunicipality
 from app.municipalities import service as municipality_service
 from app.municipalities.models import Municipality
+from app.vacancies import query
 from app.vacancies import service as vacancy_service
 from app.vacancies.lifecycle import PUBLIC_STATUSES, VacancyStatus
 from app.vacancies.models import Vacancy
@@ -57,11 +58,12 @@ def find_duplicates(*, session: Session, lon: float, lat: float,
                     exclude_id: int | None = None) -> list[dict[str, Any]]:
     """Vacancies (public statuses) and open reports within 30 m, nearest first. Open reports are
     shown without their text: it is unverified citizen input."""
-    rows = session.execute(text("""
+    # the owner's consent rules as on the map: none hides the vacancy, basic its address
+    rows = session.execute(text(f"""
         SELECT v.id, CASE WHEN v.status = 'reported' THEN 'report' ELSE 'vacancy' END AS kind,
                v.status,
-               CASE WHEN v.status <> 'reported' THEN v.street END AS street,
-               CASE WHEN v.status <> 'reported' THEN v.house_number END AS house_number,
+               CASE WHEN {query.PUBLIC_DETAIL_SQL} THEN v.street END AS street,
+               CASE WHEN {query.PUBLIC_DETAIL_SQL} THEN v.house_number END AS house_number,
                round(ST_Distance(v.location::geography, q.p::geography)::numeric, 1)::float
                    AS distance_m,
                ST_AsGeoJSON(v.location, 7)::jsonb AS location
@@ -69,6 +71,7 @@ def find_duplicates(*, session: Session, lon: float, lat: float,
         WHERE v.location && ST_Expand(q.p, 0.002)  -- index prefilter, > 30 m at German latitudes
           AND ST_DWithin(v.location::geography, q.p::geography, :radius)
           AND v.status = ANY(:statuses) AND v.id <> :exclude
+          AND (v.status = 'reported' OR {query.CONSENT_SQL})
         ORDER BY distance_m, v.id LIMIT :limit
     """), {"lon": lon, "lat": lat, "radius": DUPLICATE_RADIUS_M, "statuses": _DUPLICATE_STATUSES,
            "exclude": exclude_id or -1, "limit": MAX_DUPLICATES}).mappings().all()

@@ -10,14 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.schemas import AGS_PATTERN, CRSMember, Strict
 from app.vacancies.lifecycle import VacancyStatus
-from app.vacancies.models import Condition, Floor, Willingness
+from app.vacancies.models import Condition, Consent, Floor, Willingness
 
 PUBLIC_FIELDS = (
     "street", "house_number", "postcode", "floor_area_m2", "floor", "shop_window_m", "condition",
     "has_wc", "has_heating", "step_free", "former_use", "vacant_since", "status",
     "owner_interim_willing", "asking_rent_eur_m2", "description",
 )
-PRIVATE_FIELDS = ("owner_contact", "internal_notes")
+# private: the owner's contact details, the staff's notes, the owner's consent to publish and the
+# next follow-up with the owner (the contacts log is a table of its own: app.vacancies.owner)
+PRIVATE_FIELDS = ("owner_contact", "internal_notes", "owner_consent", "next_follow_up")
 SCHEMA_VERSION = "1"
 _STARTED = date.today()
 
@@ -43,6 +45,9 @@ class VacancyFields(Strict):
     description: str | None = Field(None, max_length=5000)
     owner_contact: str | None = Field(None, max_length=1000, description="private")
     internal_notes: str | None = Field(None, max_length=10_000, description="private")
+    owner_consent: Consent | None = Field(
+        None, description="private: the owner's consent to publish (none, basic, full)")
+    next_follow_up: date | None = Field(None, description="private: next contact with the owner")
     verified_at: datetime | None = Field(None, description="last on-site or owner check")
     footprint: Polygon | None = Field(None, description="optional building footprint (GeoJSON Polygon)")
 

@@ -181,6 +181,8 @@ def update_vacancy(
             )
     if "owner_interim_willing" in given and given["owner_interim_willing"] is None:
         given["owner_interim_willing"] = "unknown"
+    if "owner_consent" in given and given["owner_consent"] is None:
+        given["owner_consent"] = "none"
 
     epsg = _epsg(changes, query_crs)
     new_geometries: dict[str, BaseGeometry | None] = {}

@@ -45,8 +45,9 @@ Leerstand.publicMap = function (map, config) {
   Leerstand.townLayers(map, config.ags).catch(() => {
     status.textContent = "Die Gemeindegrenze konnte nicht geladen werden.";
   });
-  // every shop of the public map can be printed for interested parties (opens the PDF)
-  Leerstand.popupSections.push((feature) => el("p", {className: "expose-link"},
+  // every shop of the public map can be printed for interested parties (opens the PDF) — but
+  // one whose owner allowed only location and status (its details, created_at too, are null)
+  Leerstand.popupSections.push((feature) => feature.properties.created_at == null ? null : el("p", {className: "expose-link"},
     el("a", {href: "/api/v1/vacancies/" + encodeURIComponent(feature.id) + "/expose.pdf",
              target: "_blank", rel: "noopener"}, "Exposé (PDF) für Interessierte")));
   layer.load();

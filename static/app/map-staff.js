@@ -13,9 +13,9 @@ Leerstand.staffMap = function (map, config, csrf) {
   const statusNode = $("map-status");
   const say = (text) => { statusNode.textContent = text; };
   const TEXT = ["street", "house_number", "postcode", "former_use", "description", "owner_contact",
-                "internal_notes", "vacant_since"];
+                "internal_notes", "vacant_since", "next_follow_up"];
   const NUMBER = ["floor_area_m2", "shop_window_m", "asking_rent_eur_m2"];
-  const CHOICE = ["status", "floor", "condition", "owner_interim_willing"];
+  const CHOICE = ["status", "floor", "condition", "owner_interim_willing", "owner_consent"];
   const BOOL = ["has_wc", "has_heating", "step_free"];
   let editing = null;  // {id, version, latlng} or {id: null, latlng} for a new vacancy
 
@@ -65,6 +65,9 @@ Leerstand.staffMap = function (map, config, csrf) {
     for (const name of CHOICE) form.elements[name].value = p[name] == null ? "" : p[name];
     for (const name of BOOL) form.elements[name].value = p[name] == null ? "" : String(p[name]);
     form.elements.owner_interim_willing.value = p.owner_interim_willing || "unknown";
+    form.elements.owner_consent.value = p.owner_consent || "none";
+    // the owner dialogue's log (owner-contacts.js) follows the open vacancy
+    document.dispatchEvent(new CustomEvent("leerstand:editor", {detail: {id: feature ? feature.id : null}}));
     form.elements.verified_today.checked = false;
   }
 
