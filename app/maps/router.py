@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import text
 
 from app.accounts import policy
-from app.accounts.deps import PrincipalDep, csrf_token, csrf_valid
+from app.accounts.deps import PrincipalDep, csrf_token, csrf_valid, page_principal
 from app.accounts.models import User
 from app.deps import SessionDep
 from app.errors import Forbidden, NotFound
@@ -122,12 +122,14 @@ def workbench(request: Request, session: SessionDep, principal: PrincipalDep,
 
 
 @router.post("/verwaltung/zusammenfassung")
-def digest_setting(request: Request, session: SessionDep, principal: PrincipalDep,
+def digest_setting(request: Request, session: SessionDep,
                    csrf_token: Annotated[str, Form()] = "",
                    taeglich: Annotated[str | None, Form()] = None) -> Response:
-    """The staff home's toggle "Tägliche Zusammenfassung per E-Mail" (staff of a town)."""
+    """The staff home's toggle "Tägliche Zusammenfassung per E-Mail" (staff of a town); a
+    form post, so the form's CSRF token (not the API's header) proves it is ours."""
     if not csrf_valid(request, csrf_token):
         raise Forbidden("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu.")
+    principal = page_principal(request)
     if not principal.authenticated:
         return RedirectResponse("/anmelden?next=/verwaltung", status_code=303)
     if policy.own_town(principal) is None or principal.user_id is None:
