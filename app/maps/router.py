@@ -134,7 +134,7 @@ def digest_setting(request: Request, session: SessionDep,
         return RedirectResponse("/anmelden?next=/verwaltung", status_code=303)
     if policy.own_town(principal) is None or principal.user_id is None:
         raise Forbidden("Die tägliche Zusammenfassung gibt es für Mitarbeitende einer Stadt.")
-    session.get_one(User, principal.user_id).digest_daily = taeglich == "ja"
+    session.get_one(User, principal.user_id).digest_daily = taeglich == "on"
     return RedirectResponse("/verwaltung", status_code=303)
 
 

@@ -35,7 +35,7 @@ def opt_in(client, email: str, on: bool = True) -> None:
     assert answer.headers.get("location") == "/verwaltung", (email, answer.status_code)
     page = client.get("/verwaltung")
     assert "Tägliche Zusammenfassung per E-Mail" in page.text
-    data = {"csrf_token": csrf_of(page.text), **({"taeglich": "ja"} if on else {})}
+    data = {"csrf_token": csrf_of(page.text), **({"taeglich": "on"} if on else {})}
     answer = client.post("/verwaltung/zusammenfassung", data=data, follow_redirects=False)
     assert answer.status_code == 303, answer.text[-600:]
     client.post("/abmelden", data={"csrf_token": csrf_of(client.get("/verwaltung").text)})

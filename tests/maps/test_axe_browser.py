@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
-
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
