@@ -182,6 +182,11 @@ class Settings(BaseSettings):
         description="Days after which a citizen's e-mail address that was never confirmed is "
         "erased, with the mails held for it.",
     )
+    digest_hour: int = Field(
+        default=6, ge=0, le=23,
+        description="Hour (Berlin time) from which the mail worker queues the day's digest of "
+        "open tasks to staff who opted in (once per day and town).",
+    )
 
     @field_validator("database_url", "read_database_url")
     @classmethod

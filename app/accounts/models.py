@@ -37,6 +37,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # reads shortly after a write go to the primary (app.replica), so the writer sees it
     last_write_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # staff: the daily e-mail digest of their town's tasks (app.mail.digest), opt-in
+    digest_daily: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
     municipality: Mapped[Municipality | None] = relationship(lazy="joined")
 

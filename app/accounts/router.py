@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.abuse.http import rate_limit
 from app.accounts import policy, service
 from app.accounts.deps import SESSION_ID, PrincipalDep, UserDep, cookie_session_id, csrf_valid
+from app.accounts.principal import Role
 from app.accounts.schemas import Me, TokenPublic, UserStatus
 from app.deps import SessionDep
 from app.errors import Forbidden, NotFound
@@ -23,6 +24,14 @@ def _safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
     return "/"
+
+
+def _landing(target: str, role: Role) -> str:
+    """Where a login without a page to return to lands: staff and admins on their home
+    (today's tasks, /verwaltung), the working group on the overview of all towns."""
+    if target != "/":
+        return target
+    return "/uebersicht" if role == Role.working_group else "/verwaltung"
 
 
 @router.get("/anmelden", include_in_schema=False)
@@ -52,7 +61,7 @@ def login(
     request.session.clear()  # a fresh session id (and CSRF token) at every login
     request.session[SESSION_ID] = service.start_session(
         session=session, user=user, max_age_s=request.app.state.settings.session_max_age_s)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return RedirectResponse(_landing(_safe_next(next), user.role), status_code=303)
 
 
 @router.post("/abmelden", include_in_schema=False)

@@ -54,6 +54,31 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue today's digests now (the worker sends them); --dry-run only tells what would go."""
+    from sqlalchemy.orm import Session
+
+    from app.cli import database
+    from app.database import make_engine
+    from app.mail import digest
+
+    with database(settings) as url:
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session, session.begin():
+                report = digest.schedule(session=session, dry_run=args.dry_run,
+                                         base_url=settings.public_url or digest.DEFAULT_BASE_URL)
+        finally:
+            engine.dispose()
+    if not report:
+        print("Niemand hat die tägliche Zusammenfassung eingeschaltet.")
+    for town in report:
+        done = (f"{town['recipients']} Empfänger" if args.dry_run
+                else f"{town['queued']} neu in den Postausgang")
+        print(f"{town['name']} ({town['ags']}): {town['open']} offene Aufgaben, {done}")
+    return 0
+
+
 def add_commands(subparsers) -> None:
     from app.cli import add_command
 
@@ -61,3 +86,9 @@ def add_commands(subparsers) -> None:
                     "send queued mails (SMTP from LEERSTAND_SMTP_URL) until stopped")
     p.add_argument("--poll", type=float, default=2.0,
                    help="seconds between looks at the queue when it is empty (default 2)")
+    mail = subparsers.add_parser("mail", help="mail commands", description="mail commands")
+    mail_commands = mail.add_subparsers(dest="mail_command", required=True)
+    p = add_command(mail_commands, "digest", cmd_digest,
+                    "queue today's digest of open tasks to staff who opted in (once per day)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="only tell per town how many tasks and recipients there are")

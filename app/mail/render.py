@@ -26,6 +26,7 @@ SUBJECTS = {
     "proposal_published": "Ihr Vorschlag „{title}“ ist veröffentlicht",
     "proposal_rejected": "Ihr Vorschlag „{title}“ wurde nicht veröffentlicht",
     "proposal_realised": "Ihr Vorschlag „{title}“ wurde verwirklicht",
+    "digest": "Offene Aufgaben in {title}",
 }
 SUBJECT_TITLE_CHARS = 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")

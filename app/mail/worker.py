@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.mail import service
+from app.mail import digest, service
 from app.mail.models import MailMessage, MailRecipient, MailState
 from app.mail.smtp import Connection, build_message, is_permanent
 
@@ -65,6 +65,10 @@ class MailWorker:
             return service.purge_unconfirmed(session=session,
                                              days=self.settings.unconfirmed_email_days)
 
+    def schedule_digests(self) -> int:
+        with self.sessions.begin() as session:
+            return digest.schedule_due(session=session, settings=self.settings)
+
     def run(self, stop: threading.Event) -> None:
         """Until ``stop`` is set: deliver, then wait for new mail (``leerstand worker``, or the
         thread inside ``leerstand serve``). A mail in flight is finished before it stops."""
@@ -75,6 +79,8 @@ class MailWorker:
                 if (now := time.monotonic()) >= next_purge:
                     if purged := self.purge():
                         log.info("erased %s unconfirmed e-mail address(es)", purged)
+                    if digests := self.schedule_digests():
+                        log.info("queued %s daily digest(s)", digests)
                     next_purge = now + PURGE_EVERY_S
                 if self.settings.smtp is not None:
                     self.deliver_due()

@@ -4,18 +4,21 @@ The map pages carry no register data: their scripts load it from the JSON API by
 """
 
 import re
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import text
 
 from app.accounts import policy
-from app.accounts.deps import PrincipalDep, csrf_token
+from app.accounts.deps import PrincipalDep, csrf_token, csrf_valid, page_principal
+from app.accounts.models import User
 from app.deps import SessionDep
 from app.errors import Forbidden, NotFound
 from app.maps import offline
 from app.maps.service import map_extent
 from app.proposals import service as proposals
+from app.review import tasks as home_tasks
 from app.templating import render
 from app.vacancies import query as vacancies
 from app.vacancies.lifecycle import INITIAL_STATUSES, PUBLIC_STATUSES, STATUS_LABELS, VacancyStatus
@@ -90,17 +93,49 @@ def _public_map(request: Request, town: dict, open_popup: dict | None = None) ->
 
 
 @router.get("/verwaltung")
-def workbench(session: SessionDep, principal: PrincipalDep) -> Response:
-    """The header's "Verwaltung": staff to their town's map, admins to the start page's list."""
+def workbench(request: Request, session: SessionDep, principal: PrincipalDep,
+              gemeinde: str | None = None) -> Response:
+    """The staff home: today's tasks of the town (staff; admins choose a town), with
+    "Noch aktuell" for the records due for re-checking. The working group has /uebersicht."""
     if not principal.authenticated:
         return RedirectResponse("/anmelden?next=/verwaltung", status_code=303)
-    town = policy.own_town(principal)
-    if town is not None:
-        ags = session.execute(text("SELECT ags FROM municipality WHERE id = :id"), {"id": town}).scalar_one()
-        return RedirectResponse(f"/verwaltung/{ags}", status_code=303)
-    if policy.is_admin(principal):
-        return RedirectResponse("/", status_code=303)
-    raise Forbidden("Ihr Zugang erlaubt nur das Lesen; eine Verwaltungskarte gehört zu keiner Stadt.")
+    if not policy.edits_any_town(principal):
+        return RedirectResponse("/uebersicht", status_code=303)
+    town_id = policy.own_town(principal)
+    if town_id is None and gemeinde is None:  # an admin: which town?
+        towns = session.execute(text("SELECT ags, name FROM municipality ORDER BY name")).mappings()
+        return render(request, "staff_home.html", town=None, towns=list(towns), tasks=[],
+                      admin=True, digest=None)
+    if town_id is not None:
+        ags = session.execute(text("SELECT ags FROM municipality WHERE id = :id"),
+                              {"id": town_id}).scalar_one()
+    else:
+        ags = _town(session, gemeinde or "")["ags"]
+    found = home_tasks.for_principal(session=session, principal=principal, ags=ags)
+    town = session.execute(text("SELECT ags, name FROM municipality WHERE ags = :ags"),
+                           {"ags": ags}).mappings().one()
+    digest = (session.get_one(User, principal.user_id).digest_daily
+              if town_id is not None and principal.user_id else None)
+    return render(request, "staff_home.html", town=town, towns=[], tasks=found["tasks"],
+                  admin=policy.is_admin(principal), digest=digest,
+                  recheck=next(t for t in found["tasks"] if t["key"] == "recheck"))
+
+
+@router.post("/verwaltung/zusammenfassung")
+def digest_setting(request: Request, session: SessionDep,
+                   csrf_token: Annotated[str, Form()] = "",
+                   taeglich: Annotated[str | None, Form()] = None) -> Response:
+    """The staff home's toggle "Tägliche Zusammenfassung per E-Mail" (staff of a town); a
+    form post, so the form's CSRF token (not the API's header) proves it is ours."""
+    if not csrf_valid(request, csrf_token):
+        raise Forbidden("Das Formular ist abgelaufen. Bitte laden Sie die Seite neu.")
+    principal = page_principal(request)
+    if not principal.authenticated:
+        return RedirectResponse("/anmelden?next=/verwaltung", status_code=303)
+    if policy.own_town(principal) is None or principal.user_id is None:
+        raise Forbidden("Die tägliche Zusammenfassung gibt es für Mitarbeitende einer Stadt.")
+    session.get_one(User, principal.user_id).digest_daily = taeglich == "on"
+    return RedirectResponse("/verwaltung", status_code=303)
 
 
 def _record_id(value: str, what: str) -> int:

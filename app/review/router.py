@@ -16,7 +16,14 @@ from app.photos import service as photos
 from app.proposals import service as proposals
 from app.proposals.schemas import ProposalFlagged, ProposalStaff
 from app.responses import errors
-from app.review.schemas import EraseRequest, ErasureResult, ReportWithPhotos, ReviewQueue
+from app.review import tasks
+from app.review.schemas import (
+    EraseRequest,
+    ErasureResult,
+    ReportWithPhotos,
+    ReviewQueue,
+    TaskList,
+)
 from app.schemas import AGS_PATTERN
 from app.vacancies import reports
 
@@ -48,6 +55,20 @@ def review_queue(
         flagged_proposals=[ProposalFlagged.model_validate(view) for view in
                            matching_flows.with_fits(session=session, views=flagged)],
     )
+
+
+@router.get("/tasks", response_model=TaskList, summary="Today's tasks of a municipality (staff)",
+            responses=errors(404))
+def task_list(
+    session: SessionDep, principal: UserDep,
+    municipality: Annotated[str | None, Query(pattern=AGS_PATTERN, description="AGS; staff: "
+                                              "default their own town, others: every town")] = None,
+) -> TaskList:
+    """Counts and the first items of each task: new reports, pending and flagged ideas,
+    matches waiting for a decision, records due for re-checking. The working group gets counts
+    only (no items: they carry unpublished or private text)."""
+    return TaskList.model_validate(tasks.for_principal(session=session, principal=principal,
+                                                       ags=municipality))
 
 
 @router.post("/privacy/erase", response_model=ErasureResult,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import Field
 
 from app.photos.schemas import PhotoOut
@@ -35,3 +37,26 @@ class ReviewQueue(Out):
     reports: list[ReportWithPhotos]
     pending_proposals: list[ProposalStaff]
     flagged_proposals: list[ProposalFlagged]
+
+
+class TaskItem(Out):
+    id: int = Field(description="the vacancy's, proposal's or match's id")
+    town: str = Field(description="AGS")
+    title: str
+    since: datetime | None = Field(description="reported, submitted, flagged, last verified …")
+    version: int | None = Field(description="a vacancy's edit version (for POST …/verify)")
+    link: str
+
+
+class TaskOut(Out):
+    key: str = Field(description="reports, pending_ideas, flagged_ideas, matches, recheck")
+    label: str = Field(description="German")
+    count: int
+    link: str | None = Field(description="where staff work on it (one town only)")
+    items: list[TaskItem] = Field(description="the first ones, oldest first; empty for readers "
+                                  "without the town's private data (working group)")
+
+
+class TaskList(Out):
+    municipality: str | None = Field(description="AGS; null: every town the reader sees")
+    tasks: list[TaskOut]

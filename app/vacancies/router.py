@@ -24,7 +24,13 @@ from app.responses import (
 from app.schemas import Id, Instant
 from app.scoring import flows, rules
 from app.vacancies import query, service
-from app.vacancies.schemas import History, HistoryEntry, VacancyCreate, VacancyUpdate
+from app.vacancies.schemas import (
+    History,
+    HistoryEntry,
+    VacancyCreate,
+    VacancyUpdate,
+    VerifyRequest,
+)
 
 router = APIRouter(prefix="/api/v1/vacancies", tags=["vacancies"], responses=errors(401, 503))
 ETAG = {"ETag": "the version, to send back in If-Match when editing"}
@@ -134,6 +140,28 @@ def update_vacancy(
         )
     flows.update_vacancy(session=session, vacancy_id=vacancy_id, changes=changes,
                          expected_version=expected, actor=principal, query_crs=crs)
+    return _feature_response(session, principal, vacancy_id)
+
+
+@router.post("/{vacancy_id}/verify", summary="Mark a vacancy as checked (\"noch aktuell\")",
+             response_class=GeoJSONResponse,
+             responses={200: FEATURE, **errors(403, 404, 409, 428)})
+def verify_vacancy(
+    vacancy_id: Id, session: SessionDep, principal: UserDep, body: VerifyRequest | None = None,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Sets verified_at to now (staff of the town); needs If-Match or the body's version, a
+    stale version gives 409. The change is in the history like any edit."""
+    expected = parse_if_match(if_match)
+    given = body.version if body is not None else None
+    if expected is not None and given is not None and expected != given:
+        raise BadRequest("If-Match and version disagree", field="version")
+    expected = expected if expected is not None else given
+    if expected is None:
+        raise PreconditionRequired("send the version you checked as If-Match header or version",
+                                   field="If-Match")
+    service.verify(session=session, vacancy_id=vacancy_id, expected_version=expected,
+                   actor=principal)
     return _feature_response(session, principal, vacancy_id)
 
 

@@ -82,6 +82,11 @@ class VacancyUpdateProperties(VacancyFields):
     version: int | None = Field(None, ge=1, description="the version this edit is based on")
 
 
+class VerifyRequest(Strict):
+    version: int | None = Field(None, ge=1, le=2**31 - 1,
+                                description="the version checked (or send If-Match)")
+
+
 class VacancyCreate(Strict):
     # a shop near the market of Schmölln (an example for the API documentation)
     model_config = ConfigDict(json_schema_extra={"examples": [{

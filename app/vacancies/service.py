@@ -6,7 +6,7 @@ Reads of the register go through ``app.vacancies.query``; scores follow these wr
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +35,12 @@ from app.municipalities.models import Municipality
 from app.vacancies import query
 from app.vacancies.lifecycle import INITIAL_STATUSES, can_transition
 from app.vacancies.models import Vacancy, VacancyHistory
-from app.vacancies.schemas import PRIVATE_FIELDS, VacancyCreate, VacancyUpdate
+from app.vacancies.schemas import (
+    PRIVATE_FIELDS,
+    VacancyCreate,
+    VacancyUpdate,
+    VacancyUpdateProperties,
+)
 
 FOOTPRINT_MAX_DISTANCE_M = 50
 
@@ -226,6 +231,16 @@ def update_vacancy(
     )
     session.flush()
     return vacancy, old_location
+
+
+def verify(*, session: Session, vacancy_id: int, expected_version: int, actor: Principal) -> Vacancy:
+    """"Noch aktuell": staff checked the record; ``verified_at`` becomes now, through the same
+    checks, version step and history as any edit (a stale version is refused with 409)."""
+    changes = VacancyUpdate(properties=VacancyUpdateProperties(verified_at=datetime.now(UTC),
+                                                               version=expected_version))
+    vacancy, _ = update_vacancy(session=session, vacancy_id=vacancy_id, changes=changes,
+                                expected_version=expected_version, actor=actor)
+    return vacancy
 
 
 def history(*, session: Session, vacancy_id: int, actor: Principal) -> list[dict[str, Any]]:

@@ -8,8 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from app.config import PROJECT_DIR
+from app.database import make_engine
 from tests.helpers.browser import Api, login, open_page, set_view
 from tests.helpers.participation import proposal_body
 from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
@@ -241,3 +244,37 @@ def test_the_audit_finds_a_violation(live_server, page):
     audit = Audit(page)
     audit.check("/ueber with an image without alt")
     assert any("image-alt" in line for line in audit.found), audit.found
+
+
+def test_staff_home(live_server, users, screen, guard):
+    """/verwaltung with task cards, the re-check list, after a "Noch aktuell" (the status line)
+    and an admin's town chooser."""
+    _arrange(live_server, users)
+    base, audit = live_server.url, Audit(screen)
+    lon, lat = CENTRES[SCHMOELLN]
+    staff = Api(base, users.token("staff", SCHMOELLN))
+    old = staff.create(feature(SCHMOELLN, lon + 0.002, lat, street="Altstraße"))["id"]
+    stale = staff.http.post(f"/api/v1/vacancies/{old}/verify", json={"version": 1})
+    assert stale.status_code == 200  # a staff record is verified; make it old again by SQL:
+    with Session(make_engine(live_server.settings.database_url)) as session, session.begin():
+        session.execute(text("UPDATE vacancy SET verified_at = now() - interval '400 days', "
+                             "updated_at = now() - interval '400 days' WHERE id = :id"), {"id": old})
+    screen.goto(base + "/anmelden")
+    screen.fill("#email", STAFF_EMAIL)
+    screen.fill("#password", PASSWORD)
+    screen.locator("form.form button[type=submit]").click()
+    screen.wait_for_url(base + "/verwaltung")
+    audit.check("/verwaltung")
+    screen.get_by_role("button", name="Noch aktuell: Altstraße").click()
+    expect(screen.locator("#recheck-status")).to_contain_text("bestätigt")
+    audit.check("/verwaltung after Noch aktuell")
+    screen.context.clear_cookies()
+    users.token("admin", email="axe-admin@example.org", password=PASSWORD)
+    screen.goto(base + "/anmelden")
+    screen.fill("#email", "axe-admin@example.org")
+    screen.fill("#password", PASSWORD)
+    screen.locator("form.form button[type=submit]").click()
+    screen.wait_for_url(base + "/verwaltung")
+    audit.check("/verwaltung town chooser (admin)")
+    audit.assert_clean()
+    guard.assert_clean()
