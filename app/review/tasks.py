@@ -71,6 +71,15 @@ TASKS: tuple[Task, ...] = (
         WHERE v.municipality_id = ANY(:mids) AND v.status IN ({_ACTIVE}) AND {DUE_SQL}
         ORDER BY v.verified_at NULLS FIRST, v.id""", "/verwaltung/{ags}#erneut-pruefen",
          item_link="/karte/{ags}/leerstand/{id}"),
+    # the owner dialogue's next follow-up (private to staff; the working group sees a count)
+    Task("follow_ups", "Eigentümer nachfassen (fällig)", f"""
+        SELECT v.id, m.ags AS town, {_ADDRESS} AS title,
+               v.next_follow_up::timestamptz AS since, v.version
+        FROM vacancy v JOIN municipality m ON m.id = v.municipality_id
+        WHERE v.municipality_id = ANY(:mids) AND v.next_follow_up IS NOT NULL
+          AND v.next_follow_up <= (now() AT TIME ZONE 'Europe/Berlin')::date
+        ORDER BY v.next_follow_up, v.id""", "/verwaltung/{ags}",
+         item_link="/karte/{ags}/leerstand/{id}"),
 )
 
 

@@ -7,7 +7,7 @@ from tests.helpers.participation import new_vacancy, point, published, report_bo
 from tests.helpers.towns import JENA, SCHMOELLN
 from tests.helpers.users import bearer
 
-KEYS = ["reports", "pending_ideas", "flagged_ideas", "matches", "recheck"]
+KEYS = ["reports", "pending_ideas", "flagged_ideas", "matches", "recheck", "follow_ups"]
 
 
 def _tasks(client, token, ags=SCHMOELLN):
@@ -39,8 +39,15 @@ def town_world(client, session, staff, ags):
     assert match.status_code == 200, match.text
     stale = new_vacancy(client, staff, ags, dlon=0.001, street="Altstraße", house_number="1")
     make_stale(session, stale)
+    # an owner follow-up due yesterday, and one next month that is not due yet
+    due = new_vacancy(client, staff, ags, dlon=0.0005, street="Nachfassweg", house_number="2")
+    later = new_vacancy(client, staff, ags, dlon=-0.0005)
+    session.execute(text("""UPDATE vacancy SET next_follow_up = CASE id WHEN :due
+                            THEN current_date - 1 ELSE current_date + 30 END
+                            WHERE id IN (:due, :later)"""), {"due": due, "later": later})
+    session.commit()
     return {"reports": [report], "pending_ideas": [pending], "flagged_ideas": [flagged["id"]],
-            "matches": [match.json()["id"]], "recheck": [stale]}
+            "matches": [match.json()["id"]], "recheck": [stale], "follow_ups": [due]}
 
 
 def test_counts_and_items_are_the_towns_own(client, users, session):
