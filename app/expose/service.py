@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 from app.accounts import policy
 from app.accounts.principal import Principal
 from app.errors import Forbidden
-from app.pdf import render_pdf
 from app.expose import mapsvg
+from app.pdf import render_pdf
 from app.photos import service as photo_service
 from app.scoring import service as scoring_service
 from app.scoring.service import SCORED_STATUSES

@@ -37,7 +37,8 @@ def _frame(labels: list[str], top: float) -> tuple[list[str], float]:
 
 
 def _legend(names: list[tuple[str, str]]) -> list[str]:
-    parts, x = [], LEFT
+    parts: list[str] = []
+    x: float = LEFT
     for name, colour in names:
         parts.append(f'<rect x="{x}" y="{H - 22}" width="10" height="10" fill="{colour}"/>'
                      f'<text x="{x + 14}" y="{H - 13}" font-size="9">{escape(name)}</text>')
