@@ -304,7 +304,8 @@ def add_command(parent, name: str, func: Callable, help_text: str) -> argparse.A
 # must stay cheap (no services, models or ORM at module level; the handlers import them), as
 # every command, e.g. the benchmarked ``import``, first builds the whole parser.
 COMMAND_MODULES: tuple[str, ...] = ("app.proposals.cli", "app.scoring.cli", "app.exchange.cli",
-                                     "app.addresses.cli", "app.mail.cli")
+                                     "app.addresses.cli", "app.mail.cli",
+                                     "app.statistics.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

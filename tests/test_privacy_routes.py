@@ -569,6 +569,9 @@ ROUTES: dict[str, Build] = {
     "/api/v1/statistics/durations": urls("/api/v1/statistics/durations",
                                          *(f"/api/v1/statistics/durations?municipality={ags}"
                                            for ags in TOWNS)),
+    "/api/v1/statistics/report.pdf": urls(
+        "/api/v1/statistics/report.pdf?quarter=2026-Q3",
+        *(f"/api/v1/statistics/report.pdf?quarter=2026-Q4&municipality={ags}" for ags in TOWNS)),
     "/api/v1/export/schema": urls("/api/v1/export/schema"),
     "/api/v1/labels": urls("/api/v1/labels"),
     "/api/v1/export/vacancies.geojson": exports("geojson"),

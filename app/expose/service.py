@@ -30,6 +30,7 @@ from app.accounts import policy
 from app.accounts.principal import Principal
 from app.errors import Forbidden
 from app.expose import mapsvg
+from app.pdf import render_pdf
 from app.photos import service as photo_service
 from app.scoring import service as scoring_service
 from app.scoring.service import SCORED_STATUSES
@@ -169,12 +170,6 @@ def render_expose(*, session: Session, principal: Principal, vacancy_id: int, in
         data_date=_day(properties.get("verified_at") or properties.get("updated_at")),
         printed=_day(datetime.now(BERLIN)),
         number=lambda value: format_decimal(value, locale="de_DE"))
-    # imported on use: pango is loaded only by processes that print. The fetcher reads inlined
-    # data only, never a URL (no request on behalf of text someone typed)
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=2)
-    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf()
+    pdf = render_pdf(html)
     suffix = "-intern" if internal else ""
     return Expose(pdf=pdf, filename=f"expose-leerstand-{vacancy_id}{suffix}.pdf", version=version)

@@ -14,7 +14,7 @@ from app.responses import (
     errors,
     raw_geojson,
 )
-from app.statistics import service, trends
+from app.statistics import report, service, trends
 
 router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"])
 
@@ -70,3 +70,25 @@ def durations(session: ReadSessionDep, principal: PrincipalDep,
     use and floor-area band. Definitions: docs/statistics.md."""
     agss = trends.parse_towns(municipality)
     return trends.durations(session=session, principal=principal, agss=agss)
+
+
+@router.get("/report.pdf", summary="Quarterly report (PDF)",
+            responses={200: content("application/pdf", {"type": "string", "format": "binary"},
+                                    headers={"Content-Disposition": "attachment; file name"}),
+                       **errors(401, 422, 503)})
+def quarterly_report(
+    session: ReadSessionDep, principal: PrincipalDep,
+    quarter: Annotated[str, Query(description="quarter YYYY-Qn (required), from 20 years back "
+                                  "up to the current one", examples=["2026-Q4"])],
+    municipality: TownsQuery = None,
+) -> Response:
+    """A German A4 PDF: a cover page (title, date of the data, towns, definitions), then per
+    town the counts by status at the quarter's end with the change against the previous
+    quarter's end, the quarter's events, vacancies per 10,000 inhabitants, the durations (as
+    of today) and two charts. Same role rules as the time series: anonymous callers count
+    published statuses only. Without `municipality`: every town with vacancies. Definitions:
+    docs/statistics.md."""
+    result = report.build(session=session, principal=principal, quarter=quarter,
+                          municipality=municipality)
+    return Response(result.pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{result.filename}"'})
