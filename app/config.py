@@ -187,6 +187,15 @@ class Settings(BaseSettings):
         description="Hour (Berlin time) from which the mail worker queues the day's digest of "
         "open tasks to staff who opted in (once per day and town).",
     )
+    contributions_link_hours: int = Field(
+        default=24, ge=1, le=24 * 14,
+        description="Hours a \"Meine Beiträge\" link works (a newer request replaces it).",
+    )
+    contributions_requests_per_hour: int = Field(
+        default=3, ge=1,
+        description="\"Meine Beiträge\" link requests per e-mail address and hour (per client: "
+        "LEERSTAND_PUBLIC_POSTS_PER_HOUR); beyond it the page asks to wait.",
+    )
 
     @field_validator("database_url", "read_database_url")
     @classmethod

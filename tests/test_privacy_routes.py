@@ -546,6 +546,10 @@ ROUTES: dict[str, Build] = {
     # the raw links' secrets are only in the mails; an unknown one is a 404 with no data
     "/bestaetigen/{token}": urls("/bestaetigen/" + "x" * 32),
     "/abbestellen/{token}": urls("/abbestellen/" + "x" * 32),
+    "/meine-beitraege": urls("/meine-beitraege"),
+    # an unknown link: 404; the page of a valid one is tested with two people in
+    # tests/mail/test_contributions.py (each sees only their own, the address masked)
+    "/meine-beitraege/{token}": urls("/meine-beitraege/" + "x" * 32),
     "/api/v1/reports/duplicates": duplicates,
     # open data (house coordinates); the seeded towns' search must not reach private fields
     "/api/v1/addresses": per_town("/api/v1/addresses?q=Musterstra%C3%9Fe%201&municipality={ags}",

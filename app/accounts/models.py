@@ -39,6 +39,8 @@ class User(Base):
     last_write_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # staff: the daily e-mail digest of their town's tasks (app.mail.digest), opt-in
     digest_daily: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # working group: a weekly summary of changes across towns by mail (app.mail.weekly)
+    weekly_summary: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
     municipality: Mapped[Municipality | None] = relationship(lazy="joined")
 

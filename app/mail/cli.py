@@ -67,7 +67,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         try:
             with Session(engine) as session, session.begin():
                 report = digest.schedule(session=session, dry_run=args.dry_run,
-                                         base_url=settings.public_url or digest.DEFAULT_BASE_URL)
+                                         base_url=_base_url(settings))
         finally:
             engine.dispose()
     if not report:
@@ -79,6 +79,62 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _base_url(settings: Settings) -> str:
+    from app.mail import digest
+
+    return settings.public_url or digest.DEFAULT_BASE_URL
+
+
+def cmd_weekly(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue this ISO week's summary for the working-group accounts that opted in."""
+    from sqlalchemy.orm import Session
+
+    from app.cli import database
+    from app.database import make_engine
+    from app.mail.weekly import send_weekly
+
+    with database(settings) as url:
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session, session.begin():
+                queued = send_weekly(session=session, base_url=_base_url(settings),
+                                     dry_run=args.dry_run)
+        finally:
+            engine.dispose()
+    n = len(queued)
+    accounts = "Konto" if n == 1 else "Konten"
+    if args.dry_run:
+        print(f"Die Wochenübersicht ginge an {n} {accounts}.")
+    else:
+        print(f"Wochenübersicht für {n} {accounts} in den Postausgang gelegt.")
+    return 0
+
+
+def cmd_weekly_opt(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from app.accounts.models import User
+    from app.accounts.principal import Role
+    from app.cli import database
+    from app.database import make_engine, rowcount
+
+    with database(settings) as url:
+        engine = make_engine(url)
+        try:
+            with Session(engine) as session, session.begin():
+                changed = rowcount(session, update(User).where(
+                    User.email == args.email.strip().lower(), User.role == Role.working_group)
+                    .values(weekly_summary=not args.off))
+        finally:
+            engine.dispose()
+    if not changed:
+        print("Kein Konto der Arbeitsgruppe mit dieser E-Mail-Adresse.")
+        return 1
+    print("Wochenübersicht " + ("ausgeschaltet." if args.off else "eingeschaltet."))
+    return 0
+
+
 def add_commands(subparsers) -> None:
     from app.cli import add_command
 
@@ -86,9 +142,18 @@ def add_commands(subparsers) -> None:
                     "send queued mails (SMTP from LEERSTAND_SMTP_URL) until stopped")
     p.add_argument("--poll", type=float, default=2.0,
                    help="seconds between looks at the queue when it is empty (default 2)")
-    mail = subparsers.add_parser("mail", help="mail commands", description="mail commands")
-    mail_commands = mail.add_subparsers(dest="mail_command", required=True)
-    p = add_command(mail_commands, "digest", cmd_digest,
+
+    mail = subparsers.add_parser("mail", help="mail jobs", description="mail jobs")
+    mail_sub = mail.add_subparsers(dest="mail_command", required=True, metavar="MAIL_COMMAND")
+    p = add_command(mail_sub, "digest", cmd_digest,
                     "queue today's digest of open tasks to staff who opted in (once per day)")
     p.add_argument("--dry-run", action="store_true",
                    help="only tell per town how many tasks and recipients there are")
+    p = add_command(mail_sub, "weekly", cmd_weekly,
+                    "queue this ISO week's summary for the opted-in working-group accounts now "
+                    "(once per account and week)")
+    p.add_argument("--dry-run", action="store_true", help="only count the recipients")
+    p = add_command(mail_sub, "weekly-opt-in", cmd_weekly_opt,
+                    "turn a working-group account's weekly summary on (or off with --off)")
+    p.add_argument("--email", required=True)
+    p.add_argument("--off", action="store_true")

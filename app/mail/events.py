@@ -5,15 +5,21 @@ write, on the same session, so the mail is queued exactly when the event is stor
 
 from __future__ import annotations
 
+import logging
+import secrets
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.errors import Conflict
 from app.mail import service
+from app.mail.models import MailRecipient
 from app.proposals.models import Proposal, ProposalContact, ProposalStatus
 from app.vacancies.lifecycle import VacancyStatus
 from app.vacancies.models import Vacancy
 from app.vacancies.report_models import ReportContact
 
+log = logging.getLogger(__name__)
 PROPOSAL_MAILS = {
     ProposalStatus.published: "proposal_published",
     ProposalStatus.rejected: "proposal_rejected",
@@ -63,3 +69,20 @@ def proposal_decided(*, session: Session, proposal: Proposal, base_url: str) -> 
                    event_key=f"proposal:{proposal.id}:{kind}", kind=kind, base_url=base_url,
                    context={"title": proposal.title, "reason": proposal.rejection_reason,
                             "proposal_url": f"{base_url}/vorschlaege/{proposal.id}"})
+
+
+def staff_contact(*, session: Session, proposal: Proposal, staff_email: str, subject: str,
+                  message: str, base_url: str) -> None:
+    """"Kontakt aufnehmen": the staff member's message to the idea's author, with Reply-To their
+    own address. The author's address is never shown to them; the log line names no address."""
+    email = _proposal_email(session, proposal.id)
+    recipient = session.scalar(select(MailRecipient).where(
+        MailRecipient.email == email.strip().lower())) if email else None
+    if recipient is None or recipient.confirmed_at is None or recipient.unsubscribed_at is not None:
+        raise Conflict("Die Person hat keine bestätigte E-Mail-Adresse angegeben.")
+    service.enqueue(session=session, recipient=recipient, reply_to=staff_email,
+                    event_key=f"contact:proposal:{proposal.id}:{secrets.token_hex(8)}",
+                    kind="staff_contact", base_url=base_url,
+                    context={"title": proposal.title, "contact_subject": subject, "message": message,
+                             "proposal_url": f"{base_url}/vorschlaege/{proposal.id}"})
+    log.info("Kontakt aufgenommen: proposal %s", proposal.id)

@@ -37,6 +37,9 @@ class MailRecipient(Base):
     confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # "Meine Beiträge": the SHA-256 of the newest magic link's token and when it stops working
+    contributions_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    contributions_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -58,6 +61,7 @@ class MailMessage(Base):
     html_body: Mapped[str] = mapped_column(Text)
     unsubscribe_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     unsubscribe_url: Mapped[str] = mapped_column(Text)
+    reply_to: Mapped[str | None] = mapped_column(String(320))  # staff's address (contact mails)
     state: Mapped[MailState] = mapped_column(str_enum(MailState, "mail_state"), default=MailState.queued)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

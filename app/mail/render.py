@@ -27,6 +27,9 @@ SUBJECTS = {
     "proposal_rejected": "Ihr Vorschlag „{title}“ wurde nicht veröffentlicht",
     "proposal_realised": "Ihr Vorschlag „{title}“ wurde verwirklicht",
     "digest": "Offene Aufgaben in {title}",
+    "contributions_link": "Ihr Link zu „Meine Beiträge“",
+    "staff_contact": "{contact_subject}",
+    "weekly_summary": "Wochenübersicht Leerstand: {title}",
 }
 SUBJECT_TITLE_CHARS = 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -46,8 +49,10 @@ def one_line(value: str, limit: int | None = None) -> str:
 
 
 def render(kind: str, context: dict[str, Any]) -> Rendered:
+    context = {"footer": "citizen", **context}  # "staff": the working group's weekly summary
     title = one_line(str(context.get("title") or ""), SUBJECT_TITLE_CHARS)
-    subject = one_line(SUBJECTS[kind].format(title=title))
+    contact_subject = one_line(str(context.get("contact_subject") or ""), 200)
+    subject = one_line(SUBJECTS[kind].format(title=title, contact_subject=contact_subject))
     return Rendered(subject=subject,
                     text=_env.get_template(f"{kind}.txt").render(**context),
                     html=_env.get_template(f"{kind}.html").render(subject=subject, **context))

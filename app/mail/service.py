@@ -26,7 +26,11 @@ CONFIRM_PAGE = "/bestaetigen/"
 UNSUBSCRIBE_PAGE = "/abbestellen/"
 # a link's secret (confirmation, unsubscribe, status token) is for its recipient only: the
 # outbox shows the link without it, so an admin cannot confirm somebody else's address
-SECRET_LINK = re.compile(r"(/(?:bestaetigen|abbestellen|vorschlaege/status)/)[A-Za-z0-9_-]+")
+SECRET_LINK = re.compile(
+    r"(/(?:bestaetigen|abbestellen|vorschlaege/status|meine-beitraege)/)[A-Za-z0-9_-]+")
+
+# the private status link of an idea, as its "received" mail carries it (only its hash is stored)
+STATUS_LINK = re.compile(r"https?://\S+/vorschlaege/status/[A-Za-z0-9_-]+")
 
 
 def hash_token(token: str) -> str:
@@ -42,20 +46,29 @@ def _recipient(session: Session, email: str) -> MailRecipient:
                            .with_for_update()).one()
 
 
+CONTRIBUTIONS_PAGE = "/meine-beitraege"
+
+
+def recipient_for(session: Session, email: str) -> MailRecipient:
+    """The address's row (made on first use), locked for this transaction."""
+    return _recipient(session, email)
+
+
 def enqueue(*, session: Session, recipient: MailRecipient, event_key: str, kind: str,
-            context: dict[str, Any], base_url: str) -> bool:
+            context: dict[str, Any], base_url: str, reply_to: str | None = None) -> bool:
     """Queue one mail (held until the address is confirmed); False when the address has
     unsubscribed or this event's mail to it exists already."""
     if recipient.unsubscribed_at is not None:
         return False
     token = secrets.token_urlsafe(24)
     unsubscribe_url = f"{base_url}{UNSUBSCRIBE_PAGE}{token}"
-    mail = render(kind, {**context, "unsubscribe_url": unsubscribe_url})
+    mail = render(kind, {**context, "unsubscribe_url": unsubscribe_url,
+                         "contributions_url": base_url + CONTRIBUTIONS_PAGE})
     confirmed = recipient.confirmed_at is not None or kind == "confirm"
     inserted = session.execute(insert(MailMessage).values(
         recipient_id=recipient.id, event_key=event_key, kind=kind, subject=mail.subject,
         text_body=mail.text, html_body=mail.html, unsubscribe_token_hash=hash_token(token),
-        unsubscribe_url=unsubscribe_url, attempts=0,
+        unsubscribe_url=unsubscribe_url, attempts=0, reply_to=reply_to,
         state=MailState.queued if confirmed else MailState.held,
     ).on_conflict_do_nothing(constraint="uq_mail_message_event_recipient")
         .returning(MailMessage.id)).first()

@@ -28,12 +28,16 @@ def sender_address(mail_from: str) -> Address:
 
 
 def build_message(*, mail_from: str, to: str, subject: str, text: str, html: str,
-                  unsubscribe_url: str, message_key: str) -> EmailMessage:
+                  unsubscribe_url: str, message_key: str,
+                  reply_to: str | None = None) -> EmailMessage:
     sender = sender_address(mail_from)
     username, _, domain = to.rpartition("@")
     message = EmailMessage(policy=SMTP)
     message["From"] = sender
     message["To"] = Address(username=username, domain=domain)
+    if reply_to:  # a staff member's contact mail: the answer goes to them, not to the sender
+        r_user, _, r_domain = reply_to.rpartition("@")
+        message["Reply-To"] = Address(username=r_user, domain=r_domain)
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
     # the same for every attempt: a mail sent twice (docs/mail.md) can be recognised

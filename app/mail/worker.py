@@ -69,6 +69,14 @@ class MailWorker:
         with self.sessions.begin() as session:
             return digest.schedule_due(session=session, settings=self.settings)
 
+    def weekly(self) -> int:
+        """The working group's weekly summary, once per account and ISO week (app.mail.weekly)."""
+        from app.mail.weekly import send_weekly
+
+        with self.sessions.begin() as session:
+            return len(send_weekly(session=session, base_url=self.settings.public_url
+                                   or digest.DEFAULT_BASE_URL))
+
     def run(self, stop: threading.Event) -> None:
         """Until ``stop`` is set: deliver, then wait for new mail (``leerstand worker``, or the
         thread inside ``leerstand serve``). A mail in flight is finished before it stops."""
@@ -81,6 +89,7 @@ class MailWorker:
                         log.info("erased %s unconfirmed e-mail address(es)", purged)
                     if digests := self.schedule_digests():
                         log.info("queued %s daily digest(s)", digests)
+                    self.weekly()
                     next_purge = now + PURGE_EVERY_S
                 if self.settings.smtp is not None:
                     self.deliver_due()
@@ -121,7 +130,7 @@ class MailWorker:
             self._connection().send(build_message(
                 mail_from=self.settings.mail_from, to=email, subject=message.subject,
                 text=message.text_body, html=message.html_body,
-                unsubscribe_url=message.unsubscribe_url,
+                unsubscribe_url=message.unsubscribe_url, reply_to=message.reply_to,
                 message_key=f"mail-{message.id}.{message.unsubscribe_token_hash[:16]}"))
         except TRANSIENT as error:
             self.close()

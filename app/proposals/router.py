@@ -18,6 +18,8 @@ from app.matching import flows as matching_flows
 from app.proposals import service
 from app.proposals.models import ProposalStatus
 from app.proposals.schemas import (
+    ContactMessage,
+    ContactSent,
     FlagCreate,
     FlagResult,
     ProposalAuthorStatus,
@@ -132,6 +134,20 @@ def _decision(request: Request, session: Session, principal: Principal, proposal
 def publish(proposal_id: ProposalId, request: Request, session: SessionDep,
             principal: UserDep) -> ProposalStaff:
     return _decision(request, session, principal, proposal_id, ProposalStatus.published)
+
+
+@router.post("/{proposal_id}/contact", status_code=202, response_model=ContactSent,
+             summary="Write to the author (Kontakt aufnehmen)", responses=errors(401, 403, 404, 409))
+def contact_author(proposal_id: ProposalId, body: ContactMessage, request: Request,
+                   session: SessionDep, principal: UserDep) -> ContactSent:
+    """Staff of the idea's town: the message is mailed to the author's confirmed address (never
+    shown), Reply-To the staff member's own. 409 when there is no confirmed address."""
+    proposal = service.for_staff(session=session, proposal_id=proposal_id, actor=principal)
+    assert principal.email is not None
+    mail_events.staff_contact(session=session, proposal=proposal, staff_email=principal.email,
+                              subject=body.subject, message=body.message,
+                              base_url=public_base(request))
+    return ContactSent(proposal_id=proposal.id)
 
 
 @router.post("/{proposal_id}/reject", response_model=ProposalStaff,

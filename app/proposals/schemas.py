@@ -62,6 +62,18 @@ class Rejection(Strict):
     reason: str = Field(min_length=1, max_length=1000, description="shown to the author")
 
 
+class ContactMessage(Strict):
+    """Staff write to an idea's author; the reply goes to the staff member's own address."""
+
+    subject: str = Field(min_length=1, max_length=200)
+    message: str = Field(min_length=1, max_length=5000)
+
+
+class ContactSent(Out):
+    proposal_id: int
+    status: Literal["queued"] = "queued"
+
+
 class Withdrawal(Strict):
     reason: str | None = Field(None, max_length=1000)
 

@@ -207,6 +207,11 @@ def _for_decision(*, session: Session, proposal_id: int, actor: Principal) -> Pr
     return proposal
 
 
+def for_staff(*, session: Session, proposal_id: int, actor: Principal) -> Proposal:
+    """A proposal that ``actor`` moderates (staff of its town, admins): 404/403 otherwise."""
+    return _for_decision(session=session, proposal_id=proposal_id, actor=actor)
+
+
 def _open_flags(session: Session, proposal_id: int) -> int:
     return session.scalar(text("SELECT count(*) FROM proposal_flag "
                                "WHERE proposal_id = :id AND resolved_at IS NULL"), {"id": proposal_id})

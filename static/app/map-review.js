@@ -100,6 +100,44 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
     ];
   }
 
+  // "Kontakt aufnehmen": the message goes to the author's confirmed address, which nobody sees
+  // here; the reply comes to the staff member's own address (POST /api/v1/proposals/{id}/contact)
+  const contact = $("contact-dialog");
+  let contactFor = null;
+  if (contact) {
+    const form = contact.querySelector("form");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const subject = form.elements.subject.value.trim(), message = form.elements.message.value.trim();
+      if (!subject || !message) {
+        Leerstand.showFieldErrors(form, [!subject && {field: "subject", message: "Bitte geben Sie einen Betreff ein."},
+          !message && {field: "message", message: "Bitte schreiben Sie eine Nachricht."}].filter(Boolean));
+        return;
+      }
+      try {
+        Leerstand.clearErrors(form);
+        await api("/api/v1/proposals/" + contactFor.id + "/contact", {method: "POST", csrf, body: {subject, message}});
+        contact.close();
+        say("Nachricht verschickt zum Vorschlag „" + contactFor.title + "“.");
+      } catch (error) {
+        Leerstand.showErrors(form, error);
+      }
+    });
+    form.querySelector(".contact-cancel").addEventListener("click", () => contact.close());
+  }
+
+  function contactButton(p) {
+    return button("Kontakt aufnehmen", () => {
+      contactFor = p;
+      const form = contact.querySelector("form");
+      form.reset();
+      Leerstand.clearErrors(form);
+      $("contact-for").textContent = "Zum Vorschlag „" + p.title + "“. Die Antwort kommt an Ihre eigene E-Mail-Adresse.";
+      contact.showModal();
+      form.elements.subject.focus();
+    }, "contact");
+  }
+
   const decide = (p, what, body) => api("/api/v1/proposals/" + p.id + "/" + what, {method: "POST", csrf, body});
 
   function pendingItem(p) {
@@ -107,6 +145,7 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
     form = item("proposal", p.id, proposalFacts(p), [
       button("Veröffentlichen", () => act(form, () => decide(p, "publish"),
                                           "Vorschlag veröffentlicht: " + p.title + "."), "publish"),
+      ...(contact ? [contactButton(p)] : []),
     ], "Ablehnen", (reason) => decide(p, "reject", {reason}).then(() => say("Vorschlag abgelehnt.")));
     return el("li", {}, form);
   }
@@ -130,7 +169,8 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
       el("p", {className: "muted"}, label("category", p.category) + " · " +
         count(p.support_count, "Unterstützung", "Unterstützungen") + " · passt zu " +
         count(p.fits_count, "Leerstand", "Leerständen")), box,
-    ], [button("Passende Leerstände", () => showMatches(p, box, form), "show-matches")]);
+    ], [button("Passende Leerstände", () => showMatches(p, box, form), "show-matches"),
+        ...(contact ? [contactButton(p)] : [])]);
     return el("li", {}, form);
   }
 

@@ -116,7 +116,8 @@ def test_plain_pages(live_server, users, screen, guard):
     for path in ("/", "/ueber", "/anmelden", f"/vorschlaege/{ids['pinned']['id']}",
                  ids["pinned"]["status_page"], "/ogc?f=html", "/ogc/conformance?f=html",
                  "/ogc/collections?f=html", "/ogc/collections/vacancies?f=html", f"{items}?f=html",
-                 f"{items}/{ids['shop']}?f=html", "/gibt-es-nicht", "/karte/99999999"):
+                 f"{items}/{ids['shop']}?f=html", "/gibt-es-nicht", "/karte/99999999",
+                 "/meine-beitraege"):
         screen.goto(base + path)
         audit.check(path)
 
@@ -126,6 +127,12 @@ def test_plain_pages(live_server, users, screen, guard):
     screen.locator("form.form button[type=submit]").click()
     expect(screen.locator("p.error[role=alert]")).to_be_visible()
     audit.check("/anmelden with a login error")
+
+    screen.goto(base + "/meine-beitraege")
+    screen.fill("#email", "niemand@example.org")
+    screen.locator("form.form button[type=submit]").click()
+    expect(screen.get_by_role("status")).to_contain_text("haben wir einen Link geschickt")
+    audit.check("/meine-beitraege after asking")
 
     screen.goto(base + "/uebersicht")
     screen.wait_for_selector("#towns-table table")
@@ -197,6 +204,10 @@ def test_staff_map_with_editor_and_review_lists(live_server, users, screen, guar
     published.get_by_role("button", name="Passende Leerstände").click()
     expect(published.locator(".match").first).to_be_visible()
     audit.check("staff map with matches open")
+    published.get_by_role("button", name="Kontakt aufnehmen").click()
+    expect(page.get_by_role("dialog", name="Kontakt aufnehmen")).to_be_visible()
+    audit.check("staff contact dialog")
+    page.keyboard.press("Escape")
 
     page.locator("#vacancy-list button", has_text="Markt 1").click()
     expect(page.locator("#editor-title")).to_contain_text("Markt 1")
