@@ -57,7 +57,7 @@ def fit(session: Session, view: dict[str, Any]) -> dict[str, Any]:
 
 def shape(view: dict[str, Any]) -> ProposalView:
     """The view model for the keys the service gave, which it chose by the caller's access."""
-    if "email" in view:
+    if "contactable" in view:
         return ProposalStaff.model_validate(view)
     if "hidden" in view:
         return ProposalModeration.model_validate(view)

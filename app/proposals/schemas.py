@@ -2,7 +2,8 @@
 
 A proposal is read in one of three views, by audience (app.accounts.policy): ``ProposalPublic``
 for everybody, ``ProposalModeration`` adding the moderation state (the working group, and staff
-and admins), ``ProposalStaff`` adding the author's e-mail (staff of the town and admins). Each
+and admins), ``ProposalStaff`` adding whether the author can be contacted and the pinned shop's address
+(staff of the town and admins). Each
 view has exactly its keys, so no private key ever appears, not even as ``null``, for a caller
 who may not see it.
 """
@@ -146,7 +147,9 @@ class _ModerationFields(_PublicFields):
 
 
 class _StaffFields(_ModerationFields):
-    email: str | None = Field(description="private; null when the author left none")
+    contactable: bool = Field(description='"Kontakt aufnehmen" reaches the author (a confirmed '
+                              "address; the address itself is never shown)")
+    vacancy_address: str | None = Field(description="the pinned shop's street and house number")
 
 
 FitsCount = Annotated[int, Field(description="published vacancies passing the hard filters")]

@@ -97,17 +97,36 @@ def _views(*, session: Session, principal: Principal, where: str, params: dict[s
         f"{_VIEW_SQL} WHERE {visible} AND {where} ORDER BY {order} LIMIT :limit OFFSET :offset"
     ), {**params, **extra, "limit": limit, "offset": offset}).mappings().all()
     own = [r["id"] for r in rows if policy.sees_private(principal, r["municipality_id"])]
-    emails = dict(session.execute(select(ProposalContact.proposal_id, ProposalContact.email)
-                                  .where(ProposalContact.proposal_id.in_(own))).all()) if own else {}
+    staff = _staff_fields(session, own) if own else {}
     views = []
     for row in rows:
         view = {name: row[name] for name in PUBLIC_FIELDS}
         if policy.sees_moderation(principal, row["municipality_id"]):
             view.update({name: row[name] for name in MODERATION_FIELDS})
-        if row["id"] in own:  # personal data: staff of this town and admins only
-            view["email"] = emails.get(row["id"])
+        if row["id"] in own:  # staff of this town and admins only
+            view.update(staff[row["id"]])
         views.append(view)
     return views
+
+
+_STAFF_SQL = """
+    SELECT p.id,
+           EXISTS (SELECT 1 FROM proposal_contact c JOIN mail_recipient r
+                     ON r.email = lower(c.email)
+                   WHERE c.proposal_id = p.id AND r.confirmed_at IS NOT NULL
+                     AND r.unsubscribed_at IS NULL) AS contactable,
+           nullif(concat_ws(' ', v.street, v.house_number), '') AS vacancy_address
+    FROM proposal p LEFT JOIN vacancy v ON v.id = p.vacancy_id
+    WHERE p.id = ANY(:ids)
+"""
+
+
+def _staff_fields(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """What staff of the town read beyond moderation: whether "Kontakt aufnehmen" reaches the
+    author (a confirmed, subscribed address — the address itself is never shown to anybody) and
+    the pinned shop's address."""
+    return {row["id"]: {"contactable": row["contactable"], "vacancy_address": row["vacancy_address"]}
+            for row in session.execute(text(_STAFF_SQL), {"ids": ids}).mappings()}
 
 
 def get_view(*, session: Session, principal: Principal, proposal_id: int) -> dict[str, Any]:

@@ -93,7 +93,8 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
       el("strong", {className: "review-title"}, p.title),
       el("p", {className: "description"}, p.description),
       facts([["Art", label("category", p.category)], ["Name (öffentlich)", p.display_name],
-             ["E-Mail", p.email], ["Für Laden", p.vacancy_id ? "Nr. " + p.vacancy_id : null],
+             ["Antwort möglich", p.contactable ? "ja, über „Kontakt aufnehmen“" : "nein (keine bestätigte E-Mail-Adresse)"],
+             ["Für Laden", p.vacancy_id ? (p.vacancy_address || "ohne Adresse") : null],
              ["Umkreis", p.radius_m ? number.format(p.radius_m) + " m" : null],
              ["Passt zu", count(p.fits_count, "Leerstand", "Leerständen")],
              ["Eingegangen", Leerstand.formatDate(p.created_at)]]),
@@ -145,7 +146,7 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
     form = item("proposal", p.id, proposalFacts(p), [
       button("Veröffentlichen", () => act(form, () => decide(p, "publish"),
                                           "Vorschlag veröffentlicht: " + p.title + "."), "publish"),
-      ...(contact ? [contactButton(p)] : []),
+      ...(contact && p.contactable ? [contactButton(p)] : []),
     ], "Ablehnen", (reason) => decide(p, "reject", {reason}).then(() => say("Vorschlag abgelehnt.")));
     return el("li", {}, form);
   }
@@ -170,7 +171,7 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
         count(p.support_count, "Unterstützung", "Unterstützungen") + " · passt zu " +
         count(p.fits_count, "Leerstand", "Leerständen")), box,
     ], [button("Passende Leerstände", () => showMatches(p, box, form), "show-matches"),
-        ...(contact ? [contactButton(p)] : [])]);
+        ...(contact && p.contactable ? [contactButton(p)] : [])]);
     return el("li", {}, form);
   }
 

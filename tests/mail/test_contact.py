@@ -19,9 +19,13 @@ def test_contact_reaches_author_with_reply_to_staff(client, sink, worker, users,
     refused = client.post(path, headers=staff, json=body)  # not confirmed yet
     assert refused.status_code == 409
     assert "keine bestätigte E-Mail-Adresse" in refused.json()["detail"]
+    view = f"/api/v1/proposals/{created['id']}"
+    assert client.get(view, headers=staff).json()["contactable"] is False
     worker.deliver_due()
     assert client.get(link(sink.messages[0], "/bestaetigen/")).status_code == 200
     worker.deliver_due()
+    shown = client.get(view, headers=staff)
+    assert shown.json()["contactable"] is True and SECRET_EMAIL not in shown.text
     before = len(sink.messages)
 
     with caplog.at_level("INFO"):

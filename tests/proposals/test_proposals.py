@@ -31,6 +31,9 @@ def test_pinned_proposal_goes_pending_then_published(client, users):
 
     publish = client.post(f"/api/v1/proposals/{created['id']}/publish", headers=bearer(staff))
     assert publish.status_code == 200 and publish.json()["status"] == "published"
+    staff_view = publish.json()
+    assert staff_view["vacancy_address"] == "Musterstraße 3"  # "Für Laden: Musterstraße 3"
+    assert "vacancy_address" not in client.get(f"/api/v1/proposals/{created['id']}").json()
     assert _public_ids(client) == [created["id"]]
     public = client.get(f"/api/v1/proposals/{created['id']}").json()
     assert public["display_name"] == "Erika" and public["support_count"] == 0
@@ -162,12 +165,16 @@ def test_moderation_rights_and_transitions(client, users):
     assert withdrawn.json()["status"] == "withdrawn"
 
 
-def test_staff_list_shows_all_of_their_town_with_email(client, users):
+def test_staff_list_shows_all_of_their_town_never_the_email(client, users):
     staff = users.token("staff", SCHMOELLN)
     pending = submit(client, location=point(), radius_m=500, email=SECRET_EMAIL)
-    own = client.get("/api/v1/proposals", params={"municipality": SCHMOELLN, "status": "pending"},
-                     headers=bearer(staff)).json()["proposals"]
-    assert [(p["id"], p["email"]) for p in own] == [(pending["id"], SECRET_EMAIL)]
+    listing = client.get("/api/v1/proposals", params={"municipality": SCHMOELLN, "status": "pending"},
+                         headers=bearer(staff))
+    own = listing.json()["proposals"]
+    # an unconfirmed address: not reachable through "Kontakt aufnehmen" yet, and never shown
+    assert [(p["id"], p["contactable"], p["vacancy_address"]) for p in own] == [
+        (pending["id"], False, None)]
+    assert SECRET_EMAIL not in listing.text and "email" not in own[0]
     for who in (users.token("staff", JENA), users.token("working_group")):
         listing = client.get("/api/v1/proposals", params={"municipality": SCHMOELLN},
                              headers=bearer(who))
