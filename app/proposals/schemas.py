@@ -189,7 +189,8 @@ class ProposalModeration(_ModerationFields):
 
 
 class ProposalStaff(_StaffFields):
-    """Staff of the town and admins: also the author's e-mail (personal data)."""
+    """Staff of the town and admins: also whether the author can be contacted, and the pinned shop's
+    address."""
 
     fits_count: FitsCount
     pinned_fit: PinnedFitField

@@ -41,23 +41,29 @@ class Task:
 # nobody changed it within the town's stale_after_days either: "noch aktuell" or an edit ends it
 DUE_SQL = f"{STALE_SQL} AND v.updated_at < now() - make_interval(days => m.stale_after_days)"
 
+# an item opens on the staff map: the vacancy in the editor, the idea in the review list
+# (static/app/staff-tools.js reads the fragment)
+VACANCY_LINK = "/verwaltung/{ags}#leerstand-{id}"
+IDEA_LINK = "/verwaltung/{ags}#idee-{id}"
+
 TASKS: tuple[Task, ...] = (
     Task("reports", "Neue Meldungen von Bürgerinnen und Bürgern", f"""
         SELECT v.id, m.ags AS town, {_ADDRESS} AS title, v.created_at AS since,
                v.version FROM vacancy v JOIN municipality m ON m.id = v.municipality_id
         WHERE v.municipality_id = ANY(:mids) AND v.status = 'reported'
-        ORDER BY v.created_at, v.id""", "/verwaltung/{ags}#pruefen"),
+        ORDER BY v.created_at, v.id""", "/verwaltung/{ags}#pruefen", item_link=VACANCY_LINK),
     Task("pending_ideas", "Neue Ideen prüfen", """
         SELECT p.id, m.ags AS town, p.title, p.created_at AS since, NULL::int AS version
         FROM proposal p JOIN municipality m ON m.id = p.municipality_id
         WHERE p.municipality_id = ANY(:mids) AND p.status = 'pending'
-        ORDER BY p.created_at, p.id""", "/verwaltung/{ags}#pruefen"),
+        ORDER BY p.created_at, p.id""", "/verwaltung/{ags}#pruefen", item_link=IDEA_LINK),
     Task("flagged_ideas", "Gemeldete Ideen", """
         SELECT p.id, m.ags AS town, p.title, min(f.created_at) AS since, NULL::int AS version
         FROM proposal p JOIN municipality m ON m.id = p.municipality_id
         JOIN proposal_flag f ON f.proposal_id = p.id AND f.resolved_at IS NULL
         WHERE p.municipality_id = ANY(:mids) AND p.status = 'published'
-        GROUP BY p.id, m.ags ORDER BY min(f.created_at), p.id""", "/verwaltung/{ags}#pruefen"),
+        GROUP BY p.id, m.ags ORDER BY min(f.created_at), p.id""", "/verwaltung/{ags}#pruefen",
+         item_link=IDEA_LINK),
     Task("matches", "Passungen, die auf eine Entscheidung warten", f"""
         SELECT pm.id, m.ags AS town, p.title || ' – ' || {_ADDRESS} AS title,
                pm.updated_at AS since, NULL::int AS version
@@ -69,8 +75,8 @@ TASKS: tuple[Task, ...] = (
         SELECT v.id, m.ags AS town, {_ADDRESS} AS title, v.verified_at AS since, v.version
         FROM vacancy v JOIN municipality m ON m.id = v.municipality_id
         WHERE v.municipality_id = ANY(:mids) AND v.status IN ({_ACTIVE}) AND {DUE_SQL}
-        ORDER BY v.verified_at NULLS FIRST, v.id""", "/verwaltung/{ags}#erneut-pruefen",
-         item_link="/karte/{ags}/leerstand/{id}"),
+        ORDER BY v.verified_at NULLS FIRST, v.id""", "/verwaltung?gemeinde={ags}#erneut-pruefen",
+         item_link=VACANCY_LINK),
     # the owner dialogue's next follow-up (private to staff; the working group sees a count)
     Task("follow_ups", "Eigentümer nachfassen (fällig)", f"""
         SELECT v.id, m.ags AS town, {_ADDRESS} AS title,
@@ -78,8 +84,7 @@ TASKS: tuple[Task, ...] = (
         FROM vacancy v JOIN municipality m ON m.id = v.municipality_id
         WHERE v.municipality_id = ANY(:mids) AND v.next_follow_up IS NOT NULL
           AND v.next_follow_up <= (now() AT TIME ZONE 'Europe/Berlin')::date
-        ORDER BY v.next_follow_up, v.id""", "/verwaltung/{ags}",
-         item_link="/karte/{ags}/leerstand/{id}"),
+        ORDER BY v.next_follow_up, v.id""", "/verwaltung/{ags}", item_link=VACANCY_LINK),
 )
 
 

@@ -171,15 +171,41 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
         count(p.support_count, "Unterstützung", "Unterstützungen") + " · passt zu " +
         count(p.fits_count, "Leerstand", "Leerständen")), box,
     ], [button("Passende Leerstände", () => showMatches(p, box, form), "show-matches"),
-        ...(contact && p.contactable ? [contactButton(p)] : [])]);
+        ...(contact && p.contactable ? [contactButton(p)] : []),
+        button("Als verwirklicht markieren", () => settle(form, p, "realise",
+          "Die Idee „" + p.title + "“ wurde verwirklicht. Danke!"), "realise"),
+        button("Zurückziehen", () => settle(form, p, "withdraw",
+          "Die Idee „" + p.title + "“ ist zurückgezogen und nicht mehr öffentlich."), "withdraw")]);
+    form.querySelector(".review-title").replaceChildren(
+      el("a", {href: "/vorschlaege/" + p.id}, p.title));
     return el("li", {}, form);
+  }
+
+  /** Realise or withdraw a published idea: final steps, so asked first. */
+  async function settle(form, p, action, done) {
+    const question = action === "realise" ? "„" + p.title + "“ als verwirklicht markieren?"
+      : "„" + p.title + "“ zurückziehen? Sie verschwindet von der öffentlichen Karte.";
+    if (!await Leerstand.ask(question + " Das lässt sich nicht rückgängig machen.",
+                             action === "realise" ? "Verwirklicht" : "Zurückziehen")) return;
+    await act(form, () => api("/api/v1/proposals/" + p.id + "/" + action, {method: "POST", csrf}), done);
+  }
+
+  /** The shop the author chose, when it fails the idea's hard filters: listed with the reasons. */
+  function pinnedItem(p) {
+    const fit = p.pinned_fit;
+    if (!fit || fit.fits) return [];
+    return [el("li", {className: "match pinned-unfit", dataset: {vacancyId: fit.vacancy_id}},
+      el("strong", {}, el("a", {href: "#leerstand-" + fit.vacancy_id}, p.vacancy_address || "Gewählter Laden")),
+      " – vom Verfasser gewählt, passt nicht:",
+      el("p", {className: "muted"}, fit.reasons.map((r) => r.de).join(" ")))];
   }
 
   async function showMatches(p, box, form) {
     try {
       const {data} = await api("/api/v1/proposals/" + p.id + "/matches?limit=20");
       const rows = (data.matches || []).map((m) => el("li", {className: "match", dataset: {vacancyId: m.vacancy_id}},
-        el("strong", {}, Leerstand.address(m.vacancy || {})), " – " + m.score + " Punkte – ",
+        el("strong", {}, el("a", {href: "#leerstand-" + m.vacancy_id}, Leerstand.address(m.vacancy || {}))),
+        " – " + number.format(m.score) + " Punkte – ",
         el("span", {className: "match-state"}, label("match_state", m.state)),
         el("p", {className: "muted"}, m.reasons.map((r) => r.de + (r.points ? " (+" + r.points + ")" : "")).join("; ")),
         el("div", {className: "actions"}, NEXT[m.state].map((state) => button(label("match_action", state), async () => {
@@ -192,7 +218,8 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
             Leerstand.showErrors(form, error);
           }
         }, "match-" + state)))));
-      box.replaceChildren(rows.length ? el("ul", {className: "review-list"}, rows) :
+      const pinned = pinnedItem(p);
+      box.replaceChildren(rows.length || pinned.length ? el("ul", {className: "review-list"}, pinned, rows) :
         el("p", {className: "muted"}, "Kein Leerstand passt zu diesem Vorschlag."));
     } catch (error) {
       Leerstand.showErrors(form, error);

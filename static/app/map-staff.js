@@ -272,6 +272,7 @@ Leerstand.staffMap = function (map, config, csrf) {
     }
   });
 
+  layer.openRecord = openEditor;  // links to one vacancy (static/app/staff-tools.js)
   layer.load();
   window.leerstandLayer = layer;  // for the browser tests
   return layer;

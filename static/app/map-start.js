@@ -14,6 +14,7 @@
   } else if (config.page === "staff") {
     const layer = Leerstand.staffMap(map, config, config.csrf);
     window.leerstandReview = Leerstand.reviewQueue(map, config, config.csrf, layer);
+    Leerstand.staffTools(map, config, config.csrf, layer);
   } else if (config.page === "overview") {
     Leerstand.overviewMap(map, config);
   }

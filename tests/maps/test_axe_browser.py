@@ -86,7 +86,8 @@ def _arrange(live_server, users) -> dict:
         title="Wochenmarkt-Café", location={"type": "Point", "coordinates": [lon - 0.002, lat - 0.001]},
         radius_m=120)).json()
     pinned = staff.http.post("/api/v1/proposals", json=proposal_body(
-        title="Repair-Café", vacancy_id=shop["id"], display_name="Nachbarschaftsverein")).json()
+        title="Repair-Café", vacancy_id=shop["id"], display_name="Nachbarschaftsverein",
+        email="repair@example.org")).json()
     for created in (area, pinned):
         assert staff.http.post(f"/api/v1/proposals/{created['id']}/publish").status_code == 200
     staff.http.post("/api/v1/proposals", json=proposal_body(title="Tauschregal", vacancy_id=shop["id"],
@@ -191,8 +192,10 @@ def test_public_map_in_every_state(live_server, users, screen, guard):
     guard.assert_clean()
 
 
-def test_staff_map_with_editor_and_review_lists(live_server, users, screen, guard):
+def test_staff_map_with_editor_and_review_lists(live_server, users, screen, guard, session):
     _arrange(live_server, users)
+    session.execute(text("UPDATE mail_recipient SET confirmed_at = now()"))  # "Kontakt aufnehmen"
+    session.commit()
     page, audit = screen, Audit(screen)
     login(page, live_server.url, SCHMOELLN, STAFF_EMAIL)
     page.wait_for_selector(".vac-marker, .marker-cluster")
@@ -208,6 +211,15 @@ def test_staff_map_with_editor_and_review_lists(live_server, users, screen, guar
     expect(page.get_by_role("dialog", name="Kontakt aufnehmen")).to_be_visible()
     audit.check("staff contact dialog")
     page.keyboard.press("Escape")
+    published.get_by_role("button", name="Zurückziehen").click()
+    expect(page.get_by_role("alertdialog")).to_be_visible()
+    audit.check("staff asked before withdrawing an idea")
+    page.keyboard.press("Escape")
+    page.locator("#import-file").set_input_files({"name": "leer.geojson", "mimeType": "application/geo+json",
+                                                 "buffer": b'{"type": "FeatureCollection", "features": [1]}'})
+    page.get_by_role("button", name="Probelauf").click()
+    expect(page.locator("table.import-problems")).to_be_visible()
+    audit.check("staff import dry run with problems")
 
     page.locator("#vacancy-list button", has_text="Markt 1").click()
     expect(page.locator("#editor-title")).to_contain_text("Markt 1")

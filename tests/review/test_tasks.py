@@ -68,10 +68,15 @@ def test_counts_and_items_are_the_towns_own(client, users, session):
     for key in KEYS:
         assert tasks[key]["count"] == 1, (key, tasks[key])
         assert [item["id"] for item in tasks[key]["items"]] == ours[key], key
-        assert tasks[key]["link"].startswith(f"/verwaltung/{SCHMOELLN}")
+        assert tasks[key]["link"].startswith("/verwaltung")
+        assert SCHMOELLN in tasks[key]["link"]
     stale = tasks["recheck"]["items"][0]
     assert stale["title"] == "Altstraße 1" and stale["version"] == 1
-    assert stale["link"] == f"/karte/{SCHMOELLN}/leerstand/{ours['recheck'][0]}"
+    # an item opens its record on the staff map (an unconfirmed report has no public page)
+    assert stale["link"] == f"/verwaltung/{SCHMOELLN}#leerstand-{ours['recheck'][0]}"
+    assert tasks["reports"]["items"][0]["link"] == f"/verwaltung/{SCHMOELLN}#leerstand-{ours['reports'][0]}"
+    assert tasks["pending_ideas"]["items"][0]["link"] == (
+        f"/verwaltung/{SCHMOELLN}#idee-{ours['pending_ideas'][0]}")
     # staff without a municipality get their own town
     assert _by_key(_tasks(client, staff, None).json())["recheck"]["items"][0]["id"] == ours["recheck"][0]
     jena = _by_key(_tasks(client, jena_staff, JENA).json())
