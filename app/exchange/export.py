@@ -28,6 +28,7 @@ from sqlalchemy import Row, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from app import formats
 from app.accounts import policy
 from app.accounts.principal import Principal
 from app.database import as_dbapi_error, psycopg_connection
@@ -66,7 +67,7 @@ class ExportLimit:
 
     def exceeded(self) -> ExportTimeout:
         return ExportTimeout(
-            f"Der Export hat länger als {self.seconds:g} Sekunden gedauert und wurde "
+            f"Der Export hat länger als {formats.number(self.seconds)} Sekunden gedauert und wurde "
             "abgebrochen. Bitte grenzen Sie ihn ein (Stadt, Status, geändert seit) oder "
             "versuchen Sie es später noch einmal.")
 
