@@ -90,9 +90,10 @@ UNBOUNDED = ExportLimit()
 
 
 def export_query(principal: Principal, filters: VacancyFilter, *, include_private: bool = False,
-                 own_ags: str | None = None) -> VacancyQuery:
+                 include_internal: bool = True, own_ags: str | None = None) -> VacancyQuery:
     """The export a principal asked for, within what the policy lets it export."""
-    scope = policy.export_scope(principal, include_private=include_private)
+    scope = policy.export_scope(principal, include_private=include_private,
+                                include_internal=include_internal)
     vacancy_query.check_towns(scope, filters, own_ags)
     return VacancyQuery(scope, filters)
 

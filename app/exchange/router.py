@@ -47,6 +47,8 @@ SinceQuery = Annotated[Instant | None, Query(
     description="only vacancies updated at or after (ISO 8601; without offset: UTC)")]
 PrivateQuery = Annotated[bool, Query(
     description="staff of the town only: also export owner_contact (personal data)")]
+InternalQuery = Annotated[bool, Query(
+    description="staff of the town: false leaves their internal notes out (a file to share)")]
 ATTACHMENT = {"Content-Disposition": "attachment with a file name",
               "X-Schema-Version": "the field schema's version (/api/v1/export/schema)"}
 EXPORT_ERRORS = errors(401, 403, 503, 504)
@@ -56,7 +58,7 @@ FILE_CHUNK_BYTES = 256 * 1024
 def export_query(
     session: SessionDep, principal: PrincipalDep, municipality: MunicipalityQuery = None,
     status: StatusQuery = None, updated_since: SinceQuery = None,
-    include_private: PrivateQuery = False,
+    include_private: PrivateQuery = False, include_internal: InternalQuery = True,
 ) -> vacancy_query.VacancyQuery:
     """The filters every export format takes, checked against the caller's role."""
     filters = vacancy_query.VacancyFilter(
@@ -65,6 +67,7 @@ def export_query(
     )
     own = session.get(Municipality, principal.municipality_id) if principal.municipality_id else None
     return export.export_query(principal, filters, include_private=include_private,
+                               include_internal=include_internal,
                                own_ags=own.ags if own else None)
 
 
