@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     session_max_age_s: int = Field(default=8 * 3600, ge=60)
     log_level: str = "INFO"
+    export_timeout_s: float = Field(
+        default=120, gt=0, le=24 * 3600,
+        description="Seconds an export over HTTP (GeoJSON, CSV, GeoPackage) may take: each of "
+        "its statements (PostgreSQL's statement_timeout) and the whole export (wall clock). "
+        "Beyond it a GeoPackage gets 504, a streamed export is cut off.",
+    )
     shutdown_timeout_s: int = Field(
         default=20, ge=1, le=3600,
         description="On SIGTERM/SIGINT: seconds requests in flight may take to finish; then "

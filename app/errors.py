@@ -125,6 +125,13 @@ class ConnectionLimit(RateLimited):
     code = "connection_limit"
 
 
+class ExportTimeout(DomainError):
+    """An export ran longer than LEERSTAND_EXPORT_TIMEOUT_S and was stopped (statement timeout or
+    wall clock): the caller should narrow it down or try again later."""
+
+    code = "export_timeout"
+
+
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     BadRequest: 400,
     Unauthenticated: 401,
@@ -137,6 +144,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidInput: 422,
     PreconditionRequired: 428,
     RateLimited: 429,
+    ExportTimeout: 504,
 }
 
 

@@ -73,6 +73,7 @@ GERMAN_TITLES = {
     401: "Anmeldung erforderlich", 403: "Kein Zugriff", 404: "Seite nicht gefunden",
     405: "Nicht erlaubt", 413: "Anfrage zu groß", 422: "Ungültige Eingabe",
     429: "Zu viele Anfragen", 503: "Vorübergehend nicht erreichbar",
+    504: "Zeitüberschreitung",
 }
 GERMAN_MESSAGES = {
     404: "Diese Seite gibt es nicht. Vielleicht ist der Link veraltet.",

@@ -106,6 +106,8 @@ ERROR_DESCRIPTIONS = {
     428: "A precondition is required (If-Match)",
     429: "Too many requests from this client; try again after Retry-After seconds",
     503: "The database is not available",
+    504: "The export took longer than LEERSTAND_EXPORT_TIMEOUT_S and was stopped; narrow it "
+         "down (municipality, status, updated_since) or try again later",
 }
 ERROR_HEADERS = {
     401: {"WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"},

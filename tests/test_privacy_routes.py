@@ -534,6 +534,7 @@ ROUTES: dict[str, Build] = {
     "/api/v1/tokens": urls("/api/v1/tokens"),
     "/": urls("/"),
     "/ueber": urls("/ueber"),
+    "/hilfe/qgis": urls("/hilfe/qgis"),
     "/favicon.ico": urls("/favicon.ico"),
     "/karte/{ags}": per_town("/karte/{ags}"),
     "/verwaltung": urls("/verwaltung", *(f"/verwaltung?gemeinde={ags}" for ags in TOWNS)),

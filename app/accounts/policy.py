@@ -157,13 +157,15 @@ def read_scope(principal: Principal) -> ReadScope:
     return ANONYMOUS_SCOPE
 
 
-def export_scope(principal: Principal, *, include_private: bool = False) -> ReadScope:
-    """Exports: staff export their own town (internal notes always, owner contact only when
-    asked); admins every town (private fields only when asked); the working group every town
-    without private fields; anonymous callers the published rows."""
+def export_scope(principal: Principal, *, include_private: bool = False,
+                 include_internal: bool = True) -> ReadScope:
+    """Exports: staff export their own town (internal notes unless they leave them out, owner
+    contact only when asked); admins every town (private fields only when asked); the working
+    group every town without private fields; anonymous callers the published rows."""
     own = own_town(principal)
     if own is not None:
-        level = PrivateAccess.personal if include_private else PrivateAccess.internal
+        level = (PrivateAccess.personal if include_private
+                 else PrivateAccess.internal if include_internal else PrivateAccess.none)
         return ReadScope(all_rows=True, own_town=own, towns=(own,), private=level)
     if include_private and not is_admin(principal):
         raise Forbidden("include_private=true is for staff of the town (owner contact is "

@@ -5,6 +5,11 @@ and columns that means is the read model's (``app.vacancies.query``), the same f
 and the OGC API. Documents are built by PostgreSQL and read through a server-side cursor
 (GeoJSON) or COPY (CSV) in chunks, so 100,000 features never sit in memory at once; GeoPackage
 is appended in chunks through pyogrio.
+
+Over HTTP every export is bounded (``ExportLimit``): each statement by PostgreSQL's
+statement_timeout, the whole by the wall clock, checked between chunks. A limit that strikes
+raises ``ExportTimeout``; the router turns that into a 504 before anything is sent, or cuts the
+stream once it runs. The command line exports without a limit.
 """
 
 from __future__ import annotations
@@ -12,17 +17,22 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import psycopg
 from sqlalchemy import Row, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
+from app import formats
 from app.accounts import policy
 from app.accounts.principal import Principal
 from app.database import as_dbapi_error, psycopg_connection
+from app.errors import ExportTimeout
 from app.exchange import fields
 from app.vacancies import query as vacancy_query
 from app.vacancies.columns import Column
@@ -36,10 +46,54 @@ EPSG25832 = "http://www.opengis.net/def/crs/EPSG/0/25832"
 _BIND = re.compile(r"(?<![:\w]):([a-z_]+)\b")
 
 
+@dataclass(frozen=True)
+class ExportLimit:
+    """How long one export may take (``None``: unbounded, the command line), from its start."""
+
+    seconds: float | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def apply(self, conn: Connection) -> None:
+        """Bounds each statement of the export's transaction, and the time it may sit idle
+        in it while a slow client reads (PostgreSQL then ends the session)."""
+        if self.seconds is not None:
+            ms = max(1, round(self.seconds * 1000))
+            conn.execute(text(f"SET LOCAL statement_timeout = {ms}"))
+            conn.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = {ms}"))
+
+    def check(self) -> None:
+        if self.seconds is not None and time.monotonic() - self.started > self.seconds:
+            raise self.exceeded()
+
+    def exceeded(self) -> ExportTimeout:
+        return ExportTimeout(
+            f"Der Export hat länger als {formats.number(self.seconds)} Sekunden gedauert und wurde "
+            "abgebrochen. Bitte grenzen Sie ihn ein (Stadt, Status, geändert seit) oder "
+            "versuchen Sie es später noch einmal.")
+
+    def bound(self, chunks: Generator[bytes, None, None]) -> Generator[bytes, None, None]:
+        """``chunks`` checked against the wall clock before each is passed on; a statement
+        PostgreSQL cancelled for its timeout becomes ``ExportTimeout``."""
+        try:
+            for chunk in chunks:
+                self.check()
+                yield chunk
+        except DBAPIError as exc:
+            if isinstance(exc.orig, psycopg.errors.QueryCanceled):
+                raise self.exceeded() from None
+            raise
+        finally:
+            chunks.close()  # the transaction ends now, not when the generator is collected
+
+
+UNBOUNDED = ExportLimit()
+
+
 def export_query(principal: Principal, filters: VacancyFilter, *, include_private: bool = False,
-                 own_ags: str | None = None) -> VacancyQuery:
+                 include_internal: bool = True, own_ags: str | None = None) -> VacancyQuery:
     """The export a principal asked for, within what the policy lets it export."""
-    scope = policy.export_scope(principal, include_private=include_private)
+    scope = policy.export_scope(principal, include_private=include_private,
+                                include_internal=include_internal)
     vacancy_query.check_towns(scope, filters, own_ags)
     return VacancyQuery(scope, filters)
 
@@ -57,11 +111,19 @@ def _utc(conn: Connection) -> None:
     conn.execute(text("SET LOCAL TimeZone = 'UTC'"))
 
 
-def stream_geojson(engine: Engine, query: VacancyQuery) -> Generator[bytes, None, None]:
-    """An RFC 7946 FeatureCollection in chunks, read with a server-side cursor."""
+def stream_geojson(engine: Engine, query: VacancyQuery, limit: ExportLimit = UNBOUNDED
+                   ) -> Generator[bytes, None, None]:
+    """An RFC 7946 FeatureCollection in chunks, read with a server-side cursor. The closing
+    ``]}`` is the last chunk: a stream that fails before never looks like a whole document."""
+    return limit.bound(_geojson_chunks(engine, query, limit))
+
+
+def _geojson_chunks(engine: Engine, query: VacancyQuery, limit: ExportLimit
+                    ) -> Generator[bytes, None, None]:
     with engine.connect() as conn, conn.begin():
         conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
         _utc(conn)
+        limit.apply(conn)
         result = conn.execution_options(stream_results=True, max_row_buffer=CHUNK_ROWS).execute(
             text(query.features_sql(shape="flat")), query.params)
         # the head goes out with the first rows: until they are read, nothing has been sent
@@ -89,11 +151,18 @@ def csv_sql(query: VacancyQuery) -> str:
                             f"ST_AsText(v.location, 7) AS wkt")
 
 
-def stream_csv(engine: Engine, query: VacancyQuery) -> Generator[bytes, None, None]:
+def stream_csv(engine: Engine, query: VacancyQuery, limit: ExportLimit = UNBOUNDED
+               ) -> Generator[bytes, None, None]:
     """CSV (comma, UTF-8, header) written by PostgreSQL's COPY and passed on chunk by chunk."""
+    return limit.bound(_csv_chunks(engine, query, limit))
+
+
+def _csv_chunks(engine: Engine, query: VacancyQuery, limit: ExportLimit
+                ) -> Generator[bytes, None, None]:
     sql = csv_sql(query)
     with engine.connect() as conn, conn.begin():
         _utc(conn)
+        limit.apply(conn)
         # COPY takes no server-side parameters: psycopg binds them client-side (pyformat)
         statement = _BIND.sub(r"%(\1)s", sql)
         params = {k: v for k, v in query.params.items() if f":{k}" in sql}
@@ -147,8 +216,18 @@ def _gpkg_arrays(rows: Sequence[Row[*tuple[Any, ...]]], cols: list[Column]
     return data, masks
 
 
-def write_gpkg(engine: Engine, query: VacancyQuery, path: str) -> int:
+def write_gpkg(engine: Engine, query: VacancyQuery, path: str, limit: ExportLimit = UNBOUNDED
+               ) -> int:
     """A GeoPackage 1.3 (QGIS 3.x and GDAL ≥ 2.2 read it) with layer ``vacancies``, EPSG:4326."""
+    try:
+        return _write_gpkg(engine, query, path, limit)
+    except DBAPIError as exc:
+        if isinstance(exc.orig, psycopg.errors.QueryCanceled):
+            raise limit.exceeded() from None
+        raise
+
+
+def _write_gpkg(engine: Engine, query: VacancyQuery, path: str, limit: ExportLimit) -> int:
     pairs = _cols(query)
     cols = [c for c, _ in pairs]
     sql = _rows_sql(query, "ST_AsBinary(v.location), " + ", ".join(sql for _, sql in pairs))
@@ -157,8 +236,10 @@ def write_gpkg(engine: Engine, query: VacancyQuery, path: str) -> int:
     written = 0
     with engine.connect() as conn, conn.begin():
         _utc(conn)
+        limit.apply(conn)
         result = conn.execution_options(stream_results=True).execute(text(sql), query.params)
         for rows in result.partitions(GPKG_CHUNK_ROWS):
+            limit.check()
             data, masks = _gpkg_arrays(rows, cols)
             geometry = np.array([bytes(row[0]) for row in rows], dtype=object)
             write(path, geometry, data, [c.name for c in cols], field_mask=masks,
@@ -173,13 +254,13 @@ def write_gpkg(engine: Engine, query: VacancyQuery, path: str) -> int:
     return written
 
 
-def gpkg_file(engine: Engine, query: VacancyQuery) -> str:
+def gpkg_file(engine: Engine, query: VacancyQuery, limit: ExportLimit = UNBOUNDED) -> str:
     """Writes the GeoPackage to a temporary file and returns its path (the caller deletes it)."""
     handle, path = tempfile.mkstemp(prefix="leerstand-", suffix=".gpkg")
     os.close(handle)
     os.unlink(path)  # GDAL creates the file itself
     try:
-        write_gpkg(engine, query, path)
+        write_gpkg(engine, query, path, limit)
     except BaseException:
         if os.path.exists(path):
             os.unlink(path)

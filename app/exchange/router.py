@@ -2,7 +2,10 @@
 
 GeoJSON and CSV are streamed: the first chunk is read before the response starts (so a failing
 query gets its error status), and a failure after that aborts the chunked body
-(``app.responses.started_stream``). A GeoPackage is written whole to a temporary file first.
+(``app.responses.started_stream``). A GeoPackage is written whole to a temporary file first
+(in the thread pool, as the routes are plain ``def``), then streamed from the open file, which is
+unlinked at once: nothing stays behind, whether the client reads to the end or goes away.
+Every export is bounded by LEERSTAND_EXPORT_TIMEOUT_S (``export.ExportLimit``).
 """
 
 from __future__ import annotations
@@ -10,12 +13,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
-from fastapi.responses import FileResponse, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import StreamingResponse
 
 from app.accounts.deps import PrincipalDep, ReadEngineDep, UserDep
 from app.deps import SessionDep
@@ -44,15 +47,18 @@ SinceQuery = Annotated[Instant | None, Query(
     description="only vacancies updated at or after (ISO 8601; without offset: UTC)")]
 PrivateQuery = Annotated[bool, Query(
     description="staff of the town only: also export owner_contact (personal data)")]
+InternalQuery = Annotated[bool, Query(
+    description="staff of the town: false leaves their internal notes out (a file to share)")]
 ATTACHMENT = {"Content-Disposition": "attachment with a file name",
               "X-Schema-Version": "the field schema's version (/api/v1/export/schema)"}
-EXPORT_ERRORS = errors(401, 403, 503)
+EXPORT_ERRORS = errors(401, 403, 503, 504)
+FILE_CHUNK_BYTES = 256 * 1024
 
 
 def export_query(
     session: SessionDep, principal: PrincipalDep, municipality: MunicipalityQuery = None,
     status: StatusQuery = None, updated_since: SinceQuery = None,
-    include_private: PrivateQuery = False,
+    include_private: PrivateQuery = False, include_internal: InternalQuery = True,
 ) -> vacancy_query.VacancyQuery:
     """The filters every export format takes, checked against the caller's role."""
     filters = vacancy_query.VacancyFilter(
@@ -61,10 +67,19 @@ def export_query(
     )
     own = session.get(Municipality, principal.municipality_id) if principal.municipality_id else None
     return export.export_query(principal, filters, include_private=include_private,
+                               include_internal=include_internal,
                                own_ags=own.ags if own else None)
 
 
 ExportQueryDep = Annotated[vacancy_query.VacancyQuery, Depends(export_query)]
+
+
+def export_limit(request: Request) -> export.ExportLimit:
+    """The time this export may take, from now."""
+    return export.ExportLimit(request.app.state.settings.export_timeout_s)
+
+
+ExportLimitDep = Annotated[export.ExportLimit, Depends(export_limit)]
 
 
 def _attachment(name: str) -> dict[str, str]:
@@ -82,9 +97,10 @@ def export_schema() -> ExportSchema:
             response_class=GeoJSONResponse,
             responses={200: content(GEOJSON_MEDIA_TYPE, GEOJSON_COLLECTION, headers=ATTACHMENT),
                        **EXPORT_ERRORS})
-def export_geojson(request: Request, engine: ReadEngineDep, query: ExportQueryDep) -> StreamingResponse:
+def export_geojson(request: Request, engine: ReadEngineDep, query: ExportQueryDep,
+                   limit: ExportLimitDep) -> StreamingResponse:
     """WGS84 lon/lat, no `crs` member; built by PostgreSQL and streamed in chunks."""
-    chunks = export.stream_geojson(engine, query)
+    chunks = export.stream_geojson(engine, query, limit)
     return StreamingResponse(started_stream(chunks, what=request.url.path),
                              media_type=GEOJSON_MEDIA_TYPE,
                              headers=_attachment("leerstand-vacancies.geojson"))
@@ -94,25 +110,37 @@ def export_geojson(request: Request, engine: ReadEngineDep, query: ExportQueryDe
             response_class=StreamingResponse,
             responses={200: content("text/csv", {"type": "string"}, headers=ATTACHMENT),
                        **EXPORT_ERRORS})
-def export_csv(request: Request, engine: ReadEngineDep, query: ExportQueryDep) -> StreamingResponse:
+def export_csv(request: Request, engine: ReadEngineDep, query: ExportQueryDep,
+               limit: ExportLimitDep) -> StreamingResponse:
     """Comma-separated, UTF-8, header row; timestamps in UTC."""
-    chunks = export.stream_csv(engine, query)
+    chunks = export.stream_csv(engine, query, limit)
     return StreamingResponse(started_stream(chunks, what=request.url.path),
                              media_type="text/csv; charset=utf-8",
                              headers=_attachment("leerstand-vacancies.csv"))
 
 
 @router.get("/vacancies.gpkg", summary="Vacancies as GeoPackage 1.3 (layer `vacancies`)",
-            response_class=FileResponse,
+            response_class=StreamingResponse,
             responses={200: content("application/geopackage+sqlite3",
                                     {"type": "string", "format": "binary"}, headers=ATTACHMENT),
                        **EXPORT_ERRORS})
-def export_gpkg(engine: ReadEngineDep, query: ExportQueryDep) -> FileResponse:
-    """EPSG:4326 points; GeoPackage 1.3 so that older QGIS/GDAL open it without warnings."""
-    path = export.gpkg_file(engine, query)
-    return FileResponse(path, media_type="application/geopackage+sqlite3",
-                        headers=_attachment("leerstand-vacancies.gpkg"),
-                        background=BackgroundTask(os.unlink, path))
+def export_gpkg(engine: ReadEngineDep, query: ExportQueryDep,
+                limit: ExportLimitDep) -> StreamingResponse:
+    """EPSG:4326 points; GeoPackage 1.3 so that older QGIS/GDAL open it without warnings.
+    Written whole before the answer starts: a timeout is a 504, never a partial file."""
+    path = export.gpkg_file(engine, query, limit)
+    handle = open(path, "rb")  # closed by _file_chunks (or when collected, if never read)
+    os.unlink(path)  # the open handle keeps the data until it is closed
+    size = os.fstat(handle.fileno()).st_size
+    return StreamingResponse(_file_chunks(handle), media_type="application/geopackage+sqlite3",
+                             headers={**_attachment("leerstand-vacancies.gpkg"),
+                                      "Content-Length": str(size)})
+
+
+def _file_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(FILE_CHUNK_BYTES):
+            yield chunk
 
 
 @import_router.post("/vacancies", response_model=ImportReportOut,

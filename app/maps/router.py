@@ -20,6 +20,7 @@ from app.maps.service import map_extent
 from app.proposals import service as proposals
 from app.review import tasks as home_tasks
 from app.templating import render
+from app.urls import public_url
 from app.vacancies import query as vacancies
 from app.vacancies.lifecycle import INITIAL_STATUSES, PUBLIC_STATUSES, STATUS_LABELS, VacancyStatus
 
@@ -188,13 +189,28 @@ def staff_map(ags: str, request: Request, session: SessionDep, principal: Princi
         "statuses": _statuses(STATUS_ORDER), "initialStatuses": _statuses(INITIAL_STATUSES),
         "bounds": parts.bounds, "csrf": csrf_token(request),
     }
-    return render(request, "map_staff.html", town=town, config=config, map=parts)
+    options = [(ags, town["name"])] + ([("", "Alle Städte")] if policy.is_admin(principal) else [])
+    downloads = {"options": options, "without_internal": True,
+                 "note": "Ohne interne Notizen, zum Weitergeben."}
+    return render(request, "map_staff.html", town=town, config=config, map=parts,
+                  downloads=downloads)
 
 
 @router.get("/uebersicht")
-def overview(request: Request) -> Response:
+def overview(request: Request, principal: PrincipalDep) -> Response:
     # Thuringia; the choropleth zooms to the towns with vacancies once loaded
     parts = _map_parts(request, (9.87, 50.20, 12.66, 51.65))
-    return render(request, "map_overview.html", map=parts,
+    # the towns with entries join the choice once the table is loaded (map-overview.js)
+    downloads = {"options": [("", "Alle Städte")], "without_internal": False,
+                 "note": ("Alle Einträge der Städte, die Sie lesen dürfen." if principal.authenticated
+                          else "Ohne Anmeldung nur die veröffentlichten Einträge.")}
+    return render(request, "map_overview.html", map=parts, downloads=downloads,
                   config={"page": "overview", "map": parts.name,
                           "statuses": _statuses(STATUS_ORDER), "bounds": parts.bounds})
+
+
+@router.get("/hilfe/qgis")
+def qgis_help(request: Request) -> Response:
+    """How to open the register in QGIS: the OGC API - Features connection and the downloads."""
+    return render(request, "help_qgis.html", ogc_url=public_url(request, "/ogc"),
+                  gpkg_url=public_url(request, "/api/v1/export/vacancies.gpkg"))

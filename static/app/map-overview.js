@@ -36,20 +36,32 @@ Leerstand.overviewMap = function (map, config) {
       el("p", {}, el("a", {href: "/karte/" + encodeURIComponent(p.ags)}, "Karte von " + p.name + " öffnen")));
   }
 
+  // three columns that fit the 24rem panel and a phone: the counts by status go under the
+  // town's name, as text that wraps, not in a column per status that would be cut off ("Zw…")
   function table(features) {
-    const shown = config.statuses.filter((s) => features.some((f) => (f.properties.counts || {})[s.value]));
-    const head = el("tr", {}, el("th", {scope: "col"}, "Stadt"), el("th", {scope: "col"}, "je 10.000 Einw."),
-      el("th", {scope: "col"}, "aktiv"), shown.map((s) => el("th", {scope: "col"}, s.label)));
+    const head = el("tr", {}, el("th", {scope: "col"}, "Stadt"), el("th", {scope: "col"}, "aktiv"),
+      el("th", {scope: "col"}, "je 10.000 Einw."));
     const rows = [...features].sort((a, b) => (b.properties.active_per_10000 || 0) - (a.properties.active_per_10000 || 0))
       .map((f) => {
         const p = f.properties;
-        return el("tr", {}, el("td", {}, el("a", {href: "/karte/" + encodeURIComponent(p.ags)}, p.name)),
-          el("td", {}, p.active_per_10000 != null ? number.format(p.active_per_10000) : "–"),
+        const byStatus = config.statuses.filter((s) => (p.counts || {})[s.value])
+          .map((s) => s.label + ":\u00a0" + number.format(p.counts[s.value]));  // "leer: 17" in one piece
+        return el("tr", {}, el("td", {},
+            el("a", {href: "/karte/" + encodeURIComponent(p.ags)}, p.name),
+            byStatus.length ? el("span", {className: "status-counts"}, byStatus.join(" · ")) : null),
           el("td", {}, number.format(p.active)),
-          shown.map((s) => el("td", {}, number.format((p.counts || {})[s.value] || 0))));
+          el("td", {}, p.active_per_10000 != null ? number.format(p.active_per_10000) : "–"));
       });
     return el("table", {className: "rate-table"}, el("caption", {className: "muted"},
       count(features.length, "Stadt", "Städte") + " mit Einträgen"), el("thead", {}, head), el("tbody", {}, rows));
+  }
+
+  // the towns with entries as choices of the download form (its first choice: all towns)
+  function downloadChoices(features) {
+    const select = document.getElementById("download-town");
+    if (!select) return;
+    const towns = features.map((f) => f.properties).sort((a, b) => a.name.localeCompare(b.name, "de"));
+    select.append(...towns.map((p) => el("option", {value: p.ags}, p.name)));
   }
 
   api("/api/v1/statistics/municipalities").then(({data}) => {
@@ -65,6 +77,7 @@ Leerstand.overviewMap = function (map, config) {
     }).addTo(map);
     if (data.features.length) map.fitBounds(layer.getBounds().pad(0.1));
     document.getElementById("towns-table").replaceChildren(table(data.features));
+    downloadChoices(data.features);
   }).catch(() => {
     document.getElementById("map-status").textContent = "Die Zahlen konnten nicht geladen werden.";
   });

@@ -114,7 +114,7 @@ def test_plain_pages(live_server, users, screen, guard):
     ids = _arrange(live_server, users)
     base, audit = live_server.url, Audit(screen)
     items = "/ogc/collections/vacancies/items"
-    for path in ("/", "/ueber", "/anmelden", f"/vorschlaege/{ids['pinned']['id']}",
+    for path in ("/", "/ueber", "/hilfe/qgis", "/anmelden", f"/vorschlaege/{ids['pinned']['id']}",
                  ids["pinned"]["status_page"], "/ogc?f=html", "/ogc/conformance?f=html",
                  "/ogc/collections?f=html", "/ogc/collections/vacancies?f=html", f"{items}?f=html",
                  f"{items}/{ids['shop']}?f=html", "/gibt-es-nicht", "/karte/99999999",
