@@ -417,7 +417,11 @@ def test_proposal_from_the_public_form_is_published_matched_and_supported(
 
     login(page, live_server.url, SCHMOELLN, "ideas@example.org")
     item = page.locator("#review-pending form", has_text="Repair-Café")
-    expect(item).to_contain_text("verein@example.org")
+    # staff never read the author's address: they see whether an answer is possible, and the
+    # chosen shop by its address
+    expect(item).to_contain_text("Antwort möglichnein (keine bestätigte E-Mail-Adresse)")
+    expect(item).to_contain_text("Für Laden" + shop["properties"]["street"])
+    expect(item).not_to_contain_text("verein@example.org")
     item.get_by_role("button", name="Veröffentlichen").click()
     expect(page.locator("#review-status")).to_contain_text("Vorschlag veröffentlicht: Repair-Café")
     # match review: suggested -> contacted
