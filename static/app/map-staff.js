@@ -221,14 +221,30 @@ Leerstand.staffMap = function (map, config, csrf) {
     setPosition(L.latLng(lat, lon), "nach Adresse " + p.label);
   }});
 
+  /** A typed coordinate as a number string: "713.400,5" (German, as people write it) or
+   *  "713400.5" (as a GIS exports it); null if it is no number. */
+  function coordinate(text) {
+    const raw = text.replace(/\s/g, "");
+    const german = raw.includes(",") || /^\d{1,3}(\.\d{3})+$/.test(raw);
+    const plain = german ? raw.replace(/\./g, "").replace(",", ".") : raw;
+    return plain !== "" && Number.isFinite(Number(plain)) ? plain : null;
+  }
+
   positionForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const problems = Leerstand.checkFields(positionForm, ["x", "y"]);
+    const values = {}, problems = [];
+    for (const name of ["x", "y"]) {
+      const input = positionForm.elements[name];
+      values[name] = coordinate(input.value);
+      if (values[name] === null) {
+        problems.push({field: name, message: Leerstand.germanMessage(
+          input.value.trim() ? "float_parsing" : "missing", null, input)});
+      }
+    }
     if (problems.length) { Leerstand.showFieldErrors(positionForm, problems); return; }
-    const value = (name) => positionForm.elements[name].value.trim().replace(",", ".");
     try {
       const {data} = await api("/api/v1/coordinates/wgs84?crs=EPSG:25832&x=" +
-        encodeURIComponent(value("x")) + "&y=" + encodeURIComponent(value("y")));
+        encodeURIComponent(values.x) + "&y=" + encodeURIComponent(values.y));
       Leerstand.clearErrors(positionForm);
       setPosition(L.latLng(data.lat, data.lon), "aus Rechtswert/Hochwert");
     } catch (error) {

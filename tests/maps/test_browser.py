@@ -172,10 +172,10 @@ def test_staff_adds_moves_and_edits_with_version_check(live_server, users, page,
     expect(page.locator("#merge-title")).to_contain_text("inzwischen geändert")
     assert api.get(added["id"])["properties"]["former_use"] is None
     page.click("#merge-save")
-    expect(page.locator("#map-status")).to_contain_text("Gespeichert (Version 3)")
+    expect(page.locator("#map-status")).to_contain_text("Gespeichert (Version 4)")
     expect(page.locator("#f-floor_area_m2")).to_have_value("99")
     final = api.get(added["id"])["properties"]
-    assert (final["former_use"], final["floor_area_m2"], final["version"]) == ("Bäckerei", 99, 3)
+    assert (final["former_use"], final["floor_area_m2"], final["version"]) == ("Bäckerei", 99, 4)
     guard.assert_clean()
 
 

@@ -297,11 +297,12 @@ def test_a_vacancy_is_placed_by_utm_coordinates_and_bad_ones_get_german_errors(
     expect(page.locator("#vacancy-form .form-alert")).to_contain_text("außerhalb")
     assert api.get(created["id"])["geometry"] == before
 
-    # a Rechtswert/Hochwert in Schmölln, with a decimal comma as a GIS shows it
+    # a Rechtswert/Hochwert in Schmölln in German format (dots between thousands, decimal comma)
     lon, lat = CENTRES[SCHMOELLN]
     x, y = TO_UTM.transform(lon + 0.001, lat - 0.0005)
-    page.fill("#pos-x", f"{x:.2f}".replace(".", ","))
-    page.fill("#pos-y", f"{y:.2f}".replace(".", ","))
+    german = lambda v: f"{v:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")  # noqa: E731
+    page.fill("#pos-x", german(x))
+    page.fill("#pos-y", german(y))
     page.click("#pos-apply")
     expect(page.locator("#pos-x")).not_to_have_attribute("aria-invalid", "true")
     page.click("#save-vacancy")
