@@ -226,6 +226,8 @@ def test_staff_map_with_editor_and_review_lists(live_server, users, screen, guar
     page.click("#save-vacancy")
     expect(page.locator("#merge-form")).to_be_visible()
     audit.check("staff editor: version comparison")
+    page.click("#merge-save")  # saved: leaving the page asks nothing
+    expect(page.locator("#merge-form")).to_be_hidden()
     response = page.goto(f"{live_server.url}/verwaltung/{JENA}")  # another town's: German 403
     assert response.status == 403
     audit.check("403 page")
