@@ -15,7 +15,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from app.errors import BadRequest, InvalidGeometry, UnsupportedCRS
+from app.errors import BadRequest, InvalidGeometry, InvalidInput, UnsupportedCRS
 
 WGS84 = 4326
 UTM32 = 25832  # ETRS89 / UTM 32N, the CRS of Thuringia's municipal GIS
@@ -192,3 +192,31 @@ THURINGIA_BBOX = (9.8, 50.2, 12.7, 51.7)
 def in_thuringia(lon: float, lat: float) -> bool:
     minx, miny, maxx, maxy = THURINGIA_BBOX
     return minx <= lon <= maxx and miny <= lat <= maxy
+
+
+# ETRS89 / UTM 32N: a Rechtswert has 6 digits, a Hochwert 7 (Thuringia: about 560,000–770,000
+# east, 5,560,000–5,730,000 north); swapped inputs are the common slip when copying from a GIS
+UTM_EASTING_RANGE = (100_000.0, 900_000.0)
+UTM_NORTHING_RANGE = (5_000_000.0, 6_500_000.0)
+
+
+def point_to_wgs84(x: float, y: float, epsg: int) -> tuple[float, float]:
+    """(lon, lat) of a typed coordinate pair, which must lie in Thuringia; a UTM pair outside
+    the zone's plausible ranges is named by the field in error."""
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise InvalidInput("coordinates must be finite numbers", field="x")
+    if epsg == UTM32:
+        lo_e, hi_e = UTM_EASTING_RANGE
+        lo_n, hi_n = UTM_NORTHING_RANGE
+        if lo_n <= x <= hi_n and lo_e <= y <= hi_e:
+            raise InvalidInput("x and y look swapped (easting has 6 digits, northing 7)", field="x")
+        if not lo_e <= x <= hi_e:
+            raise InvalidInput(f"easting {x} outside the range of UTM zone 32N "
+                               f"({lo_e:.0f}–{hi_e:.0f})", field="x")
+        if not lo_n <= y <= hi_n:
+            raise InvalidInput(f"northing {y} outside the range of UTM zone 32N in Germany "
+                               f"({lo_n:.0f}–{hi_n:.0f})", field="y")
+    lon, lat = transformer(epsg).transform(x, y)
+    if not (math.isfinite(lon) and math.isfinite(lat) and in_thuringia(lon, lat)):
+        raise InvalidInput(f"the point ({x}, {y}) in EPSG:{epsg} lies outside Thuringia", field="x")
+    return lon, lat

@@ -30,6 +30,7 @@ from app.accounts.router import router as accounts_router
 from app.addresses.router import router as addresses_router
 from app.api_viewers import REDOC_URL, install_api_viewers
 from app.config import Settings, get_settings
+from app.coordinates import router as coordinates_router
 from app.database import cancel_running_statements, error_class, make_engine, make_probe_engine
 from app.errors import DomainError, status_for
 from app.exchange.ogc_router import router as ogc_router
@@ -305,7 +306,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    reports_router, proposals_router, matching_router, review_router,
                    proposal_pages, statistics_router, scoring_router, exports_router,
                    import_router, ogc_router, labels_router, observability_router, expose_router,
-                   addresses_router, photos_router, owner_router):
+                   addresses_router, photos_router, owner_router, coordinates_router):
         app.include_router(router)
     # every template reads enum labels from the one table (app/labels.py)
     templates.env.globals["labels"] = LABEL_TABLES

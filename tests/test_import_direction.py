@@ -12,7 +12,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"config", "errors", "database", "deps", "geo", "embedded", "middleware", "responses",
                "migrate", "backup", "abuse", "schemas", "geofile", "replica", "observability",
-               "urls", "access_log", "formats", "static_assets", "pdf"}),
+               "urls", "access_log", "formats", "static_assets", "pdf", "coordinates"}),
     frozenset({"municipalities", "accounts", "templating"}),
     frozenset({"vacancies", "addresses"}),
     frozenset({"scoring", "proposals", "photos"}),

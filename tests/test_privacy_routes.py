@@ -566,6 +566,8 @@ ROUTES: dict[str, Build] = {
     "/api/v1/addresses": per_town("/api/v1/addresses?q=Musterstra%C3%9Fe%201&municipality={ags}",
                                   "/api/v1/addresses?q=schmoelln&limit=50"),
     "/api/v1/addresses/nearest": nearest_addresses,
+    # pure arithmetic (pyproj): no record is read
+    "/api/v1/coordinates/wgs84": urls("/api/v1/coordinates/wgs84?x=700000&y=5640000"),
     "/api/v1/proposals": urls("/api/v1/proposals", f"/api/v1/proposals?status={ALL_PROPOSAL_STATUSES}",
                               *(f"/api/v1/proposals?municipality={ags}&status={ALL_PROPOSAL_STATUSES}"
                                 for ags in TOWNS)),

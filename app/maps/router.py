@@ -22,7 +22,13 @@ from app.review import tasks as home_tasks
 from app.templating import render
 from app.urls import public_url
 from app.vacancies import query as vacancies
-from app.vacancies.lifecycle import INITIAL_STATUSES, PUBLIC_STATUSES, STATUS_LABELS, VacancyStatus
+from app.vacancies.lifecycle import (
+    ALLOWED_TRANSITIONS,
+    INITIAL_STATUSES,
+    PUBLIC_STATUSES,
+    STATUS_LABELS,
+    VacancyStatus,
+)
 
 router = APIRouter(include_in_schema=False)
 AGS_RE = re.compile(r"^[0-9]{8}$")
@@ -57,6 +63,12 @@ def favicon() -> Response:
 
 def _statuses(statuses) -> list[dict[str, str]]:
     return [{"value": s.value, "label": STATUS_LABELS[s]} for s in STATUS_ORDER if s in statuses]
+
+
+def _transitions() -> dict[str, list[str]]:
+    """ALLOWED_TRANSITIONS for the staff editor's status control, in the legend's order."""
+    return {s.value: [t.value for t in STATUS_ORDER if t in ALLOWED_TRANSITIONS[s]]
+            for s in STATUS_ORDER}
 
 
 def _map_parts(request: Request, bounds, cls=offline.OfflineMap) -> offline.MapParts:
@@ -187,7 +199,7 @@ def staff_map(ags: str, request: Request, session: SessionDep, principal: Princi
     config = {
         "page": "staff", "map": parts.name, "ags": ags, "name": town["name"],
         "statuses": _statuses(STATUS_ORDER), "initialStatuses": _statuses(INITIAL_STATUSES),
-        "bounds": parts.bounds, "csrf": csrf_token(request),
+        "transitions": _transitions(), "bounds": parts.bounds, "csrf": csrf_token(request),
     }
     options = [(ags, town["name"])] + ([("", "Alle Städte")] if policy.is_admin(principal) else [])
     downloads = {"options": options, "without_internal": True,

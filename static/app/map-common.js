@@ -229,6 +229,15 @@ window.Leerstand = (function () {
     [/outside every municipality/, "Der Punkt liegt in keiner Gemeinde des Registers."],
     [/ is outside .*\(AGS/, "Der Punkt liegt außerhalb dieser Gemeinde."],
     [/no published vacancy/, "Diesen Laden gibt es nicht (mehr) in der öffentlichen Karte."],
+    // typed coordinates (GET /api/v1/coordinates/wgs84)
+    [/x and y look swapped/, "Rechtswert und Hochwert scheinen vertauscht: der Rechtswert hat " +
+      "6 Stellen (z. B. 713.400), der Hochwert 7 (z. B. 5.642.300)."],
+    [/^easting .* outside/, "Ein Rechtswert in UTM-Zone 32N hat 6 Stellen, in Thüringen etwa " +
+      "560.000 bis 770.000."],
+    [/^northing .* outside/, "Ein Hochwert in Deutschland hat 7 Stellen, in Thüringen etwa " +
+      "5.560.000 bis 5.730.000."],
+    [/lies outside Thuringia/, "Dieser Punkt liegt nicht in Thüringen. Bitte Rechtswert und " +
+      "Hochwert prüfen."],
   ];
 
   function germanMessage(code, englishText, input) {

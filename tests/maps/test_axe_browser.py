@@ -193,7 +193,7 @@ def test_public_map_in_every_state(live_server, users, screen, guard):
 
 
 def test_staff_map_with_editor_and_review_lists(live_server, users, screen, guard, session):
-    _arrange(live_server, users)
+    arranged = _arrange(live_server, users)
     session.execute(text("UPDATE mail_recipient SET confirmed_at = now()"))  # "Kontakt aufnehmen"
     session.commit()
     page, audit = screen, Audit(screen)
@@ -228,6 +228,18 @@ def test_staff_map_with_editor_and_review_lists(live_server, users, screen, guar
     page.click("#save-vacancy")
     expect(page.locator("#f-floor_area_m2-error")).to_be_visible()
     audit.check("staff editor with an error")
+    expect(page.locator("#history-list li")).to_have_count(1)
+    page.locator(".folium-map").click(position={"x": 280, "y": 80})  # unsaved: asks first
+    expect(page.get_by_role("dialog", name="Ungespeicherte Änderungen verwerfen?")).to_be_visible()
+    audit.check("staff editor: discard dialog")
+    page.get_by_role("button", name="Weiter bearbeiten").click()
+    Api(live_server.url, users.token("staff", SCHMOELLN)).patch(arranged["shop"], 1, floor_area_m2=70)
+    page.fill("#f-floor_area_m2", "75")
+    page.click("#save-vacancy")
+    expect(page.locator("#merge-form")).to_be_visible()
+    audit.check("staff editor: version comparison")
+    page.click("#merge-save")  # saved: leaving the page asks nothing
+    expect(page.locator("#merge-form")).to_be_hidden()
     response = page.goto(f"{live_server.url}/verwaltung/{JENA}")  # another town's: German 403
     assert response.status == 403
     audit.check("403 page")

@@ -146,7 +146,8 @@ def test_public_map_on_a_phone_says_tippen(live_server, users, phone_page, guard
 
 def test_staff_map_controls_and_geoman_speak_german(live_server, users, page, guard):
     users.token("staff", SCHMALKALDEN, email="deutsch@example.org", password=PASSWORD)
-    Api(live_server.url, users.token("staff", SCHMALKALDEN)).create(
+    # a named colleague: the history panel shows who created it (a generated address holds the AGS)
+    Api(live_server.url, users.token("staff", SCHMALKALDEN, email="kollege@example.org")).create(
         feature(SCHMALKALDEN, street="Zahlenweg", floor_area_m2=12345.5))
     login(page, live_server.url, SCHMALKALDEN, "deutsch@example.org")
     page.wait_for_selector(".vac-marker, .marker-cluster")
