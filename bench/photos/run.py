@@ -223,16 +223,16 @@ OPEN_EVERY_POPUP = """async () => {
 }"""
 
 
+# what the page received, by Resource Timing (same origin: transferSize is the body as sent plus
+# headers; the document's own from its navigation entry)
+RECEIVED = """() => [...performance.getEntriesByType("navigation"),
+                   ...performance.getEntriesByType("resource")].map((e) => [e.name, e.transferSize])"""
+
+
 def map_page(base: str, covered: int) -> dict[str, int]:
-    """Bytes Chromium receives (bodies as sent, plus headers) for the public map of Jena, then
-    for the cover thumbnails of every popup; only loopback, tiles aborted."""
+    """Bytes Chromium receives for the public map of Jena, then for the cover thumbnails of
+    every popup; only loopback, tiles aborted."""
     from playwright.sync_api import sync_playwright
-
-    sizes: list[tuple[str, int]] = []
-
-    def finished(request) -> None:
-        sent = request.sizes()
-        sizes.append((request.url, sent["responseBodySize"] + sent["responseHeadersSize"]))
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM,
@@ -240,21 +240,20 @@ def map_page(base: str, covered: int) -> dict[str, int]:
         page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
                    else route.abort())
-        page.on("requestfinished", finished)
         page.goto(f"{base}/karte/{JENA}")
         page.wait_for_function(f"() => window.leerstandLayer && "
                                f"window.leerstandLayer.markers.size >= {covered}", timeout=60_000)
         page.wait_for_load_state("networkidle")
-        before = len(sizes)
+        first = page.evaluate(RECEIVED)
         loaded = page.evaluate(OPEN_EVERY_POPUP)
         page.wait_for_load_state("networkidle")
+        after = page.evaluate(RECEIVED)[len(first):]
         browser.close()
-    thumbs = [size for url, size in sizes[before:] if url.endswith("/thumb.jpg")]
-    return {"page": sum(size for _, size in sizes[:before]), "requests": before,
+    thumbs = [size for url, size in after if url.endswith("/thumb.jpg")]
+    return {"page": sum(size for _, size in first), "requests": len(first),
             "thumbs": sum(thumbs), "thumb_count": len(thumbs), "loaded": loaded,
             "thumb_median": int(statistics.median(thumbs)) if thumbs else 0,
-            "other_after": sum(size for url, size in sizes[before:]
-                               if not url.endswith("/thumb.jpg"))}
+            "other_after": sum(size for url, size in after if not url.endswith("/thumb.jpg"))}
 
 
 def report(args, data: bytes, rows: dict[str, list[float]], thumbs: list[int], fulls: list[int],
@@ -289,8 +288,9 @@ def report(args, data: bytes, rows: dict[str, list[float]], thumbs: list[int], f
         f"| {page['thumbs'] / 1e3:.0f} kB | {page['thumb_median'] / 1e3:.1f} kB (median) |",
         f"| map page + {MAP_VACANCIES} thumbnails | "
         f"{(page['page'] + page['thumbs'] + page['other_after']) / 1e3:.0f} kB | – |", "",
-        "Bytes are what Chromium received: response bodies as sent (compressed where the server "
-        "compressed) plus headers; a first visit with an empty cache.", "",
+        "Bytes are what Chromium received (Resource Timing `transferSize`: response bodies as "
+        "sent, compressed where the server compressed, plus headers); a first visit with an "
+        "empty cache.", "",
     ]
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))
