@@ -249,11 +249,14 @@ def map_page(base: str, covered: int) -> dict[str, int]:
         page.wait_for_load_state("networkidle")
         after = page.evaluate(RECEIVED)[len(first):]
         browser.close()
-    thumbs = [size for url, size in after if url.endswith("/thumb.jpg")]
-    return {"page": sum(size for _, size in first), "requests": len(first),
+    is_thumb = lambda url: url.endswith("/thumb.jpg")  # noqa: E731
+    thumbs = [size for url, size in first + after if is_thumb(url)]
+    return {"page": sum(size for url, size in first if not is_thumb(url)),
+            "requests": sum(1 for url, _ in first if not is_thumb(url)),
+            "early": sum(1 for url, _ in first if is_thumb(url)),
             "thumbs": sum(thumbs), "thumb_count": len(thumbs), "loaded": loaded,
             "thumb_median": int(statistics.median(thumbs)) if thumbs else 0,
-            "other_after": sum(size for url, size in after if not url.endswith("/thumb.jpg"))}
+            "other_after": sum(size for url, size in after if not is_thumb(url))}
 
 
 def report(args, data: bytes, rows: dict[str, list[float]], thumbs: list[int], fulls: list[int],
@@ -284,7 +287,8 @@ def report(args, data: bytes, rows: dict[str, list[float]], thumbs: list[int], f
         f"| public map `/karte/{JENA}` until its markers are on screen ({page['requests']} "
         f"requests, tiles blocked) | {page['page'] / 1e3:.0f} kB | – |",
         f"| then every popup opened: {page['thumb_count']} cover thumbnails ({page['loaded']} "
-        f"shown; other requests meanwhile {page['other_after'] / 1e3:.1f} kB) "
+        f"shown, {page['early']} of them loaded before any popup was opened; other requests "
+        f"meanwhile {page['other_after'] / 1e3:.1f} kB) "
         f"| {page['thumbs'] / 1e3:.0f} kB | {page['thumb_median'] / 1e3:.1f} kB (median) |",
         f"| map page + {MAP_VACANCIES} thumbnails | "
         f"{(page['page'] + page['thumbs'] + page['other_after']) / 1e3:.0f} kB | – |", "",

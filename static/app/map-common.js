@@ -110,8 +110,9 @@ window.Leerstand = (function () {
     const cover = p.photos && p.photos.cover;
     if (!cover || !cover.thumbnail_url) return null;
     const scale = Math.min(320 / (cover.width || 320), 180 / (cover.height || 180), 1);
-    return el("img", {className: "popup-cover", src: cover.thumbnail_url, loading: "lazy",
-                      decoding: "async", alt: "Foto: " + address(p),
+    // loading before src: an image starts loading as soon as it has a src
+    return el("img", {className: "popup-cover", loading: "lazy", decoding: "async",
+                      src: cover.thumbnail_url, alt: "Foto: " + address(p),
                       width: Math.max(1, Math.round((cover.width || 320) * scale)),
                       height: Math.max(1, Math.round((cover.height || 180) * scale))});
   }

@@ -50,7 +50,7 @@
 
   function item(photo, index) {
     const id = "gallery-" + photo.id;
-    const image = el("img", {src: photo.thumbnail_url, alt: name(photo, index), loading: "lazy",
+    const image = el("img", {loading: "lazy", src: photo.thumbnail_url, alt: name(photo, index),
                              width: 120, height: Math.max(1, Math.round(120 * photo.height / photo.width))});
     const caption = el("input", {type: "text", id: id + "-caption", maxLength: 300,
                                  value: photo.caption || "", autocomplete: "off"});
