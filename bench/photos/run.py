@@ -214,7 +214,13 @@ OPEN_EVERY_POPUP = """async () => {
         if (p.street !== "Kartenstraße" || !p.photos.cover) continue;
         await new Promise((done) => { layer.group.zoomToShowLayer(marker, () => {
             marker.openPopup(); done(); }); });
-        const img = document.querySelector(".leaflet-popup .popup-cover");
+        // this marker's own image (a closing popup may still be fading out)
+        const selector = '.leaflet-popup img[src="' + p.photos.cover.thumbnail_url + '"]';
+        let img = null;
+        for (let i = 0; i < 100 && !img; i++) {
+            img = document.querySelector(selector);
+            if (!img) await new Promise((done) => setTimeout(done, 50));
+        }
         if (img && !img.complete) await new Promise((done) => { img.onload = img.onerror = done; });
         if (img && img.naturalWidth > 0) loaded += 1;
         marker.closePopup();
