@@ -139,6 +139,8 @@ def _csv_value(c: Column, sql: str) -> str:
         return f"CASE WHEN {sql} THEN 'true' WHEN NOT {sql} THEN 'false' END"
     if c.kind == "str":  # every text column, whatever it is meant to hold
         return fields.formula_guard_sql(sql)
+    if c.kind == "urls":  # URLs hold no spaces; no formula either (they start with "/")
+        return f"array_to_string({sql}, ' ')"
     if c.kind == "datetime":
         return f"to_char({sql}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
     return f"{sql}"
@@ -209,6 +211,8 @@ def _gpkg_arrays(rows: Sequence[Row[*tuple[Any, ...]]], cols: list[Column]
             array = np.array([fill if v is None else v for v in values], dtype=_NUMPY[col.kind])
             if col.kind == "int" and not mask.any():
                 array = array.astype("int64")
+        elif col.kind == "urls":
+            array = np.array([None if v is None else " ".join(v) for v in values], dtype=object)
         else:
             array = np.array(values, dtype=object)
         data.append(array)

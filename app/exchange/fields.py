@@ -11,7 +11,8 @@ from app.vacancies.columns import PRIVATE_COLUMNS, columns
 from app.vacancies.schemas import PRIVATE_FIELDS, SCHEMA_VERSION
 
 # 1.1: score_interim, score_permanent, score_recommendation, score_profile_version added
-EXCHANGE_SCHEMA_VERSION = f"{SCHEMA_VERSION}.1"
+# 1.2: photo_urls, cover_photo_url added (export-only)
+EXCHANGE_SCHEMA_VERSION = f"{SCHEMA_VERSION}.2"
 
 # A spreadsheet runs a cell starting with = + - @ as a formula, and a leading tab or CR can hide
 # one (OWASP "CSV injection"): CSV exports put an apostrophe before such text in EVERY text

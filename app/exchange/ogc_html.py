@@ -37,7 +37,7 @@ FIELD_LABELS = {
     "score_permanent": "Eignung Nachnutzung", "score_recommendation": "Empfehlung",
     "score_profile_version": "Bewertungsprofil (Version)", "verified_at": "Zuletzt geprüft",
     "stale": "Länger nicht geprüft", "created_at": "Angelegt", "updated_at": "Geändert",
-    "version": "Version",
+    "version": "Version", "photo_urls": "Fotos (Adressen)", "cover_photo_url": "Titelfoto (Adresse)",
     # municipalities
     "ags": "Gemeindeschlüssel (AGS)", "name": "Name", "population": "Einwohner",
     "has_core_area": "Innenstadtbereich gezeichnet", "stale_after_days": "Prüfen nach (Tagen)",
@@ -80,6 +80,8 @@ def value_text(name: str, value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return formats.yes_no(value)
+    if isinstance(value, list):  # photo_urls
+        return " ".join(str(item) for item in value)
     if name in ENUM_LABELS:
         return ENUM_LABELS[name].get(str(value), str(value))
     if name in IDENTIFIERS or not isinstance(value, int | float):

@@ -29,7 +29,7 @@ IMPORTABLE = tuple(name for name in VacancyFields.model_fields if name != "footp
 EXPORT_ONLY = {"id", "fid", "municipality", "municipality_name", "stale", "created_at",
                "updated_at", "version", "lon", "lat", "wkt", "x", "y", "geometry", "geom",
                "score_interim", "score_permanent", "score_recommendation", "score_profile_version",
-               "scores"}
+               "scores", "photo_urls", "cover_photo_url", "photos"}
 NOT_IMPORTABLE_STATUSES = {VacancyStatus.reported.value}  # reserved for citizen reports
 _TRUE = {"true", "t", "yes", "y", "1", "ja", "j", "wahr", "x"}
 _FALSE = {"false", "f", "no", "n", "0", "nein", "falsch"}

@@ -13,7 +13,9 @@ from typing import Literal
 
 from app.vacancies.schemas import PRIVATE_FIELDS, PUBLIC_FIELDS
 
-Kind = Literal["int", "str", "float", "bool", "date", "datetime"]
+# "urls": a list of URLs (a JSON array in GeoJSON/OGC items, one space-separated string in
+# CSV and GeoPackage)
+Kind = Literal["int", "str", "float", "bool", "date", "datetime", "urls"]
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,24 @@ SCORE_COLUMNS: tuple[Column, ...] = (
            "version of the scoring profile that produced the scores"),
 )
 
+# Photos travel as URLs, never as bytes: the approved photos only (a citizen's is approved by staff
+# first), URLs from the app's root. Export-only: an import ignores them.
+_APPROVED = "FROM photo p WHERE p.vacancy_id = v.id AND p.approved"
+PHOTO_COLUMNS: tuple[Column, ...] = (
+    Column("photo_urls", f"ARRAY(SELECT '/api/v1/photos/' || p.id || '.jpg' {_APPROVED} "
+                         "ORDER BY p.position, p.id)", "urls",
+           "the approved photos' images in gallery order, root-relative URLs (CSV, GeoPackage: "
+           "separated by spaces)"),
+    Column("cover_photo_url", f"(SELECT '/api/v1/photos/' || p.id || '.jpg' {_APPROVED} "
+                              "ORDER BY p.is_cover DESC, p.position, p.id LIMIT 1)", "str",
+           "the cover photo's image (else the first approved photo), root-relative URL"),
+)
+
+
 def columns(private: tuple[str, ...] = ()) -> tuple[Column, ...]:
     """The exported columns, in order, with the private ones the caller may read."""
     unknown = set(private) - set(PRIVATE_COLUMNS)
     if unknown:
         raise ValueError(f"not a private field: {sorted(unknown)}")
     extra = tuple(PRIVATE_COLUMNS[name] for name in PRIVATE_FIELDS if name in private)
-    return HEAD_COLUMNS + PUBLIC_COLUMNS + SCORE_COLUMNS + TAIL_COLUMNS + extra
+    return HEAD_COLUMNS + PUBLIC_COLUMNS + SCORE_COLUMNS + PHOTO_COLUMNS + TAIL_COLUMNS + extra

@@ -268,11 +268,14 @@ def _object(pairs: list[tuple[str, str]]) -> str:
 
 
 # approved photos only (a citizen's is approved by staff first), the cover first; the same for
-# every caller, as the row itself is already the caller's to read. URLs are from the app's root.
+# every caller, as the row itself is already the caller's to read. URLs are from the app's root;
+# width and height are the image's (the thumbnail has its aspect ratio), so a page can reserve
+# the room before the thumbnail arrives.
 PHOTOS_SQL = (
     "(SELECT json_build_object('count', count(*), 'cover', (array_agg(json_build_object("
     "'url', '/api/v1/photos/' || p.id || '.jpg', "
-    "'thumbnail_url', '/api/v1/photos/' || p.id || '/thumb.jpg', 'caption', p.caption) "
+    "'thumbnail_url', '/api/v1/photos/' || p.id || '/thumb.jpg', 'caption', p.caption, "
+    "'width', p.width, 'height', p.height) "
     "ORDER BY p.is_cover DESC, p.position, p.id))[1]) "
     "FROM photo p WHERE p.vacancy_id = v.id AND p.approved)"
 )

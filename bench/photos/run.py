@@ -10,7 +10,10 @@ Rows (medians and p90 of --runs uploads of the same file):
   resizing, no thumbnail, in process;
 - "imaging.process in process": the product's own image work without HTTP and database.
 Then 30 photos on 3 vacancies: the bytes of their 30 thumbnails (what a list or map of 30
-photos transfers) against the 30 full images.
+photos transfers) against the 30 full images. Last, the public map page in Chromium with 30
+vacancies that have a cover photo: the bytes the page transfers until its markers are on screen
+(HTML, scripts, styles, the vacancies' JSON; base-map tiles blocked), then opening each of the 30
+popups, which loads its cover thumbnail (lazy): the bytes of those 30 thumbnails.
 
 Usage, from the repository root:
     PYTHONPATH=$PWD .venv/bin/python bench/photos/run.py [--runs 15]
@@ -51,6 +54,8 @@ from tests.helpers.server import free_port
 JENA = "16053000"
 SIZE = (4000, 3000)  # 12 megapixels
 RAW_PATH = "/api/v1/vacancies/0/photos/bench-raw"
+CHROMIUM = "/usr/bin/chromium"
+MAP_VACANCIES = 30
 
 
 def phone_jpeg() -> bytes:
@@ -160,10 +165,12 @@ def main() -> None:
                     timed(lambda: imaging.process(data), args.runs),
             }
             thumbs, fulls = thirty(client, vacancies, data)
+            covered = covers(url, client, data)
+        page = map_page(base, covered)
         server.should_exit = True
     finally:
         cluster.destroy()
-    report(args, data, rows, thumbs, fulls, load_before)
+    report(args, data, rows, thumbs, fulls, page, load_before)
 
 
 def thirty(client: httpx.Client, vacancies: list[int], data: bytes) -> tuple[list[int], list[int]]:
@@ -180,8 +187,86 @@ def thirty(client: httpx.Client, vacancies: list[int], data: bytes) -> tuple[lis
     return thumbs, fulls
 
 
+def covers(url: str, client: httpx.Client, data: bytes) -> int:
+    """MAP_VACANCIES public vacancies in Jena, on a grid around the centre (no two in one
+    place), each with the phone photo as its cover; returns how many."""
+    with make_engine(url).begin() as conn:
+        ids = conn.execute(text("""
+            INSERT INTO vacancy (municipality_id, location, street, house_number, status, source)
+            SELECT m.id, ST_Translate(m.centre, (n % 6) * 0.0009, (n / 6) * 0.0007),
+                   'Kartenstraße', n::text, 'vacant', 'bench'
+            FROM municipality m, generate_series(0, :count - 1) n WHERE m.ags = :ags RETURNING id
+        """), {"ags": JENA, "count": MAP_VACANCIES}).scalars().all()
+    for vacancy in ids:
+        response = client.post(f"/api/v1/vacancies/{vacancy}/photos",
+                               files={"file": ("IMG.jpg", data, "image/jpeg")})
+        assert response.status_code == 201, response.text
+        patched = client.patch(f"/api/v1/photos/{response.json()['id']}", json={"is_cover": True})
+        assert patched.status_code == 200, patched.text
+    return len(ids)
+
+
+OPEN_EVERY_POPUP = """async () => {
+    const layer = window.leerstandLayer;
+    let loaded = 0;
+    for (const marker of layer.markers.values()) {
+        const p = marker.feature.properties;
+        if (p.street !== "Kartenstraße" || !p.photos.cover) continue;
+        await new Promise((done) => { layer.group.zoomToShowLayer(marker, () => {
+            marker.openPopup(); done(); }); });
+        // this marker's own image (a closing popup may still be fading out)
+        const selector = '.leaflet-popup img[src="' + p.photos.cover.thumbnail_url + '"]';
+        let img = null;
+        for (let i = 0; i < 100 && !img; i++) {
+            img = document.querySelector(selector);
+            if (!img) await new Promise((done) => setTimeout(done, 50));
+        }
+        if (img && !img.complete) await new Promise((done) => { img.onload = img.onerror = done; });
+        if (img && img.naturalWidth > 0) loaded += 1;
+        marker.closePopup();
+    }
+    return loaded;
+}"""
+
+
+# what the page received, by Resource Timing (same origin: transferSize is the body as sent plus
+# headers; the document's own from its navigation entry)
+RECEIVED = """() => [...performance.getEntriesByType("navigation"),
+                   ...performance.getEntriesByType("resource")].map((e) => [e.name, e.transferSize])"""
+
+
+def map_page(base: str, covered: int) -> dict[str, int]:
+    """Bytes Chromium receives for the public map of Jena, then for the cover thumbnails of
+    every popup; only loopback, tiles aborted."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
+                   else route.abort())
+        page.goto(f"{base}/karte/{JENA}")
+        page.wait_for_function(f"() => window.leerstandLayer && "
+                               f"window.leerstandLayer.markers.size >= {covered}", timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        first = page.evaluate(RECEIVED)
+        loaded = page.evaluate(OPEN_EVERY_POPUP)
+        page.wait_for_load_state("networkidle")
+        after = page.evaluate(RECEIVED)[len(first):]
+        browser.close()
+    is_thumb = lambda url: url.endswith("/thumb.jpg")  # noqa: E731
+    thumbs = [size for url, size in first + after if is_thumb(url)]
+    return {"page": sum(size for url, size in first if not is_thumb(url)),
+            "requests": sum(1 for url, _ in first if not is_thumb(url)),
+            "early": sum(1 for url, _ in first if is_thumb(url)),
+            "thumbs": sum(thumbs), "thumb_count": len(thumbs), "loaded": loaded,
+            "thumb_median": int(statistics.median(thumbs)) if thumbs else 0,
+            "other_after": sum(size for url, size in after if not is_thumb(url))}
+
+
 def report(args, data: bytes, rows: dict[str, list[float]], thumbs: list[int], fulls: list[int],
-           before) -> None:
+           page: dict[str, int], before) -> None:
     load = os.getloadavg()
     lines = [
         "# Benchmark: photo upload and re-encoding (bench/photos/run.py)", "",
@@ -203,6 +288,19 @@ def report(args, data: bytes, rows: dict[str, list[float]], thumbs: list[int], f
         f"| 30 images (long edge 2,000 px) | {sum(fulls) / 1e3:.0f} kB "
         f"| {statistics.median(fulls) / 1e3:.0f} kB |",
         f"| 30 uploads as sent | {30 * len(data) / 1e6:.0f} MB | {len(data) / 1e6:.2f} MB |", "",
+        f"| map page with {MAP_VACANCIES} thumbnails (bytes transferred, Chromium) | total "
+        "| per thumbnail |", "|---|---|---|",
+        f"| public map `/karte/{JENA}` until its markers are on screen ({page['requests']} "
+        f"requests, tiles blocked) | {page['page'] / 1e3:.0f} kB | – |",
+        f"| then every popup opened: {page['thumb_count']} cover thumbnails ({page['loaded']} "
+        f"shown, {page['early']} of them loaded before any popup was opened; other requests "
+        f"meanwhile {page['other_after'] / 1e3:.1f} kB) "
+        f"| {page['thumbs'] / 1e3:.0f} kB | {page['thumb_median'] / 1e3:.1f} kB (median) |",
+        f"| map page + {MAP_VACANCIES} thumbnails | "
+        f"{(page['page'] + page['thumbs'] + page['other_after']) / 1e3:.0f} kB | – |", "",
+        "Bytes are what Chromium received (Resource Timing `transferSize`: response bodies as "
+        "sent, compressed where the server compressed, plus headers); a first visit with an "
+        "empty cache.", "",
     ]
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))

@@ -103,10 +103,25 @@ window.Leerstand = (function () {
       .map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   }
 
+  /** The cover's thumbnail, fitted into 320 × 180 px with its size set before it loads (so
+   *  the popup is measured right); null without a cover (also where the owner allowed only
+   *  location and status: the read model sends no photo then). */
+  function coverImage(p) {
+    const cover = p.photos && p.photos.cover;
+    if (!cover || !cover.thumbnail_url) return null;
+    const scale = Math.min(320 / (cover.width || 320), 180 / (cover.height || 180), 1);
+    // loading before src: an image starts loading as soon as it has a src
+    return el("img", {className: "popup-cover", loading: "lazy", decoding: "async",
+                      src: cover.thumbnail_url, alt: "Foto: " + address(p),
+                      width: Math.max(1, Math.round((cover.width || 320) * scale)),
+                      height: Math.max(1, Math.round((cover.height || 180) * scale))});
+  }
+
   function popupContent(feature, context) {
     const p = feature.properties;
     const box = el("div", {className: "vacancy-popup"},
       el("h3", {}, address(p)),
+      context.staff ? null : coverImage(p),
       p.postcode ? el("p", {className: "muted"}, p.postcode) : null,
       factRows(p, context.statusLabels),
       p.description ? el("p", {className: "description"}, p.description) : null,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.config import PROJECT_DIR
 from app.database import make_engine
+from tests.helpers import images
 from tests.helpers.browser import Api, login, open_page, set_view
 from tests.helpers.participation import proposal_body
 from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
@@ -80,6 +81,11 @@ def _arrange(live_server, users) -> dict:
     lon, lat = CENTRES[SCHMOELLN]
     shop = staff.create(full_feature(SCHMOELLN, dx=0.0006, dy=0.0002, street="Markt", house_number="1",
                                      description="Helles Eckgeschäft"))
+    # a cover photo: the public popup shows its thumbnail, the staff editor its gallery
+    photo = staff.http.post(f"/api/v1/vacancies/{shop['id']}/photos", data={"caption": "Schaufenster"},
+                            files={"file": ("markt.jpg", images.photo(), "image/jpeg")})
+    assert photo.status_code == 201, photo.text
+    staff.http.patch(f"/api/v1/photos/{photo.json()['id']}", json={"is_cover": True})
     staff.create(feature(SCHMOELLN, lon + 0.0012, lat, street="Brückenplatz", status="threatened"))
     staff.create(feature(SCHMOELLN, lon - 0.0012, lat, street="Ecke", status="interim_use"))
     area = staff.http.post("/api/v1/proposals", json=proposal_body(
@@ -223,7 +229,8 @@ def test_staff_map_with_editor_and_review_lists(live_server, users, screen, guar
 
     page.locator("#vacancy-list button", has_text="Markt 1").click()
     expect(page.locator("#editor-title")).to_contain_text("Markt 1")
-    audit.check("staff editor open")
+    expect(page.locator("#gallery-list li")).to_have_count(1)
+    audit.check("staff editor open, with its photo gallery")
     page.fill("#f-floor_area_m2", "-5")
     page.click("#save-vacancy")
     expect(page.locator("#f-floor_area_m2-error")).to_be_visible()

@@ -1,8 +1,9 @@
-"""The public map on small and large screens (issue 11, item 3): a popup with its score breakdown
-fits a 360 px and a 390 px wide phone, its main buttons are the topmost element at their centre
-(nothing — legend, zoom buttons — lies over them), the legend folds on phones; a report form
-names every missing field at once; "Meinen Standort verwenden" sets the place with the device's
-position, and says in German why not when the position is refused or outside the town."""
+"""The public map on small and large screens (issue 11, item 3): a popup with its cover photo and
+its score breakdown fits a 360 px and a 390 px wide phone, its main buttons are the topmost
+element at their centre (nothing — legend, zoom buttons — lies over them), the legend folds on
+phones; a report form names every missing field at once; "Meinen Standort verwenden" sets the
+place with the device's position, and says in German why not when the position is refused or
+outside the town."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from tests.helpers import images
 from tests.helpers.browser import Api, open_page
 from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
 from tests.helpers.vacancies import full_feature
@@ -75,8 +77,13 @@ def _open_shop(page, base_url: str) -> None:
 
 def test_a_vacancy_popup_with_its_breakdown_fits_and_is_not_covered(live_server, users, screen, guard):
     page = screen
-    Api(live_server.url, users.token("staff", SCHMOELLN)).create(full_feature(SCHMOELLN))
+    staff = Api(live_server.url, users.token("staff", SCHMOELLN))
+    shop = staff.create(full_feature(SCHMOELLN))
+    photo = staff.http.post(f"/api/v1/vacancies/{shop['id']}/photos",
+                            files={"file": ("laden.jpg", images.photo(), "image/jpeg")})
+    assert photo.status_code == 201, photo.text  # the popup shows it as its cover
     _open_shop(page, live_server.url)
+    expect(page.locator(".leaflet-popup .popup-cover")).to_be_visible()
     _assert_topmost(page, ".leaflet-popup .score-more")
     _assert_topmost(page, ".leaflet-popup .propose-here")
     _tap(page, ".leaflet-popup .score-more")

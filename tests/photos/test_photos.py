@@ -138,7 +138,7 @@ def test_order_cover_caption_and_delete(client, users, session):
     cover = _feature_photos(client, vacancy)
     assert cover == {"count": 3, "cover": {"url": f"/api/v1/photos/{ids[2]}.jpg",
                                            "thumbnail_url": f"/api/v1/photos/{ids[2]}/thumb.jpg",
-                                           "caption": "Eingang"}}
+                                           "caption": "Eingang", "width": 640, "height": 480}}
     client.patch(f"/api/v1/photos/{ids[1]}", json={"is_cover": True}, headers=bearer(staff))
     covers = [p["id"] for p in client.get(f"/api/v1/vacancies/{vacancy}/photos").json()["photos"]
               if p["is_cover"]]
