@@ -586,6 +586,14 @@ ROUTES: dict[str, Build] = {
     "/api/v1/statistics/durations": urls("/api/v1/statistics/durations",
                                          *(f"/api/v1/statistics/durations?municipality={ags}"
                                            for ags in TOWNS)),
+    "/api/v1/statistics/timeseries.csv": urls(
+        "/api/v1/statistics/timeseries.csv",
+        *(f"/api/v1/statistics/timeseries.csv?municipality={ags}&from=2020-01" for ags in TOWNS)),
+    "/api/v1/statistics/durations.csv": urls(
+        "/api/v1/statistics/durations.csv",
+        *(f"/api/v1/statistics/durations.csv?municipality={ags}" for ags in TOWNS)),
+    "/statistik": urls("/statistik", "/statistik?from=2020-01"),
+    "/statistik/{ags}": per_town("/statistik/{ags}", "/statistik/{ags}?from=2020-01&to=2026-12"),
     "/api/v1/statistics/report.pdf": urls(
         "/api/v1/statistics/report.pdf?quarter=2026-Q3",
         *(f"/api/v1/statistics/report.pdf?quarter=2026-Q4&municipality={ags}" for ags in TOWNS)),

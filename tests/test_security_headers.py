@@ -147,12 +147,13 @@ def test_api_viewers_run_under_the_enforced_policy(client):
     assert not {"/docs", "/redoc", "/docs/oauth2-redirect"} & set(schema.json()["paths"])
 
 
-def test_the_vendored_api_viewers_are_pinned_with_their_licences():
+def test_the_vendored_viewers_and_charts_are_pinned_with_their_licences():
     vendor = PROJECT_DIR / "static" / "vendor"
     for folder, files, version in (
         ("swagger-ui", ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE", "NOTICE"),
          "swagger-ui-dist@"),
         ("redoc", ("redoc.standalone.js", "LICENSE"), "redoc@"),
+        ("uplot", ("uPlot.iife.min.js", "uPlot.min.css", "LICENSE"), "uplot@1.6.32"),
     ):
         for name in files:
             assert (vendor / folder / name).stat().st_size > 0, (folder, name)

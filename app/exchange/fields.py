@@ -33,6 +33,11 @@ def formula_guard_sql(expr: str) -> str:
     return f"CASE WHEN left({expr}, 1) IN ({starts}) THEN '''' || {expr} ELSE {expr} END"
 
 
+def formula_guard(value: str) -> str:
+    """The text ``value`` as formula_guard_sql writes it, for CSV built in Python."""
+    return "'" + value if value[:1] and value[0] in FORMULA_START else value
+
+
 def schema_document() -> dict:
     """The documented, versioned field schema (served at /api/v1/export/schema)."""
     return {

@@ -1,12 +1,13 @@
-"""German pages: start, about, and the three maps (public, staff, working-group overview).
+"""German pages: start, about, the three maps (public, staff, working-group overview) and the
+statistics pages.
 
-The map pages carry no register data: their scripts load it from the JSON API by viewport.
+The map and statistics pages carry no register data: their scripts load it from the JSON API.
 """
 
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import text
 
@@ -14,11 +15,12 @@ from app.accounts import policy
 from app.accounts.deps import PrincipalDep, csrf_token, csrf_valid, page_principal
 from app.accounts.models import User
 from app.deps import SessionDep
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden, InvalidInput, NotFound
 from app.maps import offline
 from app.maps.service import map_extent
 from app.proposals import service as proposals
 from app.review import tasks as home_tasks
+from app.statistics import trends
 from app.templating import render
 from app.urls import public_url
 from app.vacancies import query as vacancies
@@ -226,3 +228,43 @@ def qgis_help(request: Request) -> Response:
     """How to open the register in QGIS: the OGC API - Features connection and the downloads."""
     return render(request, "help_qgis.html", ogc_url=public_url(request, "/ogc"),
                   gpkg_url=public_url(request, "/api/v1/export/vacancies.gpkg"))
+
+
+MonthParam = Annotated[str | None, Query()]
+PERIOD_HINT = ("Bitte wählen Sie einen gültigen Zeitraum: Monate wie 2026-03, „von“ nicht nach "
+               "„bis“, höchstens 20 Jahre. Gezeigt werden die letzten 24 Monate.")
+
+
+def _period(first: str | None, last: str | None) -> tuple[dict[str, str], str | None]:
+    """The months to show (labels YYYY-MM) and a German hint when the chosen ones are invalid:
+    then the page shows the default period with status 422."""
+    try:
+        lo, hi = trends.parse_period(first or None, last or None)
+        error = None
+    except InvalidInput:
+        lo, hi = trends.parse_period(None, None)
+        error = PERIOD_HINT
+    return {"from": trends.month_label(lo), "to": trends.month_label(hi)}, error
+
+
+def _statistics_page(request: Request, name: str, config: dict, error: str | None) -> Response:
+    return render(request, name, config=config, error=error,
+                  status_code=422 if error else 200)
+
+
+@router.get("/statistik")
+def statistics_comparison(request: Request, from_: Annotated[str | None, Query(alias="from")] = None,
+                          to: MonthParam = None) -> Response:
+    period, error = _period(from_, to)
+    return _statistics_page(request, "statistics_comparison.html",
+                            {"page": "comparison", **period}, error)
+
+
+@router.get("/statistik/{ags}")
+def statistics_town(ags: str, request: Request, session: SessionDep,
+                    from_: Annotated[str | None, Query(alias="from")] = None,
+                    to: MonthParam = None) -> Response:
+    town = _town(session, ags)
+    period, error = _period(from_, to)
+    return _statistics_page(request, "statistics_town.html",
+                            {"page": "town", "ags": ags, "name": town["name"], **period}, error)

@@ -14,7 +14,7 @@ from app.responses import (
     errors,
     raw_geojson,
 )
-from app.statistics import report, service, trends
+from app.statistics import downloads, report, service, trends
 
 router = APIRouter(prefix="/api/v1/statistics", tags=["statistics"])
 
@@ -60,6 +60,34 @@ def timeseries(
     return Response(body, media_type="application/json")
 
 
+CSV_HEADERS = {"Content-Disposition": "attachment with a file name"}
+
+
+def _csv(body: bytes, filename: str) -> Response:
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/timeseries.csv", summary="Monthly figures per municipality as CSV",
+            responses={200: content("text/csv", {"type": "string"}, headers=CSV_HEADERS),
+                       **errors(401, 422, 503)})
+def timeseries_csv(
+    session: ReadSessionDep, principal: PrincipalDep, municipality: TownsQuery = None,
+    from_: Annotated[str | None, Query(alias="from", description="first month YYYY-MM; "
+                                       "default: 23 months before `to`")] = None,
+    to: MonthQuery = None,
+) -> Response:
+    """The time series (same parameters, errors and role rules) with one row per municipality
+    and month: `ags`, `name`, `population`, `published_only`, `month`, `count_<status>` (empty
+    where the caller may not see the status), `active`, `per_10000`, `new`, `reused`,
+    `interim_started`, `interim_ended`. Comma-separated, UTF-8, header row, decimal point."""
+    lo, hi = trends.parse_period(from_, to)
+    agss = trends.parse_towns(municipality)
+    body = trends.timeseries_json(session=session, principal=principal, agss=agss, lo=lo, hi=hi)
+    name = f"leerstand-timeseries-{trends.month_label(lo)}-{trends.month_label(hi)}.csv"
+    return _csv(downloads.timeseries_csv(body), name)
+
+
 @router.get("/durations", summary="Vacancy durations per municipality",
             responses={200: content("application/json", _OBJECT), **errors(401, 422, 503)})
 def durations(session: ReadSessionDep, principal: PrincipalDep,
@@ -70,6 +98,20 @@ def durations(session: ReadSessionDep, principal: PrincipalDep,
     use and floor-area band. Definitions: docs/statistics.md."""
     agss = trends.parse_towns(municipality)
     return trends.durations(session=session, principal=principal, agss=agss)
+
+
+@router.get("/durations.csv", summary="Vacancy durations per municipality as CSV",
+            responses={200: content("text/csv", {"type": "string"}, headers=CSV_HEADERS),
+                       **errors(401, 422, 503)})
+def durations_csv(session: ReadSessionDep, principal: PrincipalDep,
+                  municipality: TownsQuery = None) -> Response:
+    """The durations (same parameters and errors), in days: per municipality a row with
+    `breakdown` = `all` (current and ended spells: count, q1, median, q3; vacant → reused;
+    interim uses ended, became permanent, share), then rows `former_use` and `floor_area` with
+    the `group` and its current and ended spells. Comma-separated, UTF-8, header row."""
+    agss = trends.parse_towns(municipality)
+    body = trends.durations(session=session, principal=principal, agss=agss)
+    return _csv(downloads.durations_csv(body), "leerstand-durations.csv")
 
 
 @router.get("/report.pdf", summary="Quarterly report (PDF)",

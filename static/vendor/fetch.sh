@@ -9,6 +9,7 @@ MARKERCLUSTER=1.5.3
 GEOMAN=2.20.2            # @geoman-io/leaflet-geoman-free: draw/edit the core area (staff map)
 SWAGGER_UI=5.35.0        # swagger-ui-dist: the API viewer at /docs
 REDOC=2.5.4              # the API viewer at /redoc (FastAPI's helper is written against 2.x)
+UPLOT=1.6.32             # charts of the statistics pages (/statistik)
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 unpack() {  # unpack <spec> <dest> <files relative to package/…>
@@ -27,6 +28,7 @@ unpack "@geoman-io/leaflet-geoman-free@$GEOMAN" leaflet-geoman \
 unpack "swagger-ui-dist@$SWAGGER_UI" swagger-ui \
   swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css LICENSE NOTICE
 unpack "redoc@$REDOC" redoc bundles/redoc.standalone.js bundles/redoc.standalone.js.LICENSE.txt LICENSE
+unpack "uplot@$UPLOT" uplot dist/uPlot.iife.min.js dist/uPlot.min.css LICENSE
 # the one change to a vendored file: ReDoc's side menu loads its logo from cdn.redoc.ly; "data:,"
 # is no image, so the menu drops it (onError), and no request leaves the server
 sed -i 's|"https://cdn.redoc.ly/redoc/logo-mini.svg"|"data:,"|' redoc/redoc.standalone.js

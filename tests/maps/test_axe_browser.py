@@ -320,3 +320,27 @@ def test_staff_home(live_server, users, screen, guard):
     audit.check("/verwaltung town chooser (admin)")
     audit.assert_clean()
     guard.assert_clean()
+
+
+def test_statistics_pages(live_server, users, screen, guard):
+    """/statistik/{ags} with its charts and every table open, with a bad period (the hint), and
+    the comparison /statistik with its small charts and table."""
+    _arrange(live_server, users)
+    base, audit = live_server.url, Audit(screen)
+    screen.goto(f"{base}/statistik/{SCHMOELLN}")
+    screen.wait_for_selector("#chart-durations canvas")
+    audit.check("/statistik/{ags}")
+    for toggle in screen.locator(".table-toggle").all():
+        toggle.click()
+    expect(screen.locator("#table-durations table")).to_be_visible()
+    audit.check("/statistik/{ags} with the tables")
+    screen.goto(f"{base}/statistik/{SCHMOELLN}?from=2026-13")
+    screen.wait_for_selector("#chart-counts canvas")
+    audit.check("/statistik/{ags} with a bad period")
+    screen.goto(f"{base}/statistik")
+    screen.wait_for_selector("#small-multiples canvas")
+    screen.locator(".table-toggle").click()
+    expect(screen.locator("#table-multiples table")).to_be_visible()
+    audit.check("/statistik")
+    audit.assert_clean()
+    guard.assert_clean()
