@@ -81,7 +81,7 @@ def test_opted_in_staff_get_one_digest_a_day(world, client, session, worker, sin
         assert "Neue Meldungen von Bürgerinnen und Bürgern" in body
         assert "Altstraße 7" in body
         assert f"{BASE}/verwaltung" in body
-        assert f"{BASE}/karte/{SCHMOELLN}/leerstand/{world['stale']}" in body
+        assert f"{BASE}/verwaltung/{SCHMOELLN}#leerstand-{world['stale']}" in body
         for private in (SECRET_EMAIL, OWNER, NOTES):
             assert private not in body
     assert "Erneut prüfen (1)" in plain
