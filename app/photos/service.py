@@ -116,7 +116,7 @@ def _check_room(session: Session, vacancy_id: int, settings: Settings,
 
 def _lock(session: Session, vacancy_id: int) -> None:
     """Concurrent uploads to one vacancy count its photos one after the other."""
-    session.execute(text("SELECT 1 FROM vacancy WHERE id = :id FOR UPDATE"), {"id": vacancy_id})
+    session.execute(text("SELECT 1 FROM vacancy WHERE id = :id FOR NO KEY UPDATE"), {"id": vacancy_id})
 
 
 def _store(*, session: Session, vacancy_id: int, processed: imaging.Processed,

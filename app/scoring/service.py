@@ -136,10 +136,13 @@ def default_profile_row(*, session: Session) -> ScoringProfile:
     """The default profile (municipality NULL), created with the shipped values on first use."""
     row = session.scalar(select(ScoringProfile).where(ScoringProfile.municipality_id.is_(None)))
     if row is None:
-        session.execute(text("""
-            INSERT INTO scoring_profile (municipality_id, version, weights, thresholds)
-            VALUES (NULL, 1, CAST(:w AS jsonb), CAST(:t AS jsonb)) ON CONFLICT DO NOTHING
-        """), {"w": json.dumps(rules.DEFAULT_WEIGHTS), "t": json.dumps(rules.DEFAULT_THRESHOLDS)})
+        # committed at once in a transaction of its own: inside the caller's, two first edits
+        # waited for each other's profile and score rows (a deadlock)
+        with session.connection().engine.begin() as own:
+            own.execute(text("""
+                INSERT INTO scoring_profile (municipality_id, version, weights, thresholds)
+                VALUES (NULL, 1, CAST(:w AS jsonb), CAST(:t AS jsonb)) ON CONFLICT DO NOTHING
+            """), {"w": json.dumps(rules.DEFAULT_WEIGHTS), "t": json.dumps(rules.DEFAULT_THRESHOLDS)})
         row = session.scalars(
             select(ScoringProfile).where(ScoringProfile.municipality_id.is_(None))).one()
     return row
@@ -315,8 +318,13 @@ ON CONFLICT (vacancy_id) DO NOTHING  -- a concurrent rescore stored it first: eq
 def _write_scores(session: Session, columns: dict[str, list]) -> None:
     """Update the scores that exist, insert the new ones: two set-based statements with plain
     hash joins (INSERT … ON CONFLICT DO UPDATE costs one speculative insertion per row)."""
+    # rows locked and inserted in id order: two edits nearby rescore overlapping neighbours,
+    # and rows taken in differing orders deadlocked one against the other
+    order = sorted(range(len(columns["ids"])), key=columns["ids"].__getitem__)
+    columns = {name: [values[i] for i in order] for name, values in columns.items()}
     existing = set(session.scalars(
-        text("SELECT vacancy_id FROM vacancy_score WHERE vacancy_id = ANY(:ids)"),
+        text("SELECT vacancy_id FROM vacancy_score WHERE vacancy_id = ANY(:ids) "
+             "ORDER BY vacancy_id FOR UPDATE"),
         {"ids": columns["ids"]}))
     if existing:
         session.execute(text(UPDATE_SQL), columns)

@@ -155,7 +155,10 @@ def update_vacancy(
 ) -> tuple[Vacancy, str | None]:
     """The changed vacancy and, where it moved, its old location (EWKT): the scores near both
     places follow (``app.scoring.flows``)."""
-    vacancy = session.scalar(select(Vacancy).where(Vacancy.id == vacancy_id).with_for_update())
+    # FOR NO KEY UPDATE: a concurrent edit nearby writes this vacancy's score, whose foreign key
+    # check takes KEY SHARE on the row; FOR UPDATE would block it, and the two edits deadlocked
+    vacancy = session.scalar(select(Vacancy).where(Vacancy.id == vacancy_id)
+                             .with_for_update(key_share=True))
     if vacancy is None:
         raise NotFound(f"no vacancy {vacancy_id}", field="id")
     if not policy.may_edit(actor, vacancy.municipality_id):

@@ -86,7 +86,7 @@ Leerstand.staffMap = function (map, config, csrf) {
     for (const name of BOOL) form.elements[name].value = p[name] == null ? "" : String(p[name]);
     form.elements.owner_interim_willing.value = p.owner_interim_willing || "unknown";
     form.elements.owner_consent.value = p.owner_consent || "none";
-    // a new vacancy is what staff mostly find on a walk: empty ("leer")
+    // a new vacancy is what staff mostly find on a walk: empty
     setStatusOptions(p.status || "vacant", !feature);
     // the owner dialogue's log (owner-contacts.js) follows the open vacancy
     document.dispatchEvent(new CustomEvent("leerstand:editor", {detail: {id: feature ? feature.id : null}}));

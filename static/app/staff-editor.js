@@ -78,7 +78,7 @@
         e.redacted ? "(nicht sichtbar)" :
         valueText(e.field, e.old) + " → " + valueText(e.field, e.new);
       return el("li", {className: "history-entry"},
-        el("p", {className: "history-when"}, when + " · " + (e.actor || "unbekannt") +
+        el("p", {className: "history-when"}, when + " · " + (e.actor || "ohne Namen (Import oder gelöschtes Konto)") +
            " · Version " + number.format(e.version)),
         el("p", {}, el("span", {className: "history-field"}, fieldLabel(e.field) + ": "), change));
     }));

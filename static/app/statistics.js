@@ -11,8 +11,16 @@
   const percent = new Intl.NumberFormat("de-DE", {style: "percent", maximumFractionDigits: 1});
   const monthFmt = new Intl.DateTimeFormat("de-DE", {month: "short", year: "numeric", timeZone: "UTC"});
   // colours as on the map and in the report PDF (app/statistics/charts.py)
-  const COLOURS = {reported: "#cc79a7", threatened: "#e69f00", vacant: "#d55e00", interim_use: "#009e73",
-                   reused: "#0072b2", withdrawn: "#999999", demolished: "#555555", rejected: "#bbbbbb"};
+  // colours as on the map (site.css, .vac-{status}) and in the report PDF (app/statistics/charts.py)
+  const STATUSES = Object.keys(JSON.parse(document.getElementById("leerstand-labels").textContent)
+    .vacancy_status || {});
+  const COLOURS = Object.fromEntries(STATUSES.map((s) => {
+    const probe = el("span", {className: "vac-" + s, hidden: true});
+    document.body.append(probe);
+    const colour = getComputedStyle(probe).getPropertyValue("--c").trim() || "#555";
+    probe.remove();
+    return [s, colour];
+  }));
   const statusName = (s) => { const text = label("vacancy_status", s); return text[0].toUpperCase() + text.slice(1); };
   const fmt = (value) => value === null || value === undefined ? "–" : number.format(value);
 
