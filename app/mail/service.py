@@ -13,7 +13,7 @@ import re
 import secrets
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -92,13 +92,20 @@ def enrol(*, session: Session, email: str, what: str, base_url: str,
     row = _message(event_key="confirm", kind="confirm", base_url=base_url,
                    context={"what": what, "days": days,
                             "confirm_url": f"{base_url}{CONFIRM_PAGE}{token}"})
-    new = (insert(MailRecipient).values(email=email, confirm_token_hash=hash_token(token))
-           .on_conflict_do_nothing(index_elements=["email"])  # known: had its mail already
-           .returning(MailRecipient.id).cte("new_recipient"))
-    columns = ["recipient_id", "state", *row]
-    values = [new.c.id, literal(MailState.queued, MailMessage.state.type),
-              *(literal(value, MailMessage.__table__.c[name].type) for name, value in row.items())]
-    session.execute(insert(MailMessage).from_select(columns, select(*values).select_from(new)))
+    session.execute(text(_ENROL_SQL), {**row, "email": email, "confirm": hash_token(token)})
+
+
+# the address's row and, only where that row is new (a known address had its mail already),
+# its confirmation mail: one statement, one round trip on the write path
+_ENROL_SQL = """
+    WITH new_recipient AS (
+        INSERT INTO mail_recipient (email, confirm_token_hash) VALUES (:email, :confirm)
+        ON CONFLICT (email) DO NOTHING RETURNING id)
+    INSERT INTO mail_message (recipient_id, state, event_key, kind, subject, text_body, html_body,
+                              unsubscribe_token_hash, unsubscribe_url, attempts, reply_to)
+    SELECT id, 'queued', :event_key, :kind, :subject, :text_body, :html_body,
+           :unsubscribe_token_hash, :unsubscribe_url, :attempts, :reply_to FROM new_recipient
+"""
 
 
 def notify(*, session: Session, email: str | None, event_key: str, kind: str,
