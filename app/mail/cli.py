@@ -56,20 +56,11 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     """Queue today's digests now (the worker sends them); --dry-run only tells what would go."""
-    from sqlalchemy.orm import Session
-
-    from app.cli import database
-    from app.database import make_engine
+    from app.cli import database, session_scope
     from app.mail import digest
 
-    with database(settings) as url:
-        engine = make_engine(url)
-        try:
-            with Session(engine) as session, session.begin():
-                report = digest.schedule(session=session, dry_run=args.dry_run,
-                                         base_url=_base_url(settings))
-        finally:
-            engine.dispose()
+    with database(settings) as url, session_scope(url) as session:
+        report = digest.schedule(session=session, dry_run=args.dry_run, base_url=_base_url(settings))
     if not report:
         print("Niemand hat die tägliche Zusammenfassung eingeschaltet.")
     for town in report:
@@ -87,20 +78,11 @@ def _base_url(settings: Settings) -> str:
 
 def cmd_weekly(args: argparse.Namespace, settings: Settings) -> int:
     """Queue this ISO week's summary for the working-group accounts that opted in."""
-    from sqlalchemy.orm import Session
-
-    from app.cli import database
-    from app.database import make_engine
+    from app.cli import database, session_scope
     from app.mail.weekly import send_weekly
 
-    with database(settings) as url:
-        engine = make_engine(url)
-        try:
-            with Session(engine) as session, session.begin():
-                queued = send_weekly(session=session, base_url=_base_url(settings),
-                                     dry_run=args.dry_run)
-        finally:
-            engine.dispose()
+    with database(settings) as url, session_scope(url) as session:
+        queued = send_weekly(session=session, base_url=_base_url(settings), dry_run=args.dry_run)
     n = len(queued)
     accounts = "Konto" if n == 1 else "Konten"
     if args.dry_run:
@@ -112,22 +94,16 @@ def cmd_weekly(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_weekly_opt(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy import update
-    from sqlalchemy.orm import Session
 
     from app.accounts.models import User
     from app.accounts.principal import Role
-    from app.cli import database
-    from app.database import make_engine, rowcount
+    from app.cli import database, session_scope
+    from app.database import rowcount
 
-    with database(settings) as url:
-        engine = make_engine(url)
-        try:
-            with Session(engine) as session, session.begin():
-                changed = rowcount(session, update(User).where(
-                    User.email == args.email.strip().lower(), User.role == Role.working_group)
-                    .values(weekly_summary=not args.off))
-        finally:
-            engine.dispose()
+    with database(settings) as url, session_scope(url) as session:
+        changed = rowcount(session, update(User).where(
+            User.email == args.email.strip().lower(), User.role == Role.working_group)
+            .values(weekly_summary=not args.off))
     if not changed:
         print("Kein Konto der Arbeitsgruppe mit dieser E-Mail-Adresse.")
         return 1
