@@ -11,7 +11,7 @@ with pyogrio (and sqlite, and as raw bytes).
 
 The route table (ROUTES) must name every GET route and mount of the app: a route added later
 without a case fails ``test_route_table_covers_every_get_route``. Each role must also find the
-markers it may see (staff of a town find their town's owner contacts, notes and reporters' e-mails), so the
+markers it may see (staff of a town find their town's owner contacts, notes and flag comments), so the
 search is proven to look where the data is.
 
 Proven to fail, by breaking privacy on purpose and running
@@ -64,13 +64,14 @@ ALL_VACANCY_STATUSES = ",".join(s.value for s in VacancyStatus)
 ALL_PROPOSAL_STATUSES = ",".join(s.value for s in ProposalStatus)
 
 # what a marker is
-PERSONAL = {"owner", "notes", "report_email", "report_hint", "staff_email",
+PERSONAL = {"owner", "notes", "report_hint", "staff_email",
             "flag_comment"}  # staff and admins of the town only
 UNPUBLISHED = {"unpublished"}  # not for anonymous callers or staff of another town
 PUBLIC = {"public"}  # everybody: proves the search works for anonymous callers
-# nobody: hashes and tokens, and the proposer's e-mail address (staff reach the author through
-# "Kontakt aufnehmen", app.mail.events.staff_contact, without ever reading the address)
-SECRET_KINDS = {"secret", "proposal_email"}
+# nobody: hashes and tokens, and citizens' e-mail addresses (staff reach an idea's author through
+# "Kontakt aufnehmen", app.mail.events.staff_contact, and a reporter by the decision's mail,
+# without ever reading the address)
+SECRET_KINDS = {"secret", "proposal_email", "report_email"}
 
 
 @dataclass(frozen=True)
@@ -411,10 +412,10 @@ def urls(*templates: str) -> Build:
 
 def outbox(world: World) -> Iterator[Case]:
     """The admins' outbox shows each queued mail with its recipient: the one page where a
-    proposer's address appears (the other roles are refused it, and their other markers are
+    citizen's address appears (the other roles are refused it, and their other markers are
     still searched for)."""
     yield Case("/verwaltung/postausgang", frozenset(
-        m.text for m in world.markers if m.kind == "proposal_email"))
+        m.text for m in world.markers if m.kind in ("proposal_email", "report_email")))
 
 
 def per_town(*templates: str) -> Build:

@@ -78,15 +78,16 @@ class ReportDecision(Strict):
 
 
 class ReportForReview(Out):
-    """An open report in the staff review queue, with the reporter's contact (private)."""
+    """An open report in the staff review queue. The reporter's address is shown to nobody:
+    ``contactable`` tells whether the decision's mail reaches them."""
 
     id: int
     location: dict[str, Any] = Field(description="GeoJSON Point (WGS84)")
     address: str | None
     description: str | None
     hint: str | None
-    email: str | None = Field(description="private; null when the reporter left none")
-    consent: bool
+    contactable: bool = Field(description="the reporter left an address and confirmed it: "
+                              "the mail of the decision reaches them")
     created_at: datetime
     version: int
     duplicates: list[Duplicate]

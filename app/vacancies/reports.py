@@ -151,12 +151,13 @@ def reject_report(*, session: Session, vacancy_id: int, reason: str, actor: Prin
 
 
 def open_reports(*, session: Session, municipality_id: int) -> list[dict[str, Any]]:
-    """The review queue's reports of one town, oldest first, with the reporter's contact and
-    what each may duplicate."""
+    """The review queue's reports of one town, oldest first, with whether the decision's mail
+    reaches the reporter (never the address itself) and what each may duplicate."""
     rows = session.execute(text("""
         SELECT v.id, ST_AsGeoJSON(v.location, 7)::jsonb AS location, v.street AS address,
-               v.description, r.hint, c.email, coalesce(c.consent, false) AS consent, v.created_at,
-               v.version
+               v.description, r.hint, v.created_at, v.version,
+               EXISTS (SELECT 1 FROM mail_recipient m WHERE m.email = lower(c.email)
+                       AND m.confirmed_at IS NOT NULL AND m.unsubscribed_at IS NULL) AS contactable
         FROM vacancy v
         LEFT JOIN vacancy_report r ON r.vacancy_id = v.id
         LEFT JOIN report_contact c ON c.vacancy_id = v.id

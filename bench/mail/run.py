@@ -35,7 +35,6 @@ from tests.helpers.participation import report_body  # noqa: E402
 from tests.helpers.server import free_port  # noqa: E402
 from tests.helpers.smtp import smtp_server  # noqa: E402
 
-
 MAIL_STEP: list[float] = []  # ms of the mail step alone, inside the report's transaction
 
 

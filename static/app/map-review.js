@@ -63,7 +63,8 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
     const form = item("report", r.id, [
       el("strong", {className: "review-title"}, r.address || "ohne Adresse"),
       el("p", {className: "description"}, r.description || ""),
-      facts([["Hinweis", r.hint], ["E-Mail", r.email && r.consent ? r.email : null],
+      facts([["Hinweis", r.hint],
+             ["Rückmeldung", r.contactable ? "per E-Mail, sobald Sie entscheiden" : "keine (keine bestätigte E-Mail-Adresse)"],
              ["Eingegangen", Leerstand.formatDate(r.created_at)],
              ["Mögliche Doppelung", r.duplicates && r.duplicates.length ?
                r.duplicates.map((d) => Leerstand.address(d) + " (" + number.format(Math.round(d.distance_m)) + " m)").join("; ") : null]]),

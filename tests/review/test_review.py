@@ -29,7 +29,7 @@ def test_queue_lists_reports_pending_and_flagged_oldest_first(client, users, app
     assert [p["id"] for p in queue["flagged_proposals"]] == [flagged["id"]]
     assert queue["flagged_proposals"][0]["hidden"] is False  # 1 flag < threshold 3
     report = queue["reports"][0]
-    assert {"id", "location", "address", "description", "hint", "email", "consent",
+    assert {"id", "location", "address", "description", "hint", "contactable",
             "created_at", "version", "duplicates", "photos"} == set(report)
 
 
