@@ -33,7 +33,7 @@ from app.proposals.models import (
 )
 from app.proposals.schemas import ProposalCreate
 from app.vacancies import query as vacancy_query
-from app.vacancies.reports import locate
+from app.vacancies.reports import locate, reaches_sql
 
 S = ProposalStatus
 ALLOWED_TRANSITIONS: dict[ProposalStatus, frozenset[ProposalStatus]] = {
@@ -109,14 +109,11 @@ def _views(*, session: Session, principal: Principal, where: str, params: dict[s
     return views
 
 
-_STAFF_SQL = """
-    SELECT p.id,
-           EXISTS (SELECT 1 FROM proposal_contact c JOIN mail_recipient r
-                     ON r.email = lower(c.email)
-                   WHERE c.proposal_id = p.id AND r.confirmed_at IS NOT NULL
-                     AND r.unsubscribed_at IS NULL) AS contactable,
+_STAFF_SQL = f"""
+    SELECT p.id, {reaches_sql("c.email")} AS contactable,
            nullif(concat_ws(' ', v.street, v.house_number), '') AS vacancy_address
     FROM proposal p LEFT JOIN vacancy v ON v.id = p.vacancy_id
+    LEFT JOIN proposal_contact c ON c.proposal_id = p.id
     WHERE p.id = ANY(:ids)
 """
 

@@ -150,14 +150,20 @@ def reject_report(*, session: Session, vacancy_id: int, reason: str, actor: Prin
     return vacancy
 
 
+def reaches_sql(email: str) -> str:
+    """SQL: a citizen's stored address is confirmed and not unsubscribed, so a mail to it goes
+    out (the reporter's decision mail, "Kontakt aufnehmen" to an idea's author)."""
+    return (f"EXISTS (SELECT 1 FROM mail_recipient m WHERE m.email = lower({email}) "
+            "AND m.confirmed_at IS NOT NULL AND m.unsubscribed_at IS NULL)")
+
+
 def open_reports(*, session: Session, municipality_id: int) -> list[dict[str, Any]]:
     """The review queue's reports of one town, oldest first, with whether the decision's mail
     reaches the reporter (never the address itself) and what each may duplicate."""
-    rows = session.execute(text("""
+    rows = session.execute(text(f"""
         SELECT v.id, ST_AsGeoJSON(v.location, 7)::jsonb AS location, v.street AS address,
                v.description, r.hint, v.created_at, v.version,
-               EXISTS (SELECT 1 FROM mail_recipient m WHERE m.email = lower(c.email)
-                       AND m.confirmed_at IS NOT NULL AND m.unsubscribed_at IS NULL) AS contactable
+               {reaches_sql("c.email")} AS contactable
         FROM vacancy v
         LEFT JOIN vacancy_report r ON r.vacancy_id = v.id
         LEFT JOIN report_contact c ON c.vacancy_id = v.id
