@@ -73,7 +73,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 def _base_url(settings: Settings) -> str:
     from app.mail import digest
 
-    return settings.public_url or digest.DEFAULT_BASE_URL
+    return digest.base_url(settings)
 
 
 def cmd_weekly(args: argparse.Namespace, settings: Settings) -> int:

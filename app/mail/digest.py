@@ -27,6 +27,11 @@ RECHECK_ITEMS = 10
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # `leerstand serve`'s default address
 
 
+def base_url(settings: Settings) -> str:
+    """The address in a mail's links: LEERSTAND_PUBLIC_URL, else `leerstand serve`'s default."""
+    return settings.public_url or DEFAULT_BASE_URL
+
+
 def berlin_now() -> datetime:
     return datetime.now(BERLIN)
 
@@ -99,5 +104,5 @@ def schedule_due(*, session: Session, settings: Settings, now: datetime | None =
     if not due(settings.digest_hour, now):
         return 0
     day = (now or berlin_now()).date()
-    report = schedule(session=session, base_url=settings.public_url or DEFAULT_BASE_URL, day=day)
+    report = schedule(session=session, base_url=base_url(settings), day=day)
     return sum(town["queued"] for town in report)

@@ -74,8 +74,7 @@ class MailWorker:
         from app.mail.weekly import send_weekly
 
         with self.sessions.begin() as session:
-            return len(send_weekly(session=session, base_url=self.settings.public_url
-                                   or digest.DEFAULT_BASE_URL))
+            return len(send_weekly(session=session, base_url=digest.base_url(self.settings)))
 
     def run(self, stop: threading.Event) -> None:
         """Until ``stop`` is set: deliver, then wait for new mail (``leerstand worker``, or the
