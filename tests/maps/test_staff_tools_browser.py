@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
@@ -89,7 +90,9 @@ def test_import_shows_the_dry_run_per_row_then_imports(live_server, users, page,
     guard.assert_clean()
 
 
-def test_erase_a_person_by_keyboard(live_server, users, page, guard, session):
+@pytest.mark.parametrize("screen", ["page", "phone_page"])
+def test_erase_a_person_by_keyboard(live_server, users, screen, request, guard, session):
+    page = request.getfixturevalue(screen)  # desktop, and a phone at 390×844
     staff = _staff(live_server, users)
     created = staff.http.post("/api/v1/proposals", json=proposal_body(
         location=point(), radius_m=500, email=SECRET_EMAIL, display_name="Erika")).json()
