@@ -142,7 +142,7 @@ def _csv_value(c: Column, sql: str) -> str:
     if c.kind == "urls":  # URLs hold no spaces; no formula either (they start with "/")
         return f"array_to_string({sql}, ' ')"
     if c.kind == "datetime":
-        return f"to_char({sql}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+        return f"to_char({sql}, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
     return f"{sql}"
 
 

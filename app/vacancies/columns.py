@@ -48,11 +48,20 @@ HEAD_COLUMNS: tuple[Column, ...] = (
 PUBLIC_COLUMNS: tuple[Column, ...] = tuple(
     Column(name, f"v.{name}", FIELD_KINDS[name]) for name in PUBLIC_FIELDS
 )
+
+
+def _milliseconds(sql: str) -> str:
+    # exchange formats hold milliseconds: GeoPackage and GDAL keep no finer, and GDAL rounds
+    # e.g. 10:00:00.9996 up to a second that some readers (pyogrio) reject
+    return f"date_trunc('milliseconds', {sql})"
+
+
 TAIL_COLUMNS: tuple[Column, ...] = (
-    Column("verified_at", "v.verified_at", "datetime", "last on-site or owner check"),
+    Column("verified_at", _milliseconds("v.verified_at"), "datetime",
+           "last on-site or owner check"),
     Column("stale", STALE_SQL, "bool", "not verified within the town's stale_after_days"),
-    Column("created_at", "v.created_at", "datetime"),
-    Column("updated_at", "v.updated_at", "datetime"),
+    Column("created_at", _milliseconds("v.created_at"), "datetime"),
+    Column("updated_at", _milliseconds("v.updated_at"), "datetime"),
     Column("version", "v.version", "int", "edit version (optimistic locking)"),
 )
 PRIVATE_COLUMNS: dict[str, Column] = {

@@ -344,3 +344,20 @@ def test_scores_travel_flat_in_every_format(client, register, working_group, tmp
             assert recommendation == expected["recommendation"]
             assert int(field["score_profile_version"][row]) == expected["profile_version"]
     assert any(s is not None for s in api.values()) and any(s is None for s in api.values())
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg"])
+def test_timestamps_a_hair_before_the_full_second_read_back(client, register, working_group,
+                                                            session, tmp_path, fmt):
+    """CI once failed at random: GDAL rounded an updated_at of …:00.9997 up to a full second and
+    pyogrio refused the result ("microsecond must be in 0..999999"). Exports hold milliseconds."""
+    session.execute(text("UPDATE vacancy SET updated_at = '2026-03-01 09:59:59.999712+00', "
+                         "verified_at = '2026-03-01 09:00:00.9996+00'"))
+    session.commit()
+    path = tmp_path / f"late.{fmt}"
+    path.write_bytes(client.get(f"{URL}.{fmt}", headers=working_group).content)
+    meta, _, _, values = read(path)  # as QGIS users' scripts do: to datetimes
+    field = dict(zip(meta["fields"], values, strict=True))
+    assert len(field["updated_at"]) == 4
+    assert {str(v)[:23] for v in field["updated_at"]} == {"2026-03-01T09:59:59.999"}
+    assert {str(v)[:23] for v in field["verified_at"]} == {"2026-03-01T09:00:00.999"}
