@@ -40,6 +40,10 @@ class OfflineMap(folium.Map):
 
     default_js = LEAFLET_JS
     default_css = LEAFLET_CSS
+    # [[south, west], [north, east]] the map first shows: fitted as it is created, so that the
+    # map lays out its view and tiles once (not at zoom_start first: on a phone that was about
+    # 40 ms before the first markers, bench/maps); None: location and zoom_start
+    initial_bounds: list[list[float]] | None = None
     # no <style> in the header: the page's CSP allows no inline styles (.folium-map in maps.css)
     _template = Template("""
         {% macro header(this, kwargs) %}{% endmacro %}
@@ -49,9 +53,14 @@ class OfflineMap(folium.Map):
         {% endmacro %}
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = L.map({{ this.get_name()|tojson }}, {
-                center: {{ this.location|tojson }}, crs: L.CRS.{{ this.crs }},
-                ...{{ this.options|tojavascript }}
+                {%- if this.initial_bounds is none %}
+                center: {{ this.location|tojson }},
+                {%- endif %}
+                crs: L.CRS.{{ this.crs }}, ...{{ this.options|tojavascript }}
             });
+            {%- if this.initial_bounds is not none %}
+            {{ this.get_name() }}.fitBounds({{ this.initial_bounds|tojson }}, {animate: false});
+            {%- endif %}
             {%- if this.control_scale %}
             L.control.scale({imperial: false}).addTo({{ this.get_name() }});
             {%- endif %}
@@ -74,7 +83,7 @@ class MapParts:
     header: str
     html: str
     script: str
-    bounds: list[list[float]] | None  # [[south, west], [north, east]], fitted by the page script
+    bounds: list[list[float]] | None  # [[south, west], [north, east]] the map is fitted to
 
 
 def build_map(
@@ -84,8 +93,12 @@ def build_map(
     """An empty map of the given (minlon, minlat, maxlon, maxlat) extent with the base map."""
     centre = [51.0, 11.0] if bounds is None else [(bounds[1] + bounds[3]) / 2,
                                                   (bounds[0] + bounds[2]) / 2]
+    # not folium's fit_bounds: it animates from zoom_start, and a view set while that animation
+    # runs is undone when it ends; the map is fitted without animation as it is created
+    fit = None if bounds is None else [[bounds[1], bounds[0]], [bounds[3], bounds[2]]]
     fmap = cls(location=centre, zoom_start=8 if bounds is None else 14, tiles=None,
                control_scale=True, prefer_canvas=False)
+    fmap.initial_bounds = fit
     # tiles_url and attribution come from the operator's settings, not from users
     folium.TileLayer(tiles=tiles_url, attr=attribution, name="Hintergrundkarte",
                      max_zoom=19, max_native_zoom=19).add_to(fmap)
@@ -93,8 +106,5 @@ def build_map(
     if not isinstance(root, folium.Figure):  # a folium map always sits in a Figure of its own
         raise TypeError(f"a map's root is a Figure, not {type(root).__name__}")
     root.render()
-    # not folium's fit_bounds: it animates from zoom_start, and a view set while that animation
-    # runs is undone when it ends; the page script fits without animation instead
-    fit = None if bounds is None else [[bounds[1], bounds[0]], [bounds[3], bounds[2]]]
     return MapParts(name=fmap.get_name(), header=root.header.render(), html=root.html.render(),
                     script=root.script.render(), bounds=fit)

@@ -87,7 +87,7 @@ def _town(session, ags: str) -> dict:
 
 
 # VacancyLayer's first page (static/app/map-common.js): few features put markers on screen fast
-FIRST_PAGE = 500
+FIRST_PAGE = 200
 
 
 def first_page_url(ags: str, bounds: tuple[float, float, float, float]) -> str:

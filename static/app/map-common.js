@@ -39,9 +39,18 @@ window.Leerstand = (function () {
   }
   // ---- German numbers, counts, coordinates, touch or mouse ------------------------------
   /* Every number a page shows goes through these: decimal comma, dot between thousands. */
-  const number = new Intl.NumberFormat("de-DE", {maximumFractionDigits: 2});
+  /* Intl's first German formatter loads the locale's data: about 60 ms on a phone (bench/maps),
+     spent before the first markers if made up front. They are made on first use instead, and a
+     whole number below 1,000 (cluster counts) needs none: it has no separator in German. */
+  let numberFormat = null, dateFormat = null;
+  const number = {
+    format(n) {
+      if (Number.isInteger(n) && Math.abs(n) < 1000) return String(n);
+      numberFormat = numberFormat || new Intl.NumberFormat("de-DE", {maximumFractionDigits: 2});
+      return numberFormat.format(n);
+    },
+  };
   const degreeFormats = {};
-  const dateFmt = new Intl.DateTimeFormat("de-DE", {dateStyle: "medium"});
 
   /** "1 Eintrag", "1.250 Einträge": the count in German format with the word's right form. */
   function count(n, one, many) {
@@ -71,7 +80,9 @@ window.Leerstand = (function () {
 
   function formatDate(value) {
     const date = value ? new Date(value) : null;
-    return date && !isNaN(date) ? dateFmt.format(date) : null;
+    if (!date || isNaN(date)) return null;
+    dateFormat = dateFormat || new Intl.DateTimeFormat("de-DE", {dateStyle: "medium"});
+    return dateFormat.format(date);
   }
 
   function address(p) {
@@ -446,7 +457,7 @@ window.Leerstand = (function () {
    * before the first load asks for the view's pages.
    */
   class VacancyLayer {
-    constructor(map, {ags, makeMarker, onChange, firstPage = 500, pageSize = 5000, cluster = {},
+    constructor(map, {ags, makeMarker, onChange, firstPage = 200, pageSize = 5000, cluster = {},
                       headStart = null}) {
       this.map = map;
       this.ags = ags;
@@ -624,11 +635,7 @@ window.Leerstand = (function () {
   }
 
   /** The first view, without animation (a view set during an animation is undone at its end). */
-  function fitInitial(map, bounds) {
-    if (bounds) map.fitBounds(bounds, {animate: false});
-  }
-
-  return {fitInitial, refreshPopup, popupOptions, watchPopups, el, api, ApiError, address, bboxParam,
+  return {refreshPopup, popupOptions, watchPopups, el, api, ApiError, address, bboxParam,
           formatDate, popupContent, popupSections, statusIcon, legend,
           VacancyLayer, renderList, townLayers, showErrors, showFieldErrors, checkFields, clearErrors, fieldErrors,
           germanMessage, labels, label, number, count, coordinates, touch, tapOrClick, adaptToPointer};

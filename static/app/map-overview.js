@@ -4,7 +4,6 @@
 
 Leerstand.overviewMap = function (map, config) {
   const {el, api, number, count} = Leerstand;
-  Leerstand.fitInitial(map, config.bounds);
   Leerstand.watchPopups(map);  // legend and zoom buttons step aside while a popup is open
   const statusLabels = Object.fromEntries(config.statuses.map((s) => [s.value, s.label]));
   // fixed classes, so maps of different dates compare; sequential, colour-blind safe (YlOrRd)

@@ -4,7 +4,6 @@
 
 Leerstand.publicMap = function (map, config) {
   const {el} = Leerstand;
-  Leerstand.fitInitial(map, config.bounds);
   Leerstand.watchPopups(map);
   const statusLabels = Object.fromEntries(config.statuses.map((s) => [s.value, s.label]));
   const context = {statusLabels, staff: false, config};

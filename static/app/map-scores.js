@@ -66,7 +66,8 @@
       detailsButton(feature));
   }
 
-  Leerstand.popupSections.push(scoreSection);
+  // right after the facts, before the sections of scripts that ran earlier (the exposé link)
+  Leerstand.popupSections.unshift(scoreSection);
   Leerstand.scoreSection = scoreSection;
   Leerstand.scoreBreakdown = breakdown;
 })();

@@ -6,7 +6,6 @@
 
 Leerstand.staffMap = function (map, config, csrf) {
   const {api, el} = Leerstand;
-  Leerstand.fitInitial(map, config.bounds);
   Leerstand.watchPopups(map);  // legend and zoom buttons step aside while a popup is open
   const statusLabels = Object.fromEntries(config.statuses.map((s) => [s.value, s.label]));
   const $ = (id) => document.getElementById(id);

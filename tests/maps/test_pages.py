@@ -78,6 +78,18 @@ def test_offline_map_has_no_cdn_and_no_zoom_lock():
     assert len(OfflineMap.default_js) == 3  # Leaflet, its German defaults, markercluster (no jQuery)
 
 
+def test_offline_map_is_fitted_to_the_town_as_it_is_created():
+    """One first view (not zoom_start's, then the town's): the set-up fits the bounds without
+    animation before any layer is added; without bounds, folium's centre and zoom."""
+    parts = build_map(tiles_url=TILES, attribution="OSM", bounds=(12.3, 50.8, 12.4, 50.9))
+    created = parts.script.index(f'L.map("{parts.name}"')
+    fitted = parts.script.index(f"{parts.name}.fitBounds([[50.8, 12.3], [50.9, 12.4]], {{animate: false}})")
+    assert created < fitted < parts.script.index("L.tileLayer(")
+    assert "center:" not in parts.script[created:fitted]
+    whole = build_map(tiles_url=TILES, attribution="OSM", bounds=None)
+    assert "fitBounds" not in whole.script and "center: [51.0, 11.0]" in whole.script
+
+
 def test_public_page_does_not_inline_the_register(client, users):
     client.post("/api/v1/vacancies", headers=bearer(users.token("staff", SCHMOELLN)),
                 json=feature(SCHMOELLN, description="Unverwechselbar-4711", owner_contact="o@x.de",
