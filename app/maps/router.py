@@ -91,7 +91,7 @@ FIRST_PAGE = 200
 
 
 def first_page_url(ags: str, bounds: tuple[float, float, float, float]) -> str:
-    """The public map's first data request, started from the page's head (map-early.js) while
+    """The public map's first data request, started from the page's head (map_early.html) while
     the scripts still load: the vacancies of the extent the map first shows."""
     bbox = ",".join(f"{value:.6f}" for value in bounds)
     return f"/api/v1/vacancies?municipality={ags}&bbox={bbox}&limit={FIRST_PAGE}"

@@ -453,7 +453,7 @@ window.Leerstand = (function () {
    * Vacancies of one town loaded by viewport: GET /api/v1/vacancies?municipality&bbox, page by
    * page (the first markers appear after the first page), reloaded on moveend. Keeps one
    * marker per id; the caller decides what a marker looks like and does. ``headStart``: a
-   * promise of a first page the page requested before its scripts ran (map-early.js), shown
+   * promise of a first page the page requested before its scripts ran (map_early.html), shown
    * before the first load asks for the view's pages.
    */
   class VacancyLayer {
@@ -634,7 +634,6 @@ window.Leerstand = (function () {
     return {feature: data, boundary, core};
   }
 
-  /** The first view, without animation (a view set during an animation is undone at its end). */
   return {refreshPopup, popupOptions, watchPopups, el, api, ApiError, address, bboxParam,
           formatDate, popupContent, popupSections, statusIcon, legend,
           VacancyLayer, renderList, townLayers, showErrors, showFieldErrors, checkFields, clearErrors, fieldErrors,
