@@ -128,16 +128,23 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
     form.querySelector(".contact-cancel").addEventListener("click", () => contact.close());
   }
 
-  function contactButton(p) {
-    return button("Kontakt aufnehmen", () => {
+  /** On an idea, or on one of its matches: then about that shop, its address in the subject
+   *  (staff see and may change it before sending). */
+  function contactButton(p, match = null) {
+    const b = button("Kontakt aufnehmen", () => {
       contactFor = p;
       const form = contact.querySelector("form");
       form.reset();
       Leerstand.clearErrors(form);
-      $("contact-for").textContent = "Zum Vorschlag „" + p.title + "“. Die Antwort kommt an Ihre eigene E-Mail-Adresse.";
+      const shop = match ? Leerstand.address(match.vacancy || {}) : null;
+      $("contact-for").textContent = "Zum Vorschlag „" + p.title + "“" + (shop ? " und dem Laden " + shop : "") +
+        ". Die Antwort kommt an Ihre eigene E-Mail-Adresse.";
+      if (shop) form.elements.subject.value = ("Ein Laden für Ihre Idee „" + p.title + "“: " + shop).slice(0, form.elements.subject.maxLength);
       contact.showModal();
       form.elements.subject.focus();
-    }, "contact");
+    }, match ? "contact contact-match" : "contact");
+    if (match) b.setAttribute("aria-label", "Kontakt aufnehmen wegen " + Leerstand.address(match.vacancy || {}));
+    return b;
   }
 
   const decide = (p, what, body) => api("/api/v1/proposals/" + p.id + "/" + what, {method: "POST", csrf, body});
@@ -218,7 +225,7 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
           } catch (error) {
             Leerstand.showErrors(form, error);
           }
-        }, "match-" + state)))));
+        }, "match-" + state)), contact && p.contactable ? contactButton(p, m) : null)));
       const pinned = pinnedItem(p);
       box.replaceChildren(rows.length || pinned.length ? el("ul", {className: "review-list"}, pinned, rows) :
         el("p", {className: "muted"}, "Kein Leerstand passt zu diesem Vorschlag."));

@@ -213,7 +213,7 @@ def test_staff_map_with_editor_and_review_lists(live_server, users, screen, guar
     published.get_by_role("button", name="Passende Leerstände").click()
     expect(published.locator(".match").first).to_be_visible()
     audit.check("staff map with matches open")
-    published.get_by_role("button", name="Kontakt aufnehmen").click()
+    published.get_by_role("button", name="Kontakt aufnehmen", exact=True).click()
     expect(page.get_by_role("dialog", name="Kontakt aufnehmen")).to_be_visible()
     audit.check("staff contact dialog")
     page.keyboard.press("Escape")

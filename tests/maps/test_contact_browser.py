@@ -10,6 +10,7 @@ from tests.helpers.browser import Api, login
 from tests.helpers.participation import SECRET_EMAIL, point, proposal_body
 from tests.helpers.towns import SCHMOELLN
 from tests.helpers.users import PASSWORD
+from tests.helpers.vacancies import feature
 
 STAFF_EMAIL = "kontakt@schmoelln.example.org"
 
@@ -50,3 +51,34 @@ def test_contact_dialog_queues_a_mail_to_the_author(live_server, users, page, gu
     page.keyboard.press("Escape")  # the keyboard closes it again
     expect(dialog).to_be_hidden()
 
+
+
+def test_contact_from_a_match_is_about_that_shop(live_server, users, page, guard, session):
+    """"Kontakt aufnehmen" on a match: the dialog names the shop, the subject carries its address
+    (editable), and the mail goes to the idea's author with Reply-To the staff member."""
+    users.token("staff", SCHMOELLN, email=STAFF_EMAIL, password=PASSWORD)
+    staff = Api(live_server.url, users.token("staff", SCHMOELLN))
+    staff.create(feature(street="Brückenstraße", house_number="12"))
+    created = staff.http.post("/api/v1/proposals", json=proposal_body(
+        location=point(), radius_m=500, email=SECRET_EMAIL), headers={}).json()
+    session.execute(text("UPDATE mail_recipient SET confirmed_at = now()"))
+    session.commit()
+    assert staff.http.post(f"/api/v1/proposals/{created['id']}/publish").status_code == 200
+
+    login(page, live_server.url, SCHMOELLN, STAFF_EMAIL)
+    published = page.locator("#review-published form", has_text="Repair-Café")
+    published.get_by_role("button", name="Passende Leerstände").click()
+    published.get_by_role("button", name="Kontakt aufnehmen wegen Brückenstraße 12").click()
+    dialog = page.get_by_role("dialog", name="Kontakt aufnehmen")
+    expect(dialog).to_contain_text("Zum Vorschlag „Repair-Café“ und dem Laden Brückenstraße 12.")
+    expect(page.locator("#contact-subject")).to_have_value(
+        "Ein Laden für Ihre Idee „Repair-Café“: Brückenstraße 12")
+    page.locator("#contact-message").fill("Der Laden wäre ab März frei.")
+    dialog.get_by_role("button", name="Nachricht senden").click()
+    expect(dialog).to_be_hidden()
+    session.rollback()
+    row = session.execute(text("SELECT subject, reply_to, text_body FROM mail_message "
+                               "WHERE kind = 'staff_contact'")).one()
+    assert row.subject == "Ein Laden für Ihre Idee „Repair-Café“: Brückenstraße 12"
+    assert row.reply_to == STAFF_EMAIL and "Der Laden wäre ab März frei." in row.text_body
+    assert SECRET_EMAIL not in page.content()

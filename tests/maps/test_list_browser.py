@@ -12,8 +12,9 @@ import pytest
 from playwright.sync_api import expect
 
 from app import demo
-from tests.helpers.browser import Api, open_page
+from tests.helpers.browser import Api, login, open_page
 from tests.helpers.towns import CENTRES, JENA, SCHMOELLN
+from tests.helpers.users import PASSWORD
 from tests.helpers.vacancies import feature
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -266,3 +267,31 @@ def test_an_idea_link_opens_its_card(live_server, demo_town, page, guard):
     page.keyboard.press("Escape")
     page.wait_for_url(f"{live_server.url}/karte/{SCHMOELLN}")
     guard.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 1366, "height": 768},
+                                      {"width": 390, "height": 844}])
+def test_the_panel_fits_its_width(live_server, demo_town, users, browser, guard, viewport):
+    """Nothing in the side panel sticks out of it sideways (it did: the list's filter form, as
+    wide as its longest option): the status boxes wrap, the fields shrink; no horizontal
+    scrolling anywhere. The same on the staff map, with its editor open."""
+    context, page = open_page(browser, guard, viewport=viewport)
+    _open(page, live_server.url)
+    assert _sticking_out(page) == []
+    users.token("staff", SCHMOELLN, email="breite@schmoelln.example.org", password=PASSWORD)
+    login(page, live_server.url, SCHMOELLN, "breite@schmoelln.example.org")
+    page.locator("#vacancy-list button").first.click()
+    expect(page.locator("#editor-title")).to_contain_text("Leerstand bearbeiten")
+    assert _sticking_out(page) == []
+    context.close()
+
+
+def _sticking_out(page) -> list[str]:
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    return page.evaluate("""() => {
+        const panel = document.querySelector('.map-panel').getBoundingClientRect();
+        return [...document.querySelectorAll('.map-panel *')].filter((n) => {
+            const r = n.getBoundingClientRect();
+            return r.width > 0 && (r.right > panel.right + 1 || r.left < panel.left - 1);
+        }).map((n) => n.tagName + (n.id ? '#' + n.id : '') + ' ' + (n.textContent || '').trim().slice(0, 30));
+    }""")
