@@ -15,9 +15,13 @@ from tests.helpers.vacancies import feature
 STAFF_EMAIL = "kontakt@schmoelln.example.org"
 
 
-def test_contact_dialog_queues_a_mail_to_the_author(live_server, users, page, guard, session):
+def _published_idea(live_server, users, page, session, shop=None):
+    """A published idea whose author confirmed their address (and a shop, if given); the staff
+    member logged in on the staff map; the idea's card in the review list."""
     users.token("staff", SCHMOELLN, email=STAFF_EMAIL, password=PASSWORD)
     staff = Api(live_server.url, users.token("staff", SCHMOELLN))
+    if shop:
+        staff.create(shop)
     created = staff.http.post("/api/v1/proposals", json=proposal_body(
         location=point(), radius_m=500, email=SECRET_EMAIL), headers={}).json()
     session.execute(text("UPDATE mail_recipient SET confirmed_at = now()"))
@@ -26,6 +30,11 @@ def test_contact_dialog_queues_a_mail_to_the_author(live_server, users, page, gu
 
     login(page, live_server.url, SCHMOELLN, STAFF_EMAIL)
     published = page.locator("#review-published form", has_text="Repair-Café")
+    return published
+
+
+def test_contact_dialog_queues_a_mail_to_the_author(live_server, users, page, guard, session):
+    published = _published_idea(live_server, users, page, session)
     published.get_by_role("button", name="Kontakt aufnehmen").click()
     dialog = page.get_by_role("dialog", name="Kontakt aufnehmen")
     expect(dialog).to_be_visible()
@@ -56,17 +65,8 @@ def test_contact_dialog_queues_a_mail_to_the_author(live_server, users, page, gu
 def test_contact_from_a_match_is_about_that_shop(live_server, users, page, guard, session):
     """"Kontakt aufnehmen" on a match: the dialog names the shop, the subject carries its address
     (editable), and the mail goes to the idea's author with Reply-To the staff member."""
-    users.token("staff", SCHMOELLN, email=STAFF_EMAIL, password=PASSWORD)
-    staff = Api(live_server.url, users.token("staff", SCHMOELLN))
-    staff.create(feature(street="Brückenstraße", house_number="12"))
-    created = staff.http.post("/api/v1/proposals", json=proposal_body(
-        location=point(), radius_m=500, email=SECRET_EMAIL), headers={}).json()
-    session.execute(text("UPDATE mail_recipient SET confirmed_at = now()"))
-    session.commit()
-    assert staff.http.post(f"/api/v1/proposals/{created['id']}/publish").status_code == 200
-
-    login(page, live_server.url, SCHMOELLN, STAFF_EMAIL)
-    published = page.locator("#review-published form", has_text="Repair-Café")
+    published = _published_idea(live_server, users, page, session,
+                                shop=feature(street="Brückenstraße", house_number="12"))
     published.get_by_role("button", name="Passende Leerstände").click()
     published.get_by_role("button", name="Kontakt aufnehmen wegen Brückenstraße 12").click()
     dialog = page.get_by_role("dialog", name="Kontakt aufnehmen")
