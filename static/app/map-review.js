@@ -131,19 +131,19 @@ Leerstand.reviewQueue = function (map, config, csrf, layer) {
   /** On an idea, or on one of its matches: then about that shop, its address in the subject
    *  (staff see and may change it before sending). */
   function contactButton(p, match = null) {
+    const shop = match ? Leerstand.address(match.vacancy || {}) : null;
     const b = button("Kontakt aufnehmen", () => {
       contactFor = p;
       const form = contact.querySelector("form");
       form.reset();
       Leerstand.clearErrors(form);
-      const shop = match ? Leerstand.address(match.vacancy || {}) : null;
       $("contact-for").textContent = "Zum Vorschlag „" + p.title + "“" + (shop ? " und dem Laden " + shop : "") +
         ". Die Antwort kommt an Ihre eigene E-Mail-Adresse.";
       if (shop) form.elements.subject.value = ("Ein Laden für Ihre Idee „" + p.title + "“: " + shop).slice(0, form.elements.subject.maxLength);
       contact.showModal();
       form.elements.subject.focus();
-    }, match ? "contact contact-match" : "contact");
-    if (match) b.setAttribute("aria-label", "Kontakt aufnehmen wegen " + Leerstand.address(match.vacancy || {}));
+    }, shop ? "contact contact-match" : "contact");
+    if (shop) b.setAttribute("aria-label", "Kontakt aufnehmen wegen " + shop);
     return b;
   }
 

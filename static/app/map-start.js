@@ -9,15 +9,13 @@
   if (config.page === "public") {
     const layer = Leerstand.publicMap(map, config);
     // the page's other tools come after the first markers: their scripts are deferred
-    // (map_public.html), and run once the page is parsed; on a phone they took about 100 ms
-    // before the first markers (bench/maps)
-    const tools = () => {
+    // (map_public.html) and have run by DOMContentLoaded; on a phone they took about 100 ms
+    // before the first markers (bench/maps). This script runs while the page is parsed.
+    document.addEventListener("DOMContentLoaded", () => {
       const participation = window.leerstandParticipation = Leerstand.participation(map, config, layer);
       const links = Leerstand.mapLinks(map, config, layer, participation);
       window.leerstandList = Leerstand.vacancyList(map, config, layer, links);
-    };
-    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", tools, {once: true});
-    else tools();
+    }, {once: true});
   } else if (config.page === "staff") {
     const layer = Leerstand.staffMap(map, config, config.csrf);
     window.leerstandReview = Leerstand.reviewQueue(map, config, config.csrf, layer);
