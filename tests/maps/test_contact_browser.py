@@ -3,6 +3,7 @@ click the button, type into the dialog, send; the mail is queued with Reply-To t
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
@@ -62,19 +63,29 @@ def test_contact_dialog_queues_a_mail_to_the_author(live_server, users, page, gu
 
 
 
-def test_contact_from_a_match_is_about_that_shop(live_server, users, page, guard, session):
-    """"Kontakt aufnehmen" on a match: the dialog names the shop, the subject carries its address
-    (editable), and the mail goes to the idea's author with Reply-To the staff member."""
+@pytest.mark.parametrize("screen", ["page", "phone_page"])
+def test_contact_from_a_match_is_about_that_shop(live_server, users, screen, request, guard,
+                                                 session):
+    """"Kontakt aufnehmen" on a match, by keyboard alone, on a laptop and on a phone (390×844):
+    the dialog names the shop, the subject carries its address (editable), and the mail goes to
+    the idea's author with Reply-To the staff member."""
+    page = request.getfixturevalue(screen)
     published = _published_idea(live_server, users, page, session,
                                 shop=feature(street="Brückenstraße", house_number="12"))
-    published.get_by_role("button", name="Passende Leerstände").click()
-    published.get_by_role("button", name="Kontakt aufnehmen wegen Brückenstraße 12").click()
+    published.get_by_role("button", name="Passende Leerstände").focus()
+    page.keyboard.press("Enter")
+    published.get_by_role("button", name="Kontakt aufnehmen wegen Brückenstraße 12").focus()
+    page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Kontakt aufnehmen")
     expect(dialog).to_contain_text("Zum Vorschlag „Repair-Café“ und dem Laden Brückenstraße 12.")
-    expect(page.locator("#contact-subject")).to_have_value(
-        "Ein Laden für Ihre Idee „Repair-Café“: Brückenstraße 12")
-    page.locator("#contact-message").fill("Der Laden wäre ab März frei.")
-    dialog.get_by_role("button", name="Nachricht senden").click()
+    subject = page.locator("#contact-subject")
+    expect(subject).to_be_focused()
+    expect(subject).to_have_value("Ein Laden für Ihre Idee „Repair-Café“: Brückenstraße 12")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Der Laden wäre ab März frei.")
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Nachricht senden")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(dialog).to_be_hidden()
     session.rollback()
     row = session.execute(text("SELECT subject, reply_to, text_body FROM mail_message "
